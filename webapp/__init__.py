@@ -1,0 +1,119 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Flask
+from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
+from sqlalchemy import select
+
+from webapp.config import INSTANCE_DIR, Config, ProductionConfig, config_from_environment
+from webapp.extensions import csrf, db, limiter, login_manager
+from webapp.models import User
+from webapp.models.base import keyring
+
+LONDON = ZoneInfo("Europe/London")
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def create_app(config: type[Config] | None = None) -> Flask:
+    config = config or config_from_environment()
+    if issubclass(config, ProductionConfig):
+        config.check()
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app.config.from_object(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    keyring.configure(app.config["ENCRYPTION_KEYS"])
+
+    _configure_templates(app)
+    db.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    _configure_login(app)
+
+    from webapp.notify import init_notify
+    from webapp.security import init_security
+
+    init_notify(app)
+    init_security(app)
+    _register_blueprints(app)
+
+    from webapp.errors import register_errors
+
+    register_errors(app)
+
+    from webapp.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _configure_templates(app: Flask) -> None:
+    from webapp.navigation import navigation_items
+
+    app.jinja_options = {
+        "undefined": ChainableUndefined,  # the NHS.UK macros read optional nested parameters
+        "loader": ChoiceLoader(
+            [
+                FileSystemLoader(str(Path(__file__).parent / "templates")),
+                PackageLoader("nhsuk_frontend_jinja"),
+            ]
+        ),
+        "autoescape": True,
+    }
+    app.jinja_env.globals["navigation_items"] = navigation_items
+    app.jinja_env.filters["london_datetime"] = london_datetime
+
+
+def london_datetime(value: datetime) -> str:
+    """Times are stored in UTC and shown in UK time, e.g. "3 March 2026, 9:00am"."""
+    local = value.astimezone(LONDON)
+    hour = local.strftime("%I").lstrip("0")
+    return f"{local.day} {local:%B %Y}, {hour}:{local:%M}{local.strftime('%p').lower()}"
+
+
+def _configure_login(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Sign in to see this page."
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(session_token: str) -> User | None:
+        user = db.session.scalar(select(User).where(User.session_token == session_token))
+        return user if user is not None and user.is_active_account else None
+
+
+def _register_blueprints(app: Flask) -> None:
+    from webapp.admin import bp as admin_bp
+    from webapp.auth import bp as auth_bp
+    from webapp.clinical import bp as clinical_bp
+    from webapp.moderation_console import bp as moderation_console_bp
+    from webapp.patient import bp as patient_bp
+    from webapp.public import bp as public_bp
+    from webapp.reports import bp as reports_bp
+    from webapp.therapy import bp as therapy_bp
+
+    for blueprint in (
+        public_bp,
+        auth_bp,
+        patient_bp,
+        therapy_bp,
+        moderation_console_bp,
+        clinical_bp,
+        reports_bp,
+        admin_bp,
+    ):
+        app.register_blueprint(blueprint)
+    # NHS.UK frontend's CSS refers to its images under /assets.
+    app.register_blueprint(
+        Blueprint(
+            "nhsuk_assets",
+            __name__,
+            static_folder=str(STATIC_DIR / "nhsuk" / "assets"),
+            static_url_path="/assets",
+        )
+    )

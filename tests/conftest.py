@@ -1,0 +1,167 @@
+"""Shared fixtures: the app on a real database, one transaction per test, and signed-in clients.
+
+Tests run on SQLite by default. With TEST_DATABASE_URL naming PostgreSQL they run there, each
+xdist worker in its own schema of the `test` database. In CI an unreachable PostgreSQL fails
+the run rather than skipping it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyotp
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, text
+
+from tests import factories
+from webapp import create_app
+from webapp.config import TestConfig, normalise_database_url
+from webapp.extensions import db, limiter, make_engine
+from webapp.migrate import upgrade
+from webapp.models import Role, User
+
+PURE_TEST_DIRS = ("tests/questionnaires", "tests/moderation")
+PURE_TEST_FILES = ("tests/webapp/test_charging.py", "tests/webapp/booking/test_slots.py")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Pure-package tests touch no database, so the PostgreSQL run skips them (-m 'not pure')."""
+    root = Path(str(config.rootpath))
+    for item in items:
+        relative = Path(str(item.path)).relative_to(root).as_posix()
+        if relative.startswith(PURE_TEST_DIRS) or relative in PURE_TEST_FILES:
+            item.add_marker(pytest.mark.pure)
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        return
+    url = normalise_database_url(url)
+    schema = f"test_{_worker()}"
+    admin = make_engine(url)
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as error:  # an unreachable PostgreSQL is a failure, never a skip
+        pytest.exit(f"PostgreSQL at {url} is unreachable: {error}", returncode=3)
+    separator = "&" if "?" in url else "?"
+    yield f"{url}{separator}options=-csearch_path%3D{schema}"
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    config = type(
+        "SuiteConfig",
+        (TestConfig,),
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "EMAIL_OUTBOX_DIR": tmp_path_factory.mktemp("outbox"),
+        },
+    )
+    app = create_app(config)
+    with app.app_context():
+        upgrade(database_url)
+    yield app
+    assert db.engine is not None
+    db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine(app: Flask) -> Engine:
+    assert db.engine is not None
+    return db.engine
+
+
+@pytest.fixture(autouse=True)
+def db_session(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Each test runs inside one transaction that is rolled back afterwards."""
+    if request.node.get_closest_marker("pure"):
+        yield None
+        return
+    app: Flask = request.getfixturevalue("app")
+    engine: Engine = request.getfixturevalue("engine")
+    connection = engine.connect()
+    transaction = connection.begin()
+    db.bind(connection, join_transaction_mode="create_savepoint")
+    limiter.reset()
+    app.extensions["email_backend"].outbox.clear()
+    # No app context is held here: each request must push its own, as in production, so
+    # that `g` (CSRF token, CSP nonce) and the request's database session are per request.
+    yield db.session
+    db.session.remove()
+    transaction.rollback()
+    connection.close()
+    db.bind(engine, join_transaction_mode="conservative_savepoint")
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def outbox(app: Flask) -> list[Any]:
+    return app.extensions["email_backend"].outbox  # type: ignore[no-any-return]
+
+
+CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, path: str) -> str:
+    page = client.get(path)
+    match = CSRF_FIELD.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {path} (status {page.status_code})"
+    return match.group(1)
+
+
+def submit(
+    client: FlaskClient,
+    path: str,
+    data: dict[str, Any],
+    *,
+    form_page: str | None = None,
+    **kwargs: Any,
+) -> Any:
+    """Post a form the way a browser does: fetch the page for its CSRF token first."""
+    token = csrf_token(client, form_page or path)
+    return client.post(path, data={"csrf_token": token, **data}, **kwargs)
+
+
+def sign_in(client: FlaskClient, user: User, password: str = factories.PASSWORD) -> Any:
+    response = submit(client, "/sign-in", {"email": user.email, "password": password})
+    if user.is_staff:
+        assert user.totp_secret, "staff need two-factor set up to sign in (factories do it)"
+        code = pyotp.TOTP(user.totp_secret).at(datetime.now(UTC))
+        response = submit(client, "/sign-in/security-code", {"code": code})
+    return response
+
+
+@pytest.fixture
+def login_as(client: FlaskClient) -> Any:
+    """`login_as(Role.THERAPIST)` makes such a user, signs the client in and returns the user."""
+
+    def _login(role: Role, **kwargs: Any) -> User:
+        user = factories.make_user(role=role, **kwargs)
+        response = sign_in(client, user)
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+        return user
+
+    return _login

@@ -1,0 +1,118 @@
+"""`flask` commands: database migrations, accounts, and the demo world."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import click
+from alembic import command
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from webapp import migrate
+from webapp.models import Role
+
+db_cli = AppGroup("db", help="Database migrations (Alembic).")
+
+
+def _url() -> str:
+    return str(current_app.config["SQLALCHEMY_DATABASE_URI"])
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Upgrade the database to REVISION (default: head)."""
+    migrate.upgrade(_url(), revision)
+    click.echo(f"Database is at {revision}.")
+
+
+@db_cli.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Downgrade the database to REVISION."""
+    command.downgrade(migrate.alembic_config(_url()), revision)
+
+
+@db_cli.command("current")
+def db_current() -> None:
+    command.current(migrate.alembic_config(_url()), verbose=False)
+
+
+@db_cli.command("revision")
+@click.option(
+    "-m", "--message", required=True, help="What the migration does, e.g. 'create referrals'."
+)
+def db_revision(message: str) -> None:
+    """Autogenerate the next numbered migration from the models (review it before committing)."""
+    head = migrate.head_revision()
+    number = f"{int(head) + 1:04d}"
+    slug = re.sub(r"[^a-z0-9]+", "_", message.lower()).strip("_")
+    command.revision(
+        migrate.alembic_config(_url()), message=message, autogenerate=True, rev_id=number
+    )
+    generated = next(migrate.MIGRATIONS_DIR.joinpath("versions").glob(f"{number}_*.py"))
+    generated.rename(generated.with_name(f"{number}_{slug}.py"))
+    (migrate.MIGRATIONS_DIR / "HEAD").write_text(number + "\n")
+    click.echo(
+        f"Wrote migrations/versions/{number}_{slug}.py and moved migrations/HEAD to {number}."
+    )
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", "full_name", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option(
+    "--password",
+    help="Set a password now instead of emailing an invitation link.",
+    prompt=False,
+    hide_input=True,
+)
+def create_user_command(email: str, full_name: str, role: str, password: str | None) -> None:
+    """Create an account. Without --password, an invitation link is emailed (and printed)."""
+    from webapp.auth import services
+
+    try:
+        user = services.create_user(email, full_name, Role(role), password=password)
+    except services.AccountError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Created {user.role.label.lower()} {user.email} (id {user.id}).")
+    if password is None:
+        with current_app.test_request_context(base_url=current_app.config["SITE_URL"]):
+            token = services.send_invitation(user, now=datetime.now(UTC))
+            from flask import url_for
+
+            click.echo(
+                "Invitation link: " + url_for("auth.accept_invitation", token=token, _external=True)
+            )
+
+
+@click.command("seed-demo")
+def seed_demo_command() -> None:
+    """Create the demo world (idempotent) and print its sign-ins."""
+    from webapp import demo
+
+    if current_app.config.get("ENV_NAME") == "production":
+        raise click.ClickException("The demo world is never created in production.")
+    created = demo.seed()
+    click.echo(("Created" if created else "Already there:") + " the demo world.\n")
+    click.echo(demo.describe())
+
+
+@click.command("totp-code")
+@click.argument("email")
+def totp_code_command(email: str) -> None:
+    """Print the current two-factor code of a demo staff account (development only)."""
+    from webapp import demo
+
+    if current_app.config.get("ENV_NAME") != "development":
+        raise click.ClickException("Only in development, for the demo accounts.")
+    click.echo(demo.current_totp_code(email))
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(db_cli)
+    for command_ in (create_user_command, seed_demo_command, totp_code_command):
+        app.cli.add_command(command_)

@@ -1,0 +1,138 @@
+"""Configuration: one class per environment, every value from an environment variable.
+
+Development and test values are plainly fake; `ProductionConfig` refuses to start without the
+secrets it needs (STYLE.md section 6).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_DIR", PROJECT_ROOT / "instance"))
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_list(name: str, default: str = "") -> list[str]:
+    return [part.strip() for part in _env(name, default).split(",") if part.strip()]
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL whatever scheme the platform hands us."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Config:
+    SERVICE_NAME = _env("SERVICE_NAME", "Talking Therapies Online")
+    # The address people reach the site on; Socket.IO checks the Origin against it.
+    SITE_URL = _env("SITE_URL", "http://localhost:5000")
+    SECRET_KEY = _env("SECRET_KEY", "dev-only-not-secret-key-change-me")
+    SQLALCHEMY_DATABASE_URI = normalise_database_url(
+        _env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'talking-therapies.db'}")
+    )
+    SQLALCHEMY_ECHO = _env_bool("SQLALCHEMY_ECHO", False)
+    # Fernet keys (comma separated, newest first) for encrypted columns. Fake in development.
+    ENCRYPTION_KEYS = _env_list("ENCRYPTION_KEYS", "ZGV2LW9ubHktZmFrZS1rZXktMzItYnl0ZXMtbG9uZyE=")
+
+    # Sessions: HttpOnly, SameSite and (over HTTPS) Secure cookies; idle and absolute limits.
+    SESSION_COOKIE_NAME = "session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=int(_env("SESSION_IDLE_MINUTES", "30")))
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=int(_env("SESSION_ABSOLUTE_HOURS", "12")))
+    PERMANENT_SESSION_LIFETIME = SESSION_ABSOLUTE_TIMEOUT
+    REMEMBER_COOKIE_DURATION = timedelta(0)
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session, which has its own limits
+    MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_HEADERS_ENABLED = True
+    SIGN_IN_RATE_LIMIT = _env("SIGN_IN_RATE_LIMIT", "10 per minute")
+    PUBLIC_FORM_RATE_LIMIT = _env("PUBLIC_FORM_RATE_LIMIT", "20 per minute")
+
+    # Account lockout: after this many failures in a row the account is locked for a while,
+    # doubling with each further failure up to the maximum.
+    LOCKOUT_THRESHOLD = int(_env("LOCKOUT_THRESHOLD", "5"))
+    LOCKOUT_BASE = timedelta(minutes=int(_env("LOCKOUT_BASE_MINUTES", "5")))
+    LOCKOUT_MAX = timedelta(hours=int(_env("LOCKOUT_MAX_HOURS", "1")))
+    PASSWORD_RESET_VALID_FOR = timedelta(hours=1)
+    INVITATION_VALID_FOR = timedelta(days=14)
+
+    # Email: "file" writes each message to INSTANCE_DIR/outbox (and logs it); "smtp" sends.
+    EMAIL_BACKEND = _env("EMAIL_BACKEND", "file")
+    EMAIL_FROM = _env("EMAIL_FROM", "Talking Therapies Online <no-reply@localhost>")
+    EMAIL_OUTBOX_DIR = Path(_env("EMAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox")))
+    SMTP_HOST = _env("SMTP_HOST", "localhost")
+    SMTP_PORT = int(_env("SMTP_PORT", "587"))
+    SMTP_USERNAME = _env("SMTP_USERNAME")
+    SMTP_PASSWORD = _env("SMTP_PASSWORD")
+    SMTP_STARTTLS = _env_bool("SMTP_STARTTLS", True)
+
+    # Content-Security-Policy: the NHS.UK font host is the only outside origin.
+    CSP_FONT_SOURCES = _env_list("CSP_FONT_SOURCES", "https://assets.nhs.uk")
+    TIMEZONE = "Europe/London"
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+
+
+class TestConfig(Config):
+    ENV_NAME = "test"
+    TESTING = True
+    SECRET_KEY = "test-only-not-secret"  # noqa: S105 - a plainly fake test value
+    SQLALCHEMY_DATABASE_URI = normalise_database_url(_env("TEST_DATABASE_URL", "sqlite://"))
+    ENCRYPTION_KEYS = ("dGVzdC1vbmx5LWZha2Uta2V5LTMyLWJ5dGVzLWxvbmc=",)
+    EMAIL_BACKEND = "recording"
+    RATELIMIT_STORAGE_URI = "memory://"
+    SERVER_NAME = "localhost"
+    SITE_URL = "http://localhost"
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-session"
+    PREFERRED_URL_SCHEME = "https"
+
+    REQUIRED = ("SECRET_KEY", "DATABASE_URL", "ENCRYPTION_KEYS", "SITE_URL")
+
+    @classmethod
+    def check(cls) -> None:
+        missing = [name for name in cls.REQUIRED if not os.environ.get(name)]
+        if missing:
+            raise RuntimeError("Refusing to start in production without: " + ", ".join(missing))
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_environment() -> type[Config]:
+    name = _env("APP_ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(f"APP_ENV must be one of {', '.join(CONFIGS)}, not {name!r}") from None

@@ -1,0 +1,88 @@
+"""Extensions, created bare here and bound to the app in `create_app` (STYLE.md section 1)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import Flask
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+
+class Database:
+    """One engine per app and one session per request (removed at teardown)."""
+
+    def __init__(self) -> None:
+        self.engine: Engine | None = None
+        self._factory = sessionmaker(expire_on_commit=False)
+        self.session: scoped_session[Session] = scoped_session(self._factory)
+
+    def init_app(self, app: Flask) -> None:
+        self.engine = make_engine(app.config["SQLALCHEMY_DATABASE_URI"], app.config)
+        self._factory.configure(bind=self.engine)
+        app.teardown_appcontext(self._remove_session)
+        app.extensions["database"] = self
+
+    def _remove_session(self, _exc: BaseException | None = None) -> None:
+        self.session.remove()
+
+    def bind(self, bind: Engine | Connection, **options: Any) -> None:
+        """Point sessions at another engine or connection (tests use one transaction)."""
+        self.session.remove()
+        self._factory.configure(bind=bind, **options)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """Commit on success, roll back on error: one write = one transaction (STYLE.md 3)."""
+        session = self.session()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def make_engine(url: str, config: Any = None) -> Engine:
+    options: dict[str, Any] = {"future": True}
+    if config is not None:
+        options["echo"] = bool(config.get("SQLALCHEMY_ECHO", False))
+    if url.startswith("sqlite"):
+        options["connect_args"] = {"check_same_thread": False}
+        if url in ("sqlite://", "sqlite:///:memory:"):
+            options["poolclass"] = StaticPool  # one shared in-memory database
+        engine = create_engine(url, **options)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    options["pool_pre_ping"] = True  # survive a database restart without restarting the app
+    return create_engine(url, **options)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin, so that
+    # savepoints and rollbacks behave as they do on PostgreSQL.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+db = Database()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -1,0 +1,26 @@
+"""SQLAlchemy models, one module per domain. Importing this package registers them all."""
+
+from webapp.models.audit import AuditEvent
+from webapp.models.base import Base, utcnow
+from webapp.models.people import (
+    STAFF_ROLES,
+    RecoveryCode,
+    Role,
+    TherapistProfile,
+    TokenPurpose,
+    User,
+    UserToken,
+)
+
+__all__ = [
+    "STAFF_ROLES",
+    "AuditEvent",
+    "Base",
+    "RecoveryCode",
+    "Role",
+    "TherapistProfile",
+    "TokenPurpose",
+    "User",
+    "UserToken",
+    "utcnow",
+]

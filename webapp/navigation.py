@@ -1,0 +1,27 @@
+"""The header's navigation links for whoever is signed in."""
+
+from __future__ import annotations
+
+from flask import request, url_for
+from flask_login import current_user
+
+from webapp.models import Role
+
+# (endpoint, label) per role; each later feature adds its own entries here.
+NAVIGATION: dict[Role, list[tuple[str, str]]] = {
+    Role.PATIENT: [("patient.home", "Home")],
+    Role.THERAPIST: [("therapy.dashboard", "Your sessions")],
+    Role.MODERATOR: [("moderation_console.dashboard", "Moderation")],
+    Role.CLINICAL_LEAD: [("clinical.dashboard", "Clinical lead")],
+    Role.COMMISSIONER: [("reports.index", "Reports")],
+    Role.ADMIN: [("admin.users", "Accounts"), ("admin.audit_log", "Audit log")],
+}
+
+
+def navigation_items() -> list[dict[str, object]]:
+    if not current_user.is_authenticated:
+        return []
+    return [
+        {"href": url_for(endpoint), "text": label, "current": request.endpoint == endpoint}
+        for endpoint, label in NAVIGATION[current_user.role]
+    ]

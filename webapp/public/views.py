@@ -1,0 +1,63 @@
+"""Public pages. No personal data is shown here, so no role is needed."""
+
+from __future__ import annotations
+
+from flask import jsonify, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.wrappers import Response
+
+from webapp.extensions import db
+from webapp.models import Role
+from webapp.public import bp
+
+HOME_FOR_ROLE = {
+    Role.PATIENT: "patient.home",
+    Role.THERAPIST: "therapy.dashboard",
+    Role.MODERATOR: "moderation_console.dashboard",
+    Role.CLINICAL_LEAD: "clinical.dashboard",
+    Role.COMMISSIONER: "reports.index",
+    Role.ADMIN: "admin.users",
+}
+
+
+@bp.route("/")
+def index() -> str:
+    return render_template("public/index.html", title="Talk to a therapist online")
+
+
+@bp.route("/home")
+@login_required
+def home_for_role() -> Response:
+    return redirect(url_for(HOME_FOR_ROLE[current_user.role]))
+
+
+@bp.route("/need-help-now")
+def need_help_now() -> str:
+    return render_template("public/need_help_now.html", title="Need help now?")
+
+
+@bp.route("/privacy")
+def privacy() -> str:
+    return render_template("public/privacy.html", title="Privacy notice")
+
+
+@bp.route("/accessibility")
+def accessibility() -> str:
+    return render_template("public/accessibility.html", title="Accessibility statement")
+
+
+@bp.route("/health")
+def health() -> tuple[Response, int]:
+    """For load balancers and monitoring: is the database reachable?"""
+    try:
+        db.session.execute(text("SELECT 1"))
+        database = "ok"
+    except SQLAlchemyError:
+        db.session.rollback()
+        database = "unreachable"
+    healthy = database == "ok"
+    return jsonify(
+        status="ok" if healthy else "degraded", database=database
+    ), 200 if healthy else 503

@@ -1,0 +1,141 @@
+"""Security headers with a per-request CSP nonce, session time limits, and role checks.
+
+Every blueprint sets its minimum role with `require_roles` in `before_request`; a route may only
+narrow it with `roles_required` (STYLE.md section 2).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Flask, Response, abort, current_app, flash, g, redirect, request, session, url_for
+from flask_login import current_user, logout_user
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from webapp.models.people import Role
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+SIGNED_IN_AT = "signed_in_at"
+LAST_SEEN_AT = "last_seen_at"
+
+
+def csp_nonce() -> str:
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(18)
+    return str(g.csp_nonce)
+
+
+def content_security_policy(nonce: str, font_sources: list[str]) -> str:
+    directives = {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", f"'nonce-{nonce}'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", *font_sources],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+    return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
+
+
+def set_security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers["Content-Security-Policy"] = content_security_policy(
+        csp_nonce(), current_app.config["CSP_FONT_SOURCES"]
+    )
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["X-Frame-Options"] = "DENY"
+    headers["Referrer-Policy"] = "same-origin"
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
+    if request.is_secure or current_app.config.get("SESSION_COOKIE_SECURE"):
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    is_static = request.endpoint is not None and request.endpoint.endswith("static")
+    if not is_static:
+        # Pages may hold personal data: never keep them in a shared or back-button cache.
+        headers["Cache-Control"] = "no-store"
+        headers["Pragma"] = "no-cache"
+    return response
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def start_signed_in_session() -> None:
+    """Called once sign-in is complete: fresh session, clocks started."""
+    now = _now().timestamp()
+    session.permanent = True
+    session[SIGNED_IN_AT] = now
+    session[LAST_SEEN_AT] = now
+
+
+def enforce_session_timeouts() -> WerkzeugResponse | None:
+    """Sign out after 30 minutes idle or 12 hours in all (configurable)."""
+    if not current_user.is_authenticated:
+        return None
+    if request.endpoint is not None and request.endpoint.endswith("static"):
+        return None
+    now = _now().timestamp()
+    signed_in_at = session.get(SIGNED_IN_AT, 0)
+    last_seen_at = session.get(LAST_SEEN_AT, 0)
+    idle = current_app.config["SESSION_IDLE_TIMEOUT"].total_seconds()
+    absolute = current_app.config["SESSION_ABSOLUTE_TIMEOUT"].total_seconds()
+    if now - last_seen_at > idle or now - signed_in_at > absolute:
+        logout_user()
+        session.clear()
+        flash(
+            "You were signed out because you had not used the site for a while. "
+            "Sign in again to carry on."
+        )
+        return redirect(
+            url_for(
+                "auth.sign_in",
+                next=request.full_path.rstrip("?") if request.method == "GET" else None,
+            )
+        )
+    session[LAST_SEEN_AT] = now
+    return None
+
+
+def require_roles(*roles: Role) -> Callable[[], None]:
+    """A blueprint's `before_request`: signed in, with one of these roles, or refused."""
+    allowed = frozenset(roles)
+
+    def check() -> None:
+        if not current_user.is_authenticated:
+            abort(401)
+        if current_user.role not in allowed:
+            abort(403)
+
+    return check
+
+
+def roles_required(*roles: Role) -> Callable[[F], F]:
+    """Narrow a single route below its blueprint's minimum role."""
+    check = require_roles(*roles)
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            check()
+            return view(*args, **kwargs)
+
+        wrapped.allowed_roles = frozenset(roles)  # type: ignore[attr-defined]  # read by the conventions test
+        return wrapped  # type: ignore[return-value]
+
+    return decorate
+
+
+def init_security(app: Flask) -> None:
+    app.before_request(enforce_session_timeouts)
+    app.after_request(set_security_headers)
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
