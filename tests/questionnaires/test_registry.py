@@ -194,5 +194,5 @@ def test_the_outcome_measures_agree_with_the_instruments() -> None:
     assert get("phq9").reliable_change == PHQ9_MEASURE.reliable_change
     assert get("gad7").caseness_at == GAD7_MEASURE.cut_off
     assert get("gad7").reliable_change == GAD7_MEASURE.reliable_change
-    assert get("phq9").total_range == (PHQ9_MEASURE.lowest, PHQ9_MEASURE.highest)
-    assert get("gad7").total_range == (GAD7_MEASURE.lowest, GAD7_MEASURE.highest)
+    assert get("phq9").total_range == (int(PHQ9_MEASURE.lowest), int(PHQ9_MEASURE.highest))
+    assert get("gad7").total_range == (int(GAD7_MEASURE.lowest), int(GAD7_MEASURE.highest))
