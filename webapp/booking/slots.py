@@ -212,8 +212,9 @@ def generate_slots(
 ) -> list[datetime]:
     """Sorted, unique, non-overlapping aware UTC starts of the bookable slots in the window.
 
-    ``weekly`` is laid out on ``tz``'s wall clock; ``leave`` and ``booked`` (the starts of existing
-    bookings) remove the slots they overlap; ``extra`` adds slots. With ``now``, slots starting
+    ``weekly`` is laid out on ``tz``'s wall clock (a PEP 495 zone such as ``ZoneInfo``; pytz zones
+    are not supported); ``leave`` and ``booked`` (the starts of existing bookings) remove the
+    slots they overlap; ``extra`` adds slots. With ``now``, slots starting
     before ``now + min_notice`` are removed. See the module docstring for the clock-change rules.
 
     Raises ``ValueError`` for a naive datetime, a window that does not end after it starts, a
