@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import click
 from alembic import command
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from webapp import migrate
 from webapp.models import Role
@@ -61,6 +61,7 @@ def db_revision(message: str) -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.option("--email", required=True)
 @click.option("--name", "full_name", required=True)
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
@@ -90,6 +91,7 @@ def create_user_command(email: str, full_name: str, role: str, password: str | N
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo_command() -> None:
     """Create the demo world (idempotent) and print its sign-ins."""
     from webapp import demo
@@ -102,6 +104,7 @@ def seed_demo_command() -> None:
 
 
 @click.command("totp-code")
+@with_appcontext
 @click.argument("email")
 def totp_code_command(email: str) -> None:
     """Print the current two-factor code of a demo staff account (development only)."""

@@ -2,7 +2,6 @@
 
 import itertools
 import re
-from pathlib import Path
 
 import pytest
 
@@ -20,11 +19,6 @@ KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 
 def _ids(instrument: Instrument) -> str:
     return instrument.code
-
-
-def test_the_package_under_test_is_this_checkout() -> None:
-    checkout = Path(__file__).resolve().parents[2]
-    assert Path(questionnaires.__file__).resolve().is_relative_to(checkout)
 
 
 def test_codes_are_unique_and_match_their_keys() -> None:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
 from webapp.models import Role
+
+ROLE_CHOICES = [SelectChoice(role.value, role.label) for role in Role]
 
 
 class CreateUserForm(FlaskForm):
@@ -30,7 +33,7 @@ class CreateUserForm(FlaskForm):
     )
     role = SelectField(
         "Role",
-        choices=[(r.value, r.label) for r in Role],
+        choices=ROLE_CHOICES,
         validators=[DataRequired("Select a role")],
     )
 
@@ -38,6 +41,6 @@ class CreateUserForm(FlaskForm):
 class ChangeRoleForm(FlaskForm):
     role = SelectField(
         "Role",
-        choices=[(r.value, r.label) for r in Role],
+        choices=ROLE_CHOICES,
         validators=[DataRequired("Select a role")],
     )

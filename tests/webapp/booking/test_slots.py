@@ -3,14 +3,12 @@
 import dataclasses
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import pairwise
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from webapp.booking import slots as slots_module
 from webapp.booking.slots import (
     LONDON,
     RECORD_LENGTH,
@@ -48,11 +46,6 @@ def local_times(slots: list[datetime]) -> list[tuple[date, time]]:
 # A winter Monday (GMT, so London = UTC) and its week.
 WINTER_MONDAY = utc(2025, 1, 13)
 WINTER_SUNDAY_NIGHT = utc(2025, 1, 20)
-
-
-def test_the_module_is_the_one_in_this_checkout() -> None:
-    checkout = Path(__file__).resolve().parents[3]
-    assert Path(slots_module.__file__).resolve() == checkout / "webapp" / "booking" / "slots.py"
 
 
 def test_a_slot_is_a_50_minute_session_and_10_minutes_for_the_record() -> None:

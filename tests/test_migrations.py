@@ -1,0 +1,75 @@
+"""Migrations: numbered in order, HEAD says the newest, and upgrading an empty database
+gives exactly the models' schema (on SQLite, and on PostgreSQL in the PostgreSQL run)."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+
+from webapp.config import normalise_database_url
+from webapp.extensions import make_engine
+from webapp.migrate import MIGRATIONS_DIR, alembic_config, head_revision, upgrade
+from webapp.models import Base
+
+VERSIONS = sorted((MIGRATIONS_DIR / "versions").glob("*.py"))
+
+
+def test_migrations_are_numbered_in_order_with_head_last():
+    numbers = [path.name[:4] for path in VERSIONS]
+    assert all(re.fullmatch(r"\d{4}_[a-z0-9_]+\.py", path.name) for path in VERSIONS)
+    assert numbers == [f"{n:04d}" for n in range(1, len(VERSIONS) + 1)]
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    assert script.get_heads() == [head_revision()] == [numbers[-1]]
+    for path in VERSIONS:
+        revision = script.get_revision(path.name[:4])
+        expected_down = None if path.name[:4] == "0001" else f"{int(path.name[:4]) - 1:04d}"
+        assert revision.down_revision == expected_down
+
+
+@pytest.fixture
+def empty_database_url(tmp_path):
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    url = normalise_database_url(url)
+    schema = f"migrations_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    admin = make_engine(url)
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    yield f"{url}?options=-csearch_path%3D{schema}"
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def test_upgrading_an_empty_database_gives_the_models_schema(empty_database_url):
+    upgrade(empty_database_url)
+    engine = make_engine(empty_database_url)
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    engine.dispose()
+    assert differences == []
+
+
+def test_the_audit_log_refuses_updates_and_deletes_in_the_database(empty_database_url):
+    upgrade(empty_database_url)
+    engine = make_engine(empty_database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO audit_events (occurred_at, action, detail) "
+                "VALUES (CURRENT_TIMESTAMP, 'test.event', '{}')"
+            )
+        )
+    for statement in ("UPDATE audit_events SET action = 'changed'", "DELETE FROM audit_events"):
+        with pytest.raises(Exception, match="append-only"), engine.begin() as connection:
+            connection.execute(text(statement))
+    engine.dispose()
