@@ -46,8 +46,10 @@ def create_app(config: type[Config] | None = None) -> Flask:
     register_errors(app)
 
     from webapp.cli import register_commands
+    from webapp.jobs import bind_app
 
     register_commands(app)
+    bind_app(app)
     return app
 
 

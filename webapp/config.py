@@ -87,6 +87,16 @@ class Config:
     SMTP_PASSWORD = _env("SMTP_PASSWORD")
     SMTP_STARTTLS = _env_bool("SMTP_STARTTLS", True)
 
+    # SMS: "file" appends to INSTANCE_DIR/outbox/sms.jsonl; "twilio" sends.
+    SMS_BACKEND = _env("SMS_BACKEND", "file")
+    TWILIO_ACCOUNT_SID = _env("TWILIO_ACCOUNT_SID")
+    TWILIO_AUTH_TOKEN = _env("TWILIO_AUTH_TOKEN")
+    TWILIO_FROM_NUMBER = _env("TWILIO_FROM_NUMBER")
+
+    # Background jobs (Huey): an SQLite file by default, Redis when REDIS_URL is set.
+    REDIS_URL = _env("REDIS_URL")
+    HUEY_IMMEDIATE = False
+
     # Content-Security-Policy: the NHS.UK font host is the only outside origin.
     CSP_FONT_SOURCES = _env_list("CSP_FONT_SOURCES", "https://assets.nhs.uk")
     TIMEZONE = "Europe/London"
@@ -103,6 +113,8 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = normalise_database_url(_env("TEST_DATABASE_URL", "sqlite://"))
     ENCRYPTION_KEYS = ("dGVzdC1vbmx5LWZha2Uta2V5LTMyLWJ5dGVzLWxvbmc=",)
     EMAIL_BACKEND = "recording"
+    SMS_BACKEND = "recording"
+    HUEY_IMMEDIATE = True  # jobs run in the test's own thread, at once
     RATELIMIT_STORAGE_URI = "memory://"
     SERVER_NAME = "localhost"
     SITE_URL = "http://localhost"

@@ -2,8 +2,10 @@
 
 from webapp.models.audit import AuditEvent
 from webapp.models.base import Base, utcnow
+from webapp.models.booking import Appointment, AppointmentStatus
 from webapp.models.people import (
     STAFF_ROLES,
+    PatientProfile,
     RecoveryCode,
     Role,
     TherapistProfile,
@@ -14,8 +16,11 @@ from webapp.models.people import (
 
 __all__ = [
     "STAFF_ROLES",
+    "Appointment",
+    "AppointmentStatus",
     "AuditEvent",
     "Base",
+    "PatientProfile",
     "RecoveryCode",
     "Role",
     "TherapistProfile",

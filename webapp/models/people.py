@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import enum
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, Enum, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.models.base import Base, EncryptedText, UTCDateTime, enum_values, utcnow
@@ -65,6 +65,9 @@ class User(Base):
         back_populates="user", cascade="all, delete-orphan"
     )
     therapist_profile: Mapped[TherapistProfile | None] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+    patient_profile: Mapped[PatientProfile | None] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
 
@@ -144,3 +147,33 @@ class TherapistProfile(Base):
     biography: Mapped[str] = mapped_column(Text, default="")
 
     user: Mapped[User] = relationship(back_populates="therapist_profile")
+
+
+class PatientProfile(Base):
+    """A patient's contact details, preferences and access period (from their accepted referral).
+
+    Access to self-help and the community runs from `access_starts_at` to `access_ends_at`."""
+
+    __tablename__ = "patient_profiles"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    postcode: Mapped[str] = mapped_column(String(10))
+    gp_practice: Mapped[str] = mapped_column(String(200), default="")
+    mobile_e164: Mapped[str | None] = mapped_column(String(16))  # e.g. +447700900123
+    sms_reminders: Mapped[bool] = mapped_column(Boolean, default=True)
+    email_reminders: Mapped[bool] = mapped_column(Boolean, default=True)
+    accessibility_needs: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str] = mapped_column(String(60), default="English")
+    needs_interpreter: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Reminders are sent in the patient's own time zone (IANA name).
+    timezone: Mapped[str] = mapped_column(String(40), default="Europe/London")
+    access_starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    access_ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(back_populates="patient_profile")
+
+    def has_access(self, now: datetime) -> bool:
+        return self.access_starts_at <= now < self.access_ends_at

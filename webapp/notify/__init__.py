@@ -1,5 +1,5 @@
-"""Email (and, later, SMS) behind one interface. The backend comes from configuration:
-"file" (the default) writes each message to the outbox folder and logs it, "smtp" sends it,
+"""Email and SMS, each behind one interface. Backends come from configuration: "file" (the
+default) writes each message to the outbox folder and logs it, "smtp" / "twilio" send it,
 "recording" keeps messages in memory for tests."""
 
 from __future__ import annotations
@@ -14,7 +14,29 @@ from webapp.notify.email import (
     SmtpEmailBackend,
 )
 
-__all__ = ["EmailBackend", "EmailMessage", "email_backend", "init_notify", "send_email"]
+from webapp.notify.sms import (
+    DeliveryError,
+    FileSmsBackend,
+    RecordingSmsBackend,
+    SmsBackend,
+    SmsMessage,
+    SmsReceipt,
+    TwilioSmsBackend,
+)
+
+__all__ = [
+    "DeliveryError",
+    "EmailBackend",
+    "EmailMessage",
+    "SmsBackend",
+    "SmsMessage",
+    "SmsReceipt",
+    "email_backend",
+    "init_notify",
+    "send_email",
+    "send_sms",
+    "sms_backend",
+]
 
 
 def _make_email_backend(app: Flask) -> EmailBackend:
@@ -34,8 +56,32 @@ def _make_email_backend(app: Flask) -> EmailBackend:
     raise RuntimeError(f"EMAIL_BACKEND must be file, smtp or recording, not {name!r}")
 
 
+def _make_sms_backend(app: Flask) -> SmsBackend:
+    name = app.config["SMS_BACKEND"]
+    if name == "file":
+        return FileSmsBackend(app.config["EMAIL_OUTBOX_DIR"])
+    if name == "twilio":
+        return TwilioSmsBackend(account_sid=app.config["TWILIO_ACCOUNT_SID"],
+                                auth_token=app.config["TWILIO_AUTH_TOKEN"],
+                                from_number=app.config["TWILIO_FROM_NUMBER"])
+    if name == "recording":
+        return RecordingSmsBackend()
+    raise RuntimeError(f"SMS_BACKEND must be file, twilio or recording, not {name!r}")
+
+
 def init_notify(app: Flask) -> None:
     app.extensions["email_backend"] = _make_email_backend(app)
+    app.extensions["sms_backend"] = _make_sms_backend(app)
+
+
+def sms_backend() -> SmsBackend:
+    backend: SmsBackend = current_app.extensions["sms_backend"]
+    return backend
+
+
+def send_sms(to: str, body: str) -> SmsReceipt:
+    """Raises DeliveryError when the provider refuses; callers record the failure for staff."""
+    return sms_backend().send(SmsMessage(to=to, body=body))
 
 
 def email_backend() -> EmailBackend:
