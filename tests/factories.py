@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
 import pyotp
 
 from webapp.auth.passwords import hash_password
+from webapp.booking.slots import SESSION_LENGTH
 from webapp.extensions import db
-from webapp.models import Role, TherapistProfile, User
+from webapp.models import Appointment, Role, TherapistProfile, User
 
 PASSWORD = "a-long-test-passphrase"
 _numbers = itertools.count(1)
@@ -47,3 +48,26 @@ def make_therapist(**overrides: Any) -> User:
     )
     db.session.commit()
     return user
+
+
+def make_appointment(
+    patient: User | None = None,
+    therapist: User | None = None,
+    *,
+    starts_at: datetime | None = None,
+    **overrides: Any,
+) -> Appointment:
+    """A booked appointment starting in an hour unless told otherwise."""
+    patient = patient or make_user(Role.PATIENT)
+    therapist = therapist or make_therapist()
+    starts_at = starts_at or (datetime.now(UTC) + timedelta(hours=1)).replace(microsecond=0)
+    appointment = Appointment(
+        patient_id=patient.id,
+        therapist_id=therapist.id,
+        starts_at=starts_at,
+        ends_at=starts_at + SESSION_LENGTH,
+        **overrides,
+    )
+    db.session.add(appointment)
+    db.session.commit()
+    return appointment

@@ -87,6 +87,9 @@ class Config:
     SMTP_PASSWORD = _env("SMTP_PASSWORD")
     SMTP_STARTTLS = _env_bool("SMTP_STARTTLS", True)
 
+    # Pre-session questionnaires open this many hours before the appointment starts.
+    PRE_SESSION_OPENS_HOURS = int(_env("PRE_SESSION_OPENS_HOURS", "72"))
+
     # SMS: "file" appends to INSTANCE_DIR/outbox/sms.jsonl; "twilio" sends.
     SMS_BACKEND = _env("SMS_BACKEND", "file")
     TWILIO_ACCOUNT_SID = _env("TWILIO_ACCOUNT_SID")

@@ -3,6 +3,7 @@
 from webapp.models.audit import AuditEvent
 from webapp.models.base import Base, utcnow
 from webapp.models.booking import Appointment, AppointmentStatus
+from webapp.models.measures import ExperienceResponse, QuestionnaireResponse, RiskFlag
 from webapp.models.people import (
     STAFF_ROLES,
     PatientProfile,
@@ -20,8 +21,11 @@ __all__ = [
     "AppointmentStatus",
     "AuditEvent",
     "Base",
+    "ExperienceResponse",
     "PatientProfile",
+    "QuestionnaireResponse",
     "RecoveryCode",
+    "RiskFlag",
     "Role",
     "TherapistProfile",
     "TokenPurpose",

@@ -1,10 +1,22 @@
 from __future__ import annotations
 
-from flask import render_template
+from datetime import UTC, datetime
 
+from flask import render_template
+from flask_login import current_user
+
+from webapp.measures import queries as measures_queries
 from webapp.patient import bp
 
 
 @bp.route("/")
 def home() -> str:
-    return render_template("patient/home.html", title="Your home")
+    upcoming = measures_queries.upcoming_for_patient(current_user.id, datetime.now(UTC))
+    complete = {a.id: measures_queries.is_pre_session_set_complete(a.id) for a in upcoming}
+    return render_template(
+        "patient/home.html",
+        title="Your home",
+        upcoming=upcoming,
+        questionnaires_complete=complete,
+        experience=measures_queries.pending_experience(current_user.id),
+    )

@@ -1,0 +1,181 @@
+"""Writes for questionnaires: save a page of answers, complete and score a form, raise and
+acknowledge risk flags. Answers are saved page by page, so nothing is lost if the connection
+drops; totals and flags come from `questionnaires.score`, never from the form."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from flask import current_app
+
+import questionnaires
+from questionnaires.outcomes import reliable_rises_since
+from webapp import audit
+from webapp.extensions import db
+from webapp.measures import pages, queries
+from webapp.models import (
+    Appointment,
+    AppointmentStatus,
+    ExperienceResponse,
+    QuestionnaireResponse,
+    RiskFlag,
+    User,
+)
+
+
+class NotOpen(Exception):
+    """The pre-session questionnaires for this appointment cannot be answered now."""
+
+
+def opens_at(appointment: Appointment) -> datetime:
+    hours: int = current_app.config["PRE_SESSION_OPENS_HOURS"]
+    return appointment.starts_at - timedelta(hours=hours)
+
+
+def check_open(appointment: Appointment, now: datetime) -> None:
+    if appointment.status is not AppointmentStatus.BOOKED:
+        raise NotOpen("This appointment is no longer booked.")
+    if now < opens_at(appointment):
+        raise NotOpen("too_early")
+    if now >= appointment.ends_at:
+        raise NotOpen("This appointment has finished.")
+
+
+def save_answers(
+    patient: User,
+    appointment: Appointment,
+    code: str,
+    submitted: Mapping[str, object],
+    *,
+    now: datetime,
+) -> QuestionnaireResponse:
+    """Merge one page of answers into the form; complete and score it once nothing is missing."""
+    check_open(appointment, now)
+    instrument = questionnaires.get(code)
+    with db.transaction():
+        response = queries.responses_for_appointment(appointment.id).get(code)
+        if response is None:
+            response = QuestionnaireResponse(
+                patient_id=patient.id,
+                appointment_id=appointment.id,
+                instrument=code,
+                instrument_version=instrument.version,
+                answers={},
+                started_at=now,
+            )
+            db.session.add(response)
+        answers = {**response.answers, **submitted}
+        # A changed answer can stop a follow-up question being asked: drop its old answer.
+        answers = {
+            key: value
+            for key, value in answers.items()
+            if pages.is_asked(instrument.item(key), answers)
+        }
+        response.answers = answers
+        response.updated_at = now
+        if pages.is_complete(instrument, answers):
+            _complete(response, appointment, now)
+        else:
+            response.completed_at = None
+        return response
+
+
+def _complete(response: QuestionnaireResponse, appointment: Appointment, now: datetime) -> None:
+    result = questionnaires.score(response.instrument, response.answers)
+    response.completed_at = now
+    response.total = result.total
+    response.severity = result.severity
+    response.caseness = result.caseness
+    response.risk_flags = list(result.risk_flags)
+    flags = list(result.risk_flags)
+    if response.instrument in ("phq9", "gad7") and result.total is not None:
+        previous = queries.previous_totals(appointment.patient_id, before=response.started_at)
+        flags += reliable_rises_since(previous, {response.instrument: result.total})
+        response.risk_flags = flags
+    for code in flags:
+        _raise_flag(appointment, response, code, now)
+
+
+def _raise_flag(
+    appointment: Appointment, response: QuestionnaireResponse, code: str, now: datetime
+) -> None:
+    existing = {flag.code for flag in queries.risk_flags_for_appointment(appointment.id)}
+    if code in existing:
+        return
+    db.session.flush()
+    db.session.add(
+        RiskFlag(
+            appointment_id=appointment.id,
+            patient_id=appointment.patient_id,
+            response_id=response.id,
+            code=code,
+            description=questionnaires.describe_risk(code),
+            raised_at=now,
+        )
+    )
+    audit.record(
+        "risk_flag.raised",
+        subject_type="appointment",
+        subject_id=appointment.id,
+        patient_id=appointment.patient_id,
+        detail={"code": code},
+    )
+
+
+def acknowledge_flag(therapist: User, flag: RiskFlag, note: str, *, now: datetime) -> None:
+    if flag.acknowledged_at is not None:
+        return
+    with db.transaction():
+        flag.acknowledged_at = now
+        flag.acknowledged_by_id = therapist.id
+        flag.acknowledgement_note = note.strip() or None
+        audit.record(
+            "risk_flag.acknowledged",
+            actor=therapist,
+            subject_type="risk_flag",
+            subject_id=flag.id,
+            patient_id=flag.patient_id,
+            detail={"code": flag.code},
+        )
+
+
+EXPERIENCE_INSTRUMENTS = ("peq_assessment", "peq_treatment")
+
+
+def offer_experience_questionnaire(
+    patient_id: int, code: str, *, now: datetime
+) -> ExperienceResponse:
+    """Ask a patient for a patient experience questionnaire (PEQ). The care pathway calls this
+    at the penultimate or last treatment session; an unanswered offer is not repeated."""
+    if code not in EXPERIENCE_INSTRUMENTS:
+        raise ValueError(f"{code!r} is not a patient experience questionnaire")
+    pending = queries.pending_experience(patient_id)
+    existing = next((offer for offer in pending if offer.instrument == code), None)
+    if existing is not None:
+        return existing
+    with db.transaction():
+        offer = ExperienceResponse(
+            patient_id=patient_id,
+            instrument=code,
+            instrument_version=questionnaires.get(code).version,
+            offered_at=now,
+            answers={},
+        )
+        db.session.add(offer)
+        audit.record(
+            "experience_questionnaire.offered",
+            subject_type="patient",
+            subject_id=patient_id,
+            detail={"instrument": code},
+        )
+    return offer
+
+
+def complete_experience(
+    offer: ExperienceResponse, answers: Mapping[str, object], *, now: datetime
+) -> None:
+    questionnaires.score(offer.instrument, answers)  # validates every answer; PEQs are unscored
+    with db.transaction():
+        offer.answers = {key: value for key, value in answers.items() if value not in (None, "")}
+        offer.completed_at = now

@@ -1,0 +1,202 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+import questionnaires
+from webapp import audit
+from webapp.measures import bp, chart, pages, queries, services
+from webapp.measures.forms import AcknowledgeForm, answers_from, page_form
+from webapp.models import Role
+from webapp.security import roles_required
+
+PRE_SESSION = [questionnaires.get(code) for code in questionnaires.PRE_SESSION_SET]
+CHARTED = {"phq9": ("Depression (PHQ-9)", 27), "gad7": ("Anxiety (GAD-7)", 21)}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _saved_answers(appointment_id: int) -> dict[str, dict[str, object]]:
+    return {
+        code: response.answers
+        for code, response in queries.responses_for_appointment(appointment_id).items()
+    }
+
+
+@bp.route("/appointments/<int:appointment_id>")
+@roles_required(Role.PATIENT)
+def overview(appointment_id: int) -> str:
+    appointment = queries.appointment_for_patient(current_user.id, appointment_id)
+    responses = queries.responses_for_appointment(appointment.id)
+    steps = pages.steps(PRE_SESSION, _saved_answers(appointment.id))
+    next_step = next((s for s in steps if not _step_done(s, responses)), None)
+    return render_template(
+        "measures/overview.html",
+        title="Before your appointment",
+        appointment=appointment,
+        instruments=PRE_SESSION,
+        responses=responses,
+        next_step=next_step,
+        opens_at=services.opens_at(appointment),
+        is_open=_is_open(appointment),
+        needs_support=bool(queries.risk_flags_for_appointment(appointment.id)),
+    )
+
+
+def _step_done(step: pages.Step, responses: dict) -> bool:  # type: ignore[type-arg]
+    response = responses.get(step.instrument)
+    return response is not None and all(key in response.answers for key in step.items)
+
+
+def _is_open(appointment) -> bool:  # type: ignore[no-untyped-def]
+    try:
+        services.check_open(appointment, utcnow())
+    except services.NotOpen:
+        return False
+    return True
+
+
+@bp.route("/appointments/<int:appointment_id>/<code>/<int:page>", methods=["GET", "POST"])
+@roles_required(Role.PATIENT)
+def question_page(appointment_id: int, code: str, page: int) -> Response | str:
+    appointment = queries.appointment_for_patient(current_user.id, appointment_id)
+    if not _is_open(appointment):
+        return redirect(url_for("measures.overview", appointment_id=appointment.id))
+    saved = _saved_answers(appointment.id)
+    steps = pages.steps(PRE_SESSION, saved)
+    step = next((s for s in steps if (s.instrument, s.page) == (code, page)), None)
+    if step is None:
+        abort(404)
+    instrument = questionnaires.get(code)
+    form = page_form(instrument, step.items, saved.get(code, {}))
+    if form.validate_on_submit():
+        services.save_answers(
+            current_user, appointment, code, answers_from(form, step.items), now=utcnow()
+        )
+        return redirect(_after(appointment.id, step))
+    return render_template(
+        "measures/question_page.html",
+        title=instrument.title,
+        form=form,
+        instrument=instrument,
+        step=step,
+        appointment=appointment,
+        number=steps.index(step) + 1,
+        of=len(steps),
+        # crisis routes show at once, on the very next page, after a risk answer
+        needs_support=bool(queries.risk_flags_for_appointment(appointment.id)),
+    )
+
+
+def _after(appointment_id: int, step: pages.Step) -> str:
+    """The next page to answer, or the overview once the last page is saved."""
+    later = pages.steps(PRE_SESSION, _saved_answers(appointment_id))
+    position = [(s.instrument, s.page) for s in later].index((step.instrument, step.page))
+    if position + 1 < len(later):
+        following = later[position + 1]
+        return url_for(
+            "measures.question_page",
+            appointment_id=appointment_id,
+            code=following.instrument,
+            page=following.page,
+        )
+    return url_for("measures.overview", appointment_id=appointment_id)
+
+
+@bp.route("/scores")
+@roles_required(Role.PATIENT)
+def scores() -> str:
+    charts = []
+    for code, (title, maximum) in CHARTED.items():
+        history = queries.score_history(current_user.id, code)
+        points = [
+            chart.Point(r.completed_at.date(), r.total)
+            for r in history
+            if r.completed_at and r.total is not None
+        ]
+        svg = chart.line_chart_svg(
+            points,
+            maximum=maximum,
+            title=title,
+            chart_id=code,
+            caseness_at=questionnaires.get(code).caseness_at or 0,
+        )
+        charts.append({"code": code, "title": title, "svg": svg, "history": history})
+    return render_template("measures/scores.html", title="Your scores over time", charts=charts)
+
+
+@bp.route("/therapist/appointments/<int:appointment_id>")
+@roles_required(Role.THERAPIST)
+def therapist_view(appointment_id: int) -> str:
+    appointment = queries.appointment_for_therapist(current_user.id, appointment_id)
+    audit.record_patient_record_view(
+        current_user,
+        appointment.patient_id,
+        f"pre-session questionnaires for appointment {appointment.id}",
+    )
+    return render_template(
+        "measures/therapist_view.html",
+        title="Pre-session questionnaires",
+        appointment=appointment,
+        instruments=PRE_SESSION,
+        responses=queries.responses_for_appointment(appointment.id),
+        flags=queries.risk_flags_for_appointment(appointment.id),
+        form=AcknowledgeForm(),
+    )
+
+
+@bp.route(
+    "/therapist/appointments/<int:appointment_id>/risk-flags/<int:flag_id>/acknowledge",
+    methods=["POST"],
+)
+@roles_required(Role.THERAPIST)
+def acknowledge(appointment_id: int, flag_id: int) -> Response:
+    appointment = queries.appointment_for_therapist(current_user.id, appointment_id)
+    flag = next(
+        (f for f in queries.risk_flags_for_appointment(appointment.id) if f.id == flag_id), None
+    )
+    if flag is None:
+        abort(404)
+    form = AcknowledgeForm()
+    if not form.validate_on_submit():
+        flash(form.note.errors[0] if form.note.errors else "Try again.")
+    else:
+        services.acknowledge_flag(current_user, flag, form.note.data or "", now=utcnow())
+        flash("Risk flag acknowledged.")
+    return redirect(url_for("measures.therapist_view", appointment_id=appointment.id))
+
+
+@bp.route("/experience/<int:response_id>", methods=["GET", "POST"])
+@roles_required(Role.PATIENT)
+def experience(response_id: int) -> Response | str:
+    offer = queries.experience_for_patient(current_user.id, response_id)
+    instrument = questionnaires.get(offer.instrument)
+    if offer.completed_at is not None:
+        return render_template("measures/experience_done.html", title="Thank you")
+    answers = dict(offer.answers)
+    asked = [item.key for item in instrument.items if pages.is_asked(item, answers)]
+    if request.method == "POST":  # a follow-up depends on an answer on this same page
+        answers.update(
+            {
+                key: value
+                for key, value in request.form.items()
+                if key in {item.key for item in instrument.items}
+            }
+        )
+        asked = [item.key for item in instrument.items if pages.is_asked(item, answers)]
+    form = page_form(instrument, asked, answers)
+    if form.validate_on_submit():
+        services.complete_experience(offer, answers_from(form, asked), now=utcnow())
+        return render_template("measures/experience_done.html", title="Thank you")
+    return render_template(
+        "measures/experience.html",
+        title=instrument.title,
+        form=form,
+        instrument=instrument,
+        items=asked,
+    )
