@@ -35,11 +35,13 @@ def create_app(config: type[Config] | None = None) -> Flask:
     limiter.init_app(app)
     _configure_login(app)
 
+    from webapp.activity import init_activity
     from webapp.notify import init_notify
     from webapp.security import init_security
 
     init_notify(app)
     init_security(app)
+    init_activity(app)
     _register_blueprints(app)
 
     from webapp.errors import register_errors

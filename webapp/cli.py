@@ -115,7 +115,21 @@ def totp_code_command(email: str) -> None:
     click.echo(demo.current_totp_code(email))
 
 
+@click.command("purge-activity")
+@with_appcontext
+def purge_activity_command() -> None:
+    """Delete activity events older than ACTIVITY_RETENTION_DAYS (run daily)."""
+    from webapp.activity import purge_old_events
+
+    click.echo(f"Deleted {purge_old_events(datetime.now(UTC))} activity events.")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(db_cli)
-    for command_ in (create_user_command, seed_demo_command, totp_code_command):
+    for command_ in (
+        create_user_command,
+        seed_demo_command,
+        totp_code_command,
+        purge_activity_command,
+    ):
         app.cli.add_command(command_)

@@ -87,6 +87,10 @@ class Config:
     SMTP_PASSWORD = _env("SMTP_PASSWORD")
     SMTP_STARTTLS = _env_bool("SMTP_STARTTLS", True)
 
+    # Activity tracking: the key for pseudonymous visitor hashes, and how long events are kept.
+    ACTIVITY_KEY = _env("ACTIVITY_KEY", "dev-only-activity-key")
+    ACTIVITY_RETENTION_DAYS = int(_env("ACTIVITY_RETENTION_DAYS", "400"))
+
     # Pre-session questionnaires open this many hours before the appointment starts.
     PRE_SESSION_OPENS_HOURS = int(_env("PRE_SESSION_OPENS_HOURS", "72"))
 
@@ -129,7 +133,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_NAME = "__Host-session"
     PREFERRED_URL_SCHEME = "https"
 
-    REQUIRED = ("SECRET_KEY", "DATABASE_URL", "ENCRYPTION_KEYS", "SITE_URL")
+    REQUIRED = ("SECRET_KEY", "DATABASE_URL", "ENCRYPTION_KEYS", "SITE_URL", "ACTIVITY_KEY")
 
     @classmethod
     def check(cls) -> None:

@@ -1,7 +1,7 @@
 """Background jobs with Huey: SQLite by default, Redis when REDIS_URL is set.
 
-Run the consumer with `huey_consumer webapp.jobs.huey -k greenlet -w 50` (Redis) or
-`huey_consumer webapp.jobs.huey` (SQLite). Tasks are named, thin and idempotent, take ids, and
+Run the consumer with `huey_consumer webapp.worker.huey -k greenlet -w 50` (Redis) or
+`huey_consumer webapp.worker.huey` (SQLite). Tasks are named, thin and idempotent, take ids, and
 run inside an application context (`app_task`).
 """
 
@@ -44,6 +44,11 @@ def _application() -> Any:
 
         bind_app(create_app())
     return _app
+
+
+def application_context() -> Any:
+    """An app context for work outside a request (periodic tasks)."""
+    return _application().app_context()
 
 
 def app_task(**task_options: Any) -> Callable[[F], F]:

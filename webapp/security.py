@@ -12,9 +12,8 @@ from datetime import UTC, datetime
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, Response, abort, current_app, flash, g, redirect, request, session, url_for
+from flask import Flask, Response, abort, current_app, flash, g, request, session
 from flask_login import current_user, logout_user
-from werkzeug.wrappers import Response as WerkzeugResponse
 
 from webapp.models.people import Role
 
@@ -78,7 +77,7 @@ def start_signed_in_session() -> None:
     session[LAST_SEEN_AT] = now
 
 
-def enforce_session_timeouts() -> WerkzeugResponse | None:
+def enforce_session_timeouts() -> None:
     """Sign out after 30 minutes idle or 12 hours in all (configurable)."""
     if not current_user.is_authenticated:
         return None
@@ -96,12 +95,8 @@ def enforce_session_timeouts() -> WerkzeugResponse | None:
             "You were signed out because you had not used the site for a while. "
             "Sign in again to carry on."
         )
-        return redirect(
-            url_for(
-                "auth.sign_in",
-                next=request.full_path.rstrip("?") if request.method == "GET" else None,
-            )
-        )
+        # Carry on signed out: a protected page then sends them to sign in (and back).
+        return None
     session[LAST_SEEN_AT] = now
     return None
 

@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per domain. Importing this package registers them all."""
 
+from webapp.models.activity import ActivityEvent
 from webapp.models.audit import AuditEvent
 from webapp.models.base import Base, utcnow
 from webapp.models.booking import Appointment, AppointmentStatus
@@ -17,6 +18,7 @@ from webapp.models.people import (
 
 __all__ = [
     "STAFF_ROLES",
+    "ActivityEvent",
     "Appointment",
     "AppointmentStatus",
     "AuditEvent",
