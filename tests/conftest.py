@@ -33,6 +33,7 @@ PURE_TEST_FILES = (
     "tests/webapp/booking/test_slots.py",
     "tests/webapp/measures/test_pages.py",
     "tests/webapp/measures/test_chart.py",
+    "tests/webapp/reports/test_suppression.py",
 )
 
 
