@@ -27,13 +27,18 @@ from webapp.extensions import db, limiter, make_engine
 from webapp.migrate import upgrade
 from webapp.models import Role, User
 
-PURE_TEST_DIRS = ("tests/questionnaires", "tests/moderation")
+PURE_TEST_DIRS = (
+    "tests/questionnaires",
+    "tests/moderation",
+    "tests/webapp/pathway/test_episode.py",
+)
 PURE_TEST_FILES = (
     "tests/webapp/test_charging.py",
     "tests/webapp/booking/test_slots.py",
     "tests/webapp/measures/test_pages.py",
     "tests/webapp/measures/test_chart.py",
     "tests/webapp/reports/test_suppression.py",
+    "tests/webapp/pathway/test_episode.py",
 )
 
 
