@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import click
 from alembic import command
@@ -124,8 +125,41 @@ def purge_activity_command() -> None:
     click.echo(f"Deleted {purge_old_events(datetime.now(UTC))} activity events.")
 
 
+backup_cli = AppGroup("backup", help="Back up or restore the embedded SQLite database.")
+
+
+@backup_cli.command("create")
+@click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))
+def backup_create(destination: Path) -> None:
+    """Write a consistent copy of the live database to DESTINATION."""
+    from webapp import backup
+
+    try:
+        size = backup.backup(_url(), destination)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Backed up to {destination} ({size:,} bytes).")
+
+
+@backup_cli.command("restore")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def backup_restore(source: Path, yes: bool) -> None:
+    """Replace the database with the backup in SOURCE (stop the site first)."""
+    from webapp import backup
+
+    if not yes:
+        click.confirm(f"Replace everything in the database with {source}?", abort=True)
+    try:
+        backup.restore(source, _url())
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Restored from {source}.")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(db_cli)
+    app.cli.add_command(backup_cli)
     for command_ in (
         create_user_command,
         seed_demo_command,
