@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Final, cast
+from typing import Final, TypeAlias, cast
 
 import ahocorasick  # type: ignore[import-not-found]  # pyahocorasick 2.x is C with no type stubs
 
@@ -33,7 +33,7 @@ from moderation.watchwords import Action, Kind, Tier, Watchword, required_litera
 __all__ = ["Decision", "Engine", "Match", "phrase_keys"]
 
 # What the automaton stores under each key: the key's length and the rules (by index) it belongs to.
-_Payload = tuple[int, tuple[int, ...]]
+_Payload: TypeAlias = tuple[int, tuple[int, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,24 +66,16 @@ class _Automaton:
 
     __slots__ = ("_automaton",)
 
-    def __init__(self, payloads: dict[str, _Payload], padding: str) -> None:
+    def __init__(self, rules_by_key: dict[str, list[int]], padding: str = "") -> None:
         automaton = ahocorasick.Automaton(ahocorasick.STORE_ANY, ahocorasick.KEY_STRING)
-        for key, payload in payloads.items():
-            automaton.add_word(f"{padding}{key}{padding}", payload)
+        for key, rules in rules_by_key.items():
+            automaton.add_word(f"{padding}{key}{padding}", (len(key), tuple(rules)))
         automaton.make_automaton()
         self._automaton = automaton
 
     def hits(self, text: str) -> Iterator[tuple[int, _Payload]]:
         """(index of the last character, payload) for every occurrence of every key, overlapping."""
         return cast(Iterator[tuple[int, _Payload]], self._automaton.iter(text))
-
-
-def _automaton(rules_by_key: dict[str, list[int]], padding: str = "") -> _Automaton | None:
-    if not rules_by_key:
-        return None
-    return _Automaton(
-        {key: (len(key), tuple(rules)) for key, rules in rules_by_key.items()}, padding
-    )
 
 
 def phrase_keys(phrase: str) -> frozenset[str]:
@@ -95,7 +87,7 @@ def phrase_keys(phrase: str) -> frozenset[str]:
 class Engine:
     """Built once from values; never touches the database."""
 
-    __slots__ = ("_bare", "_gate", "_padded", "_regexes", "_ungated", "_watchwords")
+    __slots__ = ("_gate", "_phrases", "_regexes", "_ungated", "_watchwords")
 
     def __init__(self, watchwords: Iterable[Watchword]) -> None:
         """Validate the rules (ValueError names a duplicate id) and build the matchers once."""
@@ -120,12 +112,15 @@ class Engine:
                     rules_by_literal.setdefault(literal, []).append(index)
         # Keys padded with a space match whole tokens only, so "skill" never reaches Python; the
         # bare keys are for the rare post with letters typed apart, checked hit by hit.
-        self._padded: Final = _automaton(rules_by_key, padding=" ")
-        self._bare: Final = _automaton(rules_by_key)
+        self._phrases: Final = (
+            (_Automaton(rules_by_key, padding=" "), _Automaton(rules_by_key))
+            if rules_by_key
+            else None
+        )
         self._regexes: Final = regexes
         # A regex runs only on a post holding a literal all its matches hold (one more automaton
         # pass finds them all at once); a regex without such a literal runs on every post.
-        self._gate: Final = _automaton(rules_by_literal)
+        self._gate: Final = _Automaton(rules_by_literal) if rules_by_literal else None
         gated = {index for indexes in rules_by_literal.values() for index in indexes}
         self._ungated: Final = frozenset(regexes) - gated
 
@@ -138,12 +133,13 @@ class Engine:
         normalised = normalise(text)
         words = normalised.text
         found: set[tuple[tuple[int, int], int]] = set()
-        if self._padded is not None and self._bare is not None and words:  # both, or neither
-            for last, (length, rules) in self._padded.hits(f" {words} "):
+        if self._phrases is not None and words:
+            padded, bare = self._phrases
+            for last, (length, rules) in padded.hits(f" {words} "):
                 span = normalised.span_in_original(last - length - 1, last - 1)
                 found.update((span, rule) for rule in rules)
             if normalised.has_split_letters:
-                for last, (length, rules) in self._bare.hits(words):
+                for last, (length, rules) in bare.hits(words):
                     start, end = last + 1 - length, last + 1
                     if _is_boundary(normalised, start) and _is_boundary(normalised, end):
                         span = normalised.span_in_original(start, end)

@@ -420,7 +420,8 @@ def _pieces(tokens: list[str]) -> tuple[list[str], list[int] | None, list[int] |
     )
 
 
-def _normalise(text: str) -> Normalised:
+def normalise(text: str) -> Normalised:
+    """Run every stage over `text` (see the module docstring)."""
     if text.isascii():
         folded, fold = text.lower(), None
         tokenised = folded.translate(_ASCII_SEPARATORS)
@@ -431,13 +432,8 @@ def _normalise(text: str) -> Normalised:
     return Normalised(text, folded, fold, tokenised, tokens, _pieces(tokens))
 
 
-def normalise(text: str) -> Normalised:
-    """Run every stage over `text` (see the module docstring)."""
-    return _normalise(text)
-
-
 def normalise_phrase(phrase: str) -> str:
-    """A phrase rule's key: its normalised text, stripped; ValueError when nothing is left."""
+    """A phrase rule's key: its normalised text; ValueError when nothing is left to match."""
     key = normalise(phrase).text
     if not key:
         raise ValueError(f"phrase {phrase!r} has no letters or digits left after normalising")

@@ -126,14 +126,14 @@ def watchwords_from_toml(text: str) -> tuple[Watchword, ...]:
     except tomllib.TOMLDecodeError as error:
         raise ValueError(f"watchword list is not valid TOML: {error}") from None
     tables = document.get("watchword")
-    if not isinstance(tables, list) or not tables:
-        raise ValueError("watchword list must have at least one [[watchword]] table")
+    if not isinstance(tables, list) or not tables or not all(isinstance(t, dict) for t in tables):
+        raise ValueError("watchword list must be one or more [[watchword]] tables")
     return tuple(Watchword.from_record(table) for table in tables)
 
 
 @cache
 def default_watchwords() -> tuple[Watchword, ...]:
-    """The shipped, reviewed UK-English list (moderation/data/default_watchwords.toml)."""
+    """The shipped UK-English list (moderation/data/default_watchwords.toml), read once."""
     text = resources.files("moderation.data").joinpath(DEFAULT_LIST).read_text(encoding="utf-8")
     return watchwords_from_toml(text)
 

@@ -174,8 +174,9 @@ def test_reads_a_toml_list() -> None:
     ("toml", "message"),
     [
         ("[[watchword]\n", "not valid TOML"),
-        ("title = 'no rules'\n", "at least one"),
-        ("watchword = 3\n", "at least one"),
+        ("title = 'no rules'\n", "one or more"),
+        ("watchword = 3\n", "one or more"),
+        ("watchword = [1]\n", "one or more"),
     ],
 )
 def test_a_bad_toml_list_is_refused(toml: str, message: str) -> None:
