@@ -11,6 +11,7 @@ per second and at least ten times the naive loop.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import re
 import sys
@@ -94,6 +95,8 @@ def main() -> None:
     if args.posts < 1 or args.naive_posts < 1:
         parser.error("--posts and --naive-posts must be at least 1")
 
+    load = os.getloadavg()[0]
+    print(f"one core; load average {load:.2f} on {os.cpu_count()} CPUs (other work slows both)")
     rng = random.Random(args.seed)
     rules = [*generate_rules(EXTRA_RULES, rng), *default_watchwords()]
     started = time.perf_counter()
