@@ -27,6 +27,7 @@ from moderation.normalise import normalise
 pytestmark = pytest.mark.pure
 
 SLUR = "n" + "i" + "gg" + "er"  # assembled, so a search of the code for slurs finds the data only
+default_engine()  # built at import, so no hypothesis example pays for it and misses its deadline
 
 
 def rule(
@@ -34,10 +35,6 @@ def rule(
 ) -> Watchword:
     tier = Tier.CLINICAL_RISK if action is Action.ALERT else Tier.HOUSE_RULES
     return Watchword(rule_id, tier, action, kind, pattern, "test rule")
-
-
-def rule_ids(text: str) -> set[str]:
-    return {match.rule_id for match in default_engine().check(text)}
 
 
 @pytest.mark.parametrize(
