@@ -138,6 +138,8 @@ def test_matches(text: str, rule_id: str, matched: str | None) -> None:
         "on 01/02/2024 at 10.30",
         "e.g. this, i.e. that",
         "call me Ishmael",
+        "I live at home with my mum",
+        "you'll find me on the sofa",
         "",
         "   ",
     ],
