@@ -4,8 +4,9 @@ A script, not a test: `python benchmarks/watchwords.py [--posts N]`. Posts (50â€
 extra phrase rules are generated from a seeded random, so every run screens the same load. The
 engine screens every post on one core; the naive loop (one compiled regex per rule, run in turn on
 the lower-cased post, with no normalisation at all) is timed on a sample and extrapolated, because
-at its speed the full run would take hours. Target (DESIGN.md, "watchwords"): at least 5,000 posts
-per second and at least ten times the naive loop.
+at its speed the full run would take hours. Both are timed by the process's CPU time as well as the
+wall clock: the machine is shared, and under load the wall clock measures the neighbours. Target
+(DESIGN.md, "watchwords"): at least 5,000 posts per second and at least ten times the naive loop.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import random
 import re
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
@@ -96,7 +98,7 @@ def main() -> None:
         parser.error("--posts and --naive-posts must be at least 1")
 
     load = os.getloadavg()[0]
-    print(f"one core; load average {load:.2f} on {os.cpu_count()} CPUs (other work slows both)")
+    print(f"one process; load average {load:.2f} on {os.cpu_count()} CPUs when starting")
     rng = random.Random(args.seed)
     rules = [*generate_rules(EXTRA_RULES, rng), *default_watchwords()]
     started = time.perf_counter()
@@ -116,39 +118,58 @@ def main() -> None:
     engine = Engine(rules)
     print(f"engine built in {time.perf_counter() - started:.3f} s")
 
-    started = time.perf_counter()
+    wall, cpu = time.perf_counter(), time.process_time()
     caught = matches = 0
     for post in posts:
         found = engine.check(post)
         matches += len(found)
         caught += bool(found)
-    engine_seconds = time.perf_counter() - started
-    engine_rate = len(posts) / engine_seconds
-    print(
-        f"engine: {len(posts):,} posts in {engine_seconds:.2f} s = {engine_rate:,.0f} posts/s "
-        f"({caught:,} posts matched, {matches:,} matches)"
-    )
+    fast = Timing(len(posts), time.perf_counter() - wall, time.process_time() - cpu)
+    print(f"engine: {fast} ({caught:,} posts matched, {matches:,} matches)")
 
     sample = posts[: args.naive_posts]
     patterns = naive_patterns(rules)
-    started = time.perf_counter()
+    wall, cpu = time.perf_counter(), time.process_time()
     naive_matches = 0
     for post in sample:
         lowered = post.lower()
         for pattern in patterns:
             naive_matches += sum(1 for _ in pattern.finditer(lowered))
-    naive_seconds = time.perf_counter() - started
-    naive_rate = len(sample) / naive_seconds
+    naive = Timing(len(sample), time.perf_counter() - wall, time.process_time() - cpu)
     print(
-        f"naive one-regex-per-rule loop: {len(sample):,} posts in {naive_seconds:.2f} s = "
-        f"{naive_rate:,.1f} posts/s ({naive_matches:,} matches); extrapolated to "
-        f"{len(posts):,} posts: {len(posts) / naive_rate:,.0f} s"
+        f"naive one-regex-per-rule loop, on a sample: {naive} ({naive_matches:,} matches); "
+        f"extrapolated to {len(posts):,} posts: {len(posts) / naive.cpu_rate:,.0f} CPU-s"
     )
-    print(f"engine / naive: {engine_rate / naive_rate:,.0f}x")
     print(
-        f"targets: >= 5,000 posts/s {'met' if engine_rate >= 5_000 else 'NOT met'}; "
-        f">= 10x naive {'met' if engine_rate >= 10 * naive_rate else 'NOT met'}"
+        f"engine / naive: {fast.cpu_rate / naive.cpu_rate:,.0f}x by CPU time, "
+        f"{fast.wall_rate / naive.wall_rate:,.0f}x by wall clock"
     )
+    print(
+        f"targets (CPU time, one core): >= 5,000 posts/s "
+        f"{'met' if fast.cpu_rate >= 5_000 else 'NOT met'}; "
+        f">= 10x naive {'met' if fast.cpu_rate >= 10 * naive.cpu_rate else 'NOT met'}"
+    )
+
+
+@dataclass(frozen=True)
+class Timing:
+    posts: int
+    wall_seconds: float
+    cpu_seconds: float
+
+    @property
+    def wall_rate(self) -> float:
+        return self.posts / self.wall_seconds
+
+    @property
+    def cpu_rate(self) -> float:
+        return self.posts / self.cpu_seconds
+
+    def __str__(self) -> str:
+        return (
+            f"{self.posts:,} posts in {self.cpu_seconds:.2f} CPU-s = {self.cpu_rate:,.1f} "
+            f"posts/s ({self.wall_seconds:.2f} s wall = {self.wall_rate:,.1f} posts/s)"
+        )
 
 
 if __name__ == "__main__":
