@@ -46,7 +46,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from functools import lru_cache
 from itertools import accumulate
-from typing import Final, TypeAlias, cast
+from typing import Final, TypeAlias
 
 __all__ = ["ABBREVIATIONS", "Normalised", "normalise", "normalise_phrase"]
 
@@ -207,7 +207,6 @@ def _abbreviation_tables() -> tuple[dict[str, str], dict[str, str]]:
 
 
 _TOKEN_ABBREVIATIONS, _PHRASE_ABBREVIATIONS = _abbreviation_tables()
-_PADDED_PHRASE_KEYS: Final = tuple(f" {key} " for key in _PHRASE_ABBREVIATIONS)
 _PHRASE_KEYS: Final = "|".join(map(re.escape, sorted(_PHRASE_ABBREVIATIONS, key=len, reverse=True)))
 _PHRASE_PATTERN: Final = re.compile(rf"(?<!\S)(?:{_PHRASE_KEYS})(?!\S)")
 
@@ -227,29 +226,24 @@ def _traced(raw: str) -> tuple[str, _Trace]:
     return _trace_token(raw, _TOKEN_ABBREVIATIONS)
 
 
-# raw token -> normalised token. A plain dict, read with map(dict.get) so a post's words cost no
-# Python call each; emptied when full, since a community's vocabulary soon fills it again.
-_TOKEN_CACHE: Final[dict[str, str]] = {}
-_TOKEN_CACHE_SIZE: Final = 65536
+class _TokenCache(dict[str, str]):
+    """Raw token → normalised token. Read with map(cache.__getitem__), so a post whose words are
+    all known (the usual case: a community reuses a few thousand words) makes no Python call per
+    word; emptied when full, since the vocabulary soon fills it again."""
 
+    SIZE: Final = 65536
 
-def _token(raw: str) -> str:
-    text = _TOKEN_CACHE.get(raw)
-    if text is None:
+    def __missing__(self, raw: str) -> str:
         text = _traced(raw)[0]
         if len(raw) <= _UNCACHED_TOKEN:
-            if len(_TOKEN_CACHE) >= _TOKEN_CACHE_SIZE:
-                _TOKEN_CACHE.clear()
-            _TOKEN_CACHE[raw] = text
-    return text
+            if len(self) >= self.SIZE:
+                self.clear()
+            self[raw] = text
+        return text
 
 
-def _tokens(raws: list[str]) -> list[str]:
-    """Every raw token normalised; one C-level pass when all are cached, as they usually are."""
-    cached = list(map(_TOKEN_CACHE.get, raws))
-    if None in cached:
-        return [_token(raw) if hit is None else hit for raw, hit in zip(raws, cached, strict=True)]
-    return cast(list[str], cached)
+_TOKEN_CACHE: Final = _TokenCache()
+_token: Final = _TOKEN_CACHE.__getitem__
 
 
 def _is_single(raw: str) -> bool:
@@ -272,7 +266,9 @@ class Normalised:
         "_firsts",
         "_fold",
         "_phrases",
+        "_pieces_text",
         "_prefix_lengths",
+        "_spaces_only_between",
         "_texts",
         "_token_starts",
         "_tokenised",
@@ -300,11 +296,11 @@ class Normalised:
         # tokens it joins (None: one each).
         self._texts, self._firsts, self._counts = pieces
         self._prefix_lengths: list[int] | None = None
+        self._spaces_only_between: bool | None = None
         self._token_starts: dict[int, int] = {}
-        words = " ".join(self._texts)
+        self._pieces_text = words = " ".join(self._texts)
         self._phrases: _Stage | None = None
-        padded = f" {words} "
-        if any(key in padded for key in _PADDED_PHRASE_KEYS):
+        if any(map(words.__contains__, _PHRASE_ABBREVIATIONS)):  # cheap; the regex says for sure
             words, self._phrases = _rewrite(words, _PHRASE_PATTERN, _expand_phrase)
         self.text: Final = words
 
@@ -352,7 +348,12 @@ class Normalised:
     def _locate(self, index: int) -> tuple[int, int]:
         """The last piece starting at or before `index` of the joined pieces, and the offset of
         `index` in it (an offset equal to the piece's length is the space after it)."""
-        if self._prefix_lengths is None:
+        joined = self._pieces_text
+        if self._spaces_only_between is None:
+            self._spaces_only_between = joined.count(" ") == len(self._texts) - 1
+        if self._spaces_only_between:  # the usual case: the k-th piece follows the k-th space
+            return joined.count(" ", 0, index), index - joined.rfind(" ", 0, index) - 1
+        if self._prefix_lengths is None:  # some piece holds a space ("kms" -> "kil myself")
             self._prefix_lengths = list(accumulate(map(len, self._texts), initial=0))
         lengths = self._prefix_lengths
         k = bisect_right(range(len(self._texts)), index, key=lambda k: lengths[k] + k) - 1
@@ -395,7 +396,7 @@ def _check_span(start: int, end: int, length: int) -> None:
 # --- stages 4 and 5 --------------------------------------------------------------------------
 def _pieces(tokens: list[str]) -> tuple[list[str], list[int] | None, list[int] | None]:
     """The pieces of `text`: (texts, first tokens, token counts); None where it is one to one."""
-    texts = _tokens(tokens)
+    texts = list(map(_token, tokens))
     hint = _SPLIT_HINT.search(f" {' '.join(tokens)} ") is not None
     if not hint and "" not in texts:
         return texts, None, None

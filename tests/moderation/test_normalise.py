@@ -173,7 +173,7 @@ def test_long_tokens_are_normalised_without_filling_the_cache() -> None:
 
 
 def test_the_token_cache_empties_when_full(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(normalise_module, "_TOKEN_CACHE_SIZE", 1)
+    monkeypatch.setattr(normalise_module._TokenCache, "SIZE", 1)
     assert normalise("zebra crossing").text == "zebra crosing"
     assert len(normalise_module._TOKEN_CACHE) == 1
 
