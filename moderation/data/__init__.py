@@ -1,0 +1,1 @@
+"""The shipped watchword list, as data (see moderation/watchwords.py)."""
