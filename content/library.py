@@ -37,12 +37,15 @@ DEFAULT_SLUGS: tuple[str, ...] = ("coping-while-waiting", "staying-safe")
 
 
 def _read_folder(folder: str) -> dict[str, Document]:
-    documents = {}
-    for resource in sorted(files("content").joinpath(folder).iterdir(), key=lambda r: r.name):
-        if resource.name.endswith(".md"):
-            slug = resource.name.removesuffix(".md")
-            documents[slug] = parse_document(slug, resource.read_text(encoding="utf-8"))
-    return documents
+    markdown_files = [
+        r for r in files("content").joinpath(folder).iterdir() if r.name.endswith(".md")
+    ]
+    return {
+        resource.name.removesuffix(".md"): parse_document(
+            resource.name.removesuffix(".md"), resource.read_text(encoding="utf-8")
+        )
+        for resource in sorted(markdown_files, key=lambda r: r.name)
+    }
 
 
 @cache
@@ -80,12 +83,5 @@ def suggest(topics_wanted: Iterable[str]) -> list[Document]:
 
     Unknown topic names raise ValueError, so a mistyped mapping fails its test, not silently.
     """
-    slugs: list[str] = []
-    for topic in topics_wanted:
-        for slug in TOPIC_SLUGS[normalise_topic(topic)]:
-            if slug not in slugs:
-                slugs.append(slug)
-    for slug in DEFAULT_SLUGS:
-        if slug not in slugs:
-            slugs.append(slug)
-    return [get(slug) for slug in slugs]
+    slugs = [slug for topic in topics_wanted for slug in TOPIC_SLUGS[normalise_topic(topic)]]
+    return [get(slug) for slug in dict.fromkeys([*slugs, *DEFAULT_SLUGS])]
