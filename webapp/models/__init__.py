@@ -14,6 +14,7 @@ from webapp.models.people import (
     User,
     UserToken,
 )
+from webapp.models.self_help import SafetyPlan, SavedWorksheet
 
 __all__ = [
     "STAFF_ROLES",
@@ -27,6 +28,8 @@ __all__ = [
     "RecoveryCode",
     "RiskFlag",
     "Role",
+    "SafetyPlan",
+    "SavedWorksheet",
     "TherapistProfile",
     "TokenPurpose",
     "User",
