@@ -85,3 +85,23 @@ def suggest(topics_wanted: Iterable[str]) -> list[Document]:
     """
     slugs = [slug for topic in topics_wanted for slug in TOPIC_SLUGS[normalise_topic(topic)]]
     return [get(slug) for slug in dict.fromkeys([*slugs, *DEFAULT_SLUGS])]
+
+
+# The IAPT Phobia Scales' panic/agoraphobia item is at caseness at 4 or more (DOMAIN.md section 3).
+PANIC_AVOIDANCE_CASENESS = 4
+
+
+def topics_from_measures(
+    *, depression: bool, anxiety: bool, panic_avoidance: int | None = None
+) -> list[str]:
+    """Topics suggested by a patient's latest questionnaires, until they tell us more:
+    PHQ-9 at caseness -> low mood; GAD-7 at caseness -> worry; the panic/agoraphobia
+    avoidance item at caseness -> panic."""
+    topics = []
+    if depression:
+        topics.append("low mood")
+    if anxiety:
+        topics.append("worry")
+    if panic_avoidance is not None and panic_avoidance >= PANIC_AVOIDANCE_CASENESS:
+        topics.append("panic")
+    return topics

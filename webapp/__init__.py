@@ -96,6 +96,8 @@ BLUEPRINTS = (
     "auth",
     "patient",
     "measures",
+    "library",
+    "safety_plan",
     "therapy",
     "moderation_console",
     "clinical",

@@ -163,3 +163,21 @@ def test_every_mapped_slug_is_a_real_module():
     mapped = {slug for slugs in library.TOPIC_SLUGS.values() for slug in slugs}
     assert mapped | set(library.DEFAULT_SLUGS) <= set(SLUGS)
     assert set(library.TOPIC_ALIASES.values()) <= set(library.TOPIC_SLUGS)
+
+
+@pytest.mark.parametrize(
+    ("depression", "anxiety", "panic", "expected"),
+    [
+        (False, False, None, []),
+        (True, False, None, ["low mood"]),
+        (False, True, 3, ["worry"]),
+        (False, False, 4, ["panic"]),
+        (True, True, 8, ["low mood", "worry", "panic"]),
+    ],
+)
+def test_topics_come_from_measures_at_caseness(depression, anxiety, panic, expected):
+    topics = library.topics_from_measures(
+        depression=depression, anxiety=anxiety, panic_avoidance=panic
+    )
+    assert topics == expected
+    content.suggest(topics)  # every topic it gives is one suggest knows
