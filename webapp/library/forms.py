@@ -6,9 +6,22 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional, ValidationError
 
 from content.worksheets import FieldKind, Worksheet
+
+
+class OptionalRadioField(RadioField):
+    """Radios that may be left unanswered; an answer must be one of the options."""
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data in (None, ""):
+            return
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError(f"Select one of the options for: {self.label.text}") from None
 
 
 class WorksheetForm(FlaskForm):
@@ -37,8 +50,9 @@ def worksheet_form(sheet: Worksheet, saved: dict[str, str] | None = None) -> Wor
             message=f"{field.label} must be {field.max_length:,} characters or fewer",
         )
         if field.kind is FieldKind.CHOICE:
-            fields[field.key] = RadioField(
-                field.label, choices=list(field.choices), validators=[Optional()]
+            fields[field.key] = OptionalRadioField(
+                field.label,
+                choices=[SelectChoice(value, label) for value, label in field.choices],  # type: ignore[misc] validators=[Optional()]
             )
         elif field.kind is FieldKind.TEXT:
             fields[field.key] = StringField(field.label, validators=[Optional(), too_long])
