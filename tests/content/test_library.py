@@ -181,3 +181,10 @@ def test_topics_come_from_measures_at_caseness(depression, anxiety, panic, expec
     )
     assert topics == expected
     content.suggest(topics)  # every topic it gives is one suggest knows
+
+
+@pytest.mark.parametrize("module", MODULES, ids=SLUGS)
+def test_every_module_topic_is_a_suggestion_topic_or_for_everyone(module):
+    assert module.topic in set(library.TOPIC_SLUGS) | {"waiting", "crisis"}
+    if module.topic in library.TOPIC_SLUGS:
+        assert module.slug in {s for slugs in library.TOPIC_SLUGS.values() for s in slugs}

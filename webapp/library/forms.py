@@ -52,7 +52,8 @@ def worksheet_form(sheet: Worksheet, saved: dict[str, str] | None = None) -> Wor
         if field.kind is FieldKind.CHOICE:
             fields[field.key] = OptionalRadioField(
                 field.label,
-                choices=[SelectChoice(value, label) for value, label in field.choices],  # type: ignore[misc] validators=[Optional()]
+                choices=[SelectChoice(value, label) for value, label in field.choices],
+                validators=[Optional()],
             )
         elif field.kind is FieldKind.TEXT:
             fields[field.key] = StringField(field.label, validators=[Optional(), too_long])
