@@ -102,3 +102,11 @@ def worksheet_for_patient(patient_id: int, worksheet_id: int) -> SavedWorksheet:
     if worksheet is None:
         abort(404)
     return worksheet
+
+
+def for_home_page(patient_id: int, now: datetime) -> dict[str, object]:
+    """What the patient's home page needs for `library/_access_notice.html` and
+    `library/_suggested.html`: the access period, and suggestions only while it is open."""
+    access = access_for_patient(patient_id, now)
+    suggested = suggested_modules(patient_id) if access.has_access else []
+    return {"access": access, "suggested_modules": suggested}
