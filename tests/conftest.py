@@ -27,11 +27,7 @@ from webapp.extensions import db, limiter, make_engine
 from webapp.migrate import upgrade
 from webapp.models import Role, User
 
-PURE_TEST_DIRS = (
-    "tests/questionnaires",
-    "tests/moderation",
-    "tests/webapp/pathway/test_episode.py",
-)
+PURE_TEST_DIRS = ("tests/questionnaires", "tests/moderation", "tests/content")
 PURE_TEST_FILES = (
     "tests/webapp/test_charging.py",
     "tests/webapp/booking/test_slots.py",

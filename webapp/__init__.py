@@ -98,6 +98,8 @@ BLUEPRINTS = (
     "auth",
     "patient",
     "measures",
+    "library",
+    "safety_plan",
     "therapy",
     "moderation_console",
     "clinical",

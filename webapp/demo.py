@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pyotp
 from sqlalchemy import select
 
 from webapp.auth import services
 from webapp.extensions import db
-from webapp.models import Role, TherapistProfile, User
+from webapp.models import PatientProfile, Role, SafetyPlan, SavedWorksheet, TherapistProfile, User
 
 DEMO_PASSWORD = "calm-river-demo-2026"  # noqa: S105 - a published demo password, never used in production
 DEMO_DOMAIN = "demo.example.org"
@@ -151,7 +151,55 @@ def seed() -> bool:
                 )
     for local_part, name in PATIENTS:
         _make(local_part, name, Role.PATIENT)
+    _seed_self_help(_make(*PATIENTS[0], Role.PATIENT))
     return before is None
+
+
+# The demo patient's access to self-help: a year from a week ago (the referral feature sets
+# real access periods from the service's configured number of months).
+DEMO_ACCESS_STARTED = timedelta(days=7)
+DEMO_ACCESS_LASTS = timedelta(days=365)
+
+DEMO_WORRY_LOG = {
+    "worry": "I might not be able to pay the gas bill this month.",
+    "when": "Tuesday night, lying in bed",
+    "kind": "practical",
+    "action": "Ring the supplier on Thursday morning and ask about a payment plan.",
+    "worry_time": "6pm for 15 minutes, at the kitchen table",
+}
+DEMO_SAFETY_PLAN = {
+    "warning_signs": "Not sleeping for a few nights. Staying in my room. Thinking I am a burden.",
+    "coping_steps": "Cold water on my face. The 5, 4, 3, 2, 1 exercise. A walk round the park.",
+    "people_and_places": "My sister Sam (07700 900123). The library café.",
+    "professional_contacts": "My GP surgery. NHS 111, option 2. Samaritans on 116 123.",
+    "safe_environment": "Ask Sam to keep my tablets at hers.",
+    "reasons_for_living": "My dog, Pepper. Seeing my nephew grow up.",
+}
+
+
+def _seed_self_help(patient: User) -> None:
+    """An access period, a saved worry log and a safety plan for the first demo patient."""
+    now = datetime.now(UTC)
+    with db.transaction():
+        if patient.patient_profile is None:
+            db.session.add(
+                PatientProfile(
+                    user_id=patient.id,
+                    date_of_birth=date(1991, 4, 12),
+                    postcode="LS6 2AB",
+                    access_starts_at=now - DEMO_ACCESS_STARTED,
+                    access_ends_at=now - DEMO_ACCESS_STARTED + DEMO_ACCESS_LASTS,
+                )
+            )
+        has_worksheet = db.session.scalar(
+            select(SavedWorksheet.id).where(SavedWorksheet.patient_id == patient.id).limit(1)
+        )
+        if has_worksheet is None:
+            worksheet = SavedWorksheet(patient_id=patient.id, code="worry-log", created_at=now)
+            worksheet.answers = DEMO_WORRY_LOG
+            db.session.add(worksheet)
+        if db.session.get(SafetyPlan, patient.id) is None:
+            db.session.add(SafetyPlan(patient_id=patient.id, created_at=now, **DEMO_SAFETY_PLAN))
 
 
 def current_totp_code(email: str) -> str:

@@ -9,7 +9,12 @@ from webapp.models import Role
 
 # (endpoint, label) per role; each later feature adds its own entries here.
 NAVIGATION: dict[Role, list[tuple[str, str]]] = {
-    Role.PATIENT: [("patient.home", "Home"), ("measures.scores", "Your scores")],
+    Role.PATIENT: [
+        ("patient.home", "Home"),
+        ("measures.scores", "Your scores"),
+        ("library.index", "Self-help"),
+        ("safety_plan.show", "Your safety plan"),
+    ],
     Role.THERAPIST: [("therapy.dashboard", "Your sessions")],
     Role.MODERATOR: [("moderation_console.dashboard", "Moderation")],
     Role.CLINICAL_LEAD: [("clinical.dashboard", "Clinical lead")],

@@ -15,6 +15,7 @@ from webapp.models.people import (
     User,
     UserToken,
 )
+from webapp.models.self_help import SafetyPlan, SavedWorksheet
 
 __all__ = [
     "STAFF_ROLES",
@@ -29,6 +30,8 @@ __all__ = [
     "RecoveryCode",
     "RiskFlag",
     "Role",
+    "SafetyPlan",
+    "SavedWorksheet",
     "TherapistProfile",
     "TokenPurpose",
     "User",

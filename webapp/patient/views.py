@@ -5,13 +5,15 @@ from datetime import UTC, datetime
 from flask import render_template
 from flask_login import current_user
 
+from webapp.library import queries as library_queries
 from webapp.measures import queries as measures_queries
 from webapp.patient import bp
 
 
 @bp.route("/")
 def home() -> str:
-    upcoming = measures_queries.upcoming_for_patient(current_user.id, datetime.now(UTC))
+    now = datetime.now(UTC)
+    upcoming = measures_queries.upcoming_for_patient(current_user.id, now)
     complete = {a.id: measures_queries.is_pre_session_set_complete(a.id) for a in upcoming}
     return render_template(
         "patient/home.html",

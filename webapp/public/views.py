@@ -8,7 +8,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
+import content
+from content.render import sections as content_sections
 from webapp.extensions import db
+from webapp.library.rendering import render_markdown
 from webapp.models import Role
 from webapp.public import bp
 
@@ -35,7 +38,15 @@ def home_for_role() -> Response:
 
 @bp.route("/need-help-now")
 def need_help_now() -> str:
-    return render_template("public/need_help_now.html", title="Need help now?")
+    page = content.crisis_page()  # the crisis text lives in content/pages/need-help-now.md
+    intro, sections = content_sections(page.body)
+    return render_template(
+        "public/need_help_now.html",
+        title=page.title,
+        page=page,
+        intro=render_markdown(intro),
+        sections=[(section.heading, render_markdown(section.body)) for section in sections],
+    )
 
 
 @bp.route("/privacy")
