@@ -96,12 +96,16 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.moderation_console import bp as moderation_console_bp
     from webapp.patient import bp as patient_bp
     from webapp.public import bp as public_bp
+    from webapp.referral import bp as referral_bp
+    from webapp.referral import queue_bp as referrals_bp
     from webapp.reports import bp as reports_bp
     from webapp.therapy import bp as therapy_bp
 
     for blueprint in (
         public_bp,
         auth_bp,
+        referral_bp,
+        referrals_bp,
         patient_bp,
         therapy_bp,
         moderation_console_bp,

@@ -10,9 +10,9 @@ from webapp.models import Role
 # (endpoint, label) per role; each later feature adds its own entries here.
 NAVIGATION: dict[Role, list[tuple[str, str]]] = {
     Role.PATIENT: [("patient.home", "Home")],
-    Role.THERAPIST: [("therapy.dashboard", "Your sessions")],
+    Role.THERAPIST: [("therapy.dashboard", "Your sessions"), ("referrals.queue", "Referrals")],
     Role.MODERATOR: [("moderation_console.dashboard", "Moderation")],
-    Role.CLINICAL_LEAD: [("clinical.dashboard", "Clinical lead")],
+    Role.CLINICAL_LEAD: [("clinical.dashboard", "Clinical lead"), ("referrals.queue", "Referrals")],
     Role.COMMISSIONER: [("reports.index", "Reports")],
     Role.ADMIN: [("admin.users", "Accounts"), ("admin.audit_log", "Audit log")],
 }

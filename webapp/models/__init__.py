@@ -13,6 +13,7 @@ from webapp.models.people import (
     User,
     UserToken,
 )
+from webapp.models.referral import Referral, ReferralDraft, ReferralStatus, RefusalCount
 
 __all__ = [
     "STAFF_ROLES",
@@ -22,6 +23,10 @@ __all__ = [
     "Base",
     "PatientProfile",
     "RecoveryCode",
+    "Referral",
+    "ReferralDraft",
+    "ReferralStatus",
+    "RefusalCount",
     "Role",
     "TherapistProfile",
     "TokenPurpose",

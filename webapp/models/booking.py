@@ -27,10 +27,22 @@ class AppointmentStatus(enum.StrEnum):
 class Appointment(Base):
     __tablename__ = "appointments"
     __table_args__ = (
-        Index("uq_appointments_therapist_live_slot", "therapist_id", "starts_at", unique=True,
-              sqlite_where=text("status = 'booked'"), postgresql_where=text("status = 'booked'")),
-        Index("uq_appointments_patient_live_slot", "patient_id", "starts_at", unique=True,
-              sqlite_where=text("status = 'booked'"), postgresql_where=text("status = 'booked'")),
+        Index(
+            "uq_appointments_therapist_live_slot",
+            "therapist_id",
+            "starts_at",
+            unique=True,
+            sqlite_where=text("status = 'booked'"),
+            postgresql_where=text("status = 'booked'"),
+        ),
+        Index(
+            "uq_appointments_patient_live_slot",
+            "patient_id",
+            "starts_at",
+            unique=True,
+            sqlite_where=text("status = 'booked'"),
+            postgresql_where=text("status = 'booked'"),
+        ),
         Index("ix_appointments_therapist_starts", "therapist_id", "starts_at"),
         Index("ix_appointments_patient_starts", "patient_id", "starts_at"),
     )
@@ -41,8 +53,13 @@ class Appointment(Base):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())  # end of the 50-minute session
     status: Mapped[AppointmentStatus] = mapped_column(
-        Enum(AppointmentStatus, name="appointment_status", values_callable=enum_values,
-             native_enum=False, length=20),
+        Enum(
+            AppointmentStatus,
+            name="appointment_status",
+            values_callable=enum_values,
+            native_enum=False,
+            length=20,
+        ),
         default=AppointmentStatus.BOOKED,
     )
     # National attendance code (DOMAIN.md section 5): "0" until the outcome is known.
