@@ -20,9 +20,16 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.referral import codes, eligibility
+
+
+def _choices(pairs: Any) -> list[SelectChoice]:
+    if isinstance(pairs, Mapping):
+        pairs = pairs.items()
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def _limit(characters: int, what: str) -> Length:
@@ -180,7 +187,7 @@ class GpPracticeForm(QuestionForm):
 class IssueForm(QuestionForm):
     issue_type = RadioField(
         "What would you like help with?",
-        choices=codes.choices(codes.ISSUE_TYPES),
+        choices=_choices(codes.ISSUE_TYPES),
         validators=[InputRequired("Select what you would like help with")],
     )
     issue_details = TextAreaField(
@@ -201,7 +208,7 @@ NO_HELP = "none"
 class SoughtHelpForm(QuestionForm):
     sought_help = MultiCheckboxField(
         "Have you had help for how you feel anywhere else?",
-        choices=[*codes.choices(codes.SOUGHT_HELP), (NO_HELP, "No, none of these")],
+        choices=_choices([*codes.SOUGHT_HELP.items(), (NO_HELP, "No, none of these")]),
         validators=[DataRequired("Select where you have had help, or select ‘No, none of these’")],
     )
 
@@ -229,7 +236,7 @@ def code_question(
     """A one-question page whose answer is one code from a list (demographics)."""
     field = RadioField(
         question,
-        choices=codes.choices(code_list),
+        choices=_choices(code_list),
         validators=[InputRequired(f"Select an answer, or ‘{codes.PREFER_NOT_TO_SAY}’")],
     )
     return type(
@@ -242,7 +249,7 @@ def code_question(
 class HeardAboutForm(QuestionForm):
     heard_about = RadioField(
         "How did you hear about us?",
-        choices=codes.choices(codes.HEARD_ABOUT),
+        choices=_choices(codes.HEARD_ABOUT),
         validators=[InputRequired("Select how you heard about us")],
     )
     heard_about_other = StringField(
@@ -259,7 +266,7 @@ class HeardAboutForm(QuestionForm):
 class CommunicationForm(QuestionForm):
     contact_by = MultiCheckboxField(
         "How should we send you reminders?",
-        choices=[("sms", "Text message"), ("email", "Email")],
+        choices=_choices([("sms", "Text message"), ("email", "Email")]),
         validators=[Optional()],
     )
     accessibility_needs = TextAreaField(
@@ -275,7 +282,7 @@ class CommunicationForm(QuestionForm):
     )
     needs_interpreter = RadioField(
         "Would you like an interpreter?",
-        choices=[("yes", "Yes"), ("no", "No")],
+        choices=_choices([("yes", "Yes"), ("no", "No")]),
         validators=[InputRequired("Select yes if you would like an interpreter")],
     )
 
@@ -316,11 +323,13 @@ class ConsentForm(QuestionForm):
 class DecisionForm(FlaskForm):
     decision = RadioField(
         "What is your decision?",
-        choices=[
-            ("accepted", "Accept"),
-            ("declined", "Decline"),
-            ("signposted", "Signpost to another service"),
-        ],
+        choices=_choices(
+            [
+                ("accepted", "Accept"),
+                ("declined", "Decline"),
+                ("signposted", "Signpost to another service"),
+            ]
+        ),
         validators=[InputRequired("Select a decision")],
     )
     reason = TextAreaField(
@@ -362,7 +371,7 @@ class PractitionerReferralForm(DateOfBirthFields, FlaskForm):
     )
     source_code = RadioField(
         "Which kind of service are you referring from?",
-        choices=codes.choices(codes.PRACTITIONER_SOURCES),
+        choices=_choices(codes.PRACTITIONER_SOURCES),
         validators=[InputRequired("Select the kind of service you are referring from")],
     )
     full_name = StringField(
