@@ -156,12 +156,22 @@ def refuse_draft(
 
 # Answers copied as they are onto the referral.
 _PLAIN_ANSWERS = (
-    "full_name", "gp_practice", "issue_type", "issue_details",
+    "full_name",
+    "gp_practice",
+    "issue_type",
+    "issue_details",
     *codes.DEMOGRAPHICS,
-    "sought_help_gp", "sought_help_therapist", "sought_help_medication",
-    "heard_about", "heard_about_other",
-    "sms_reminders", "email_reminders", "accessibility_needs", "language", "needs_interpreter",
-)  # fmt: skip
+    "sought_help_gp",
+    "sought_help_therapist",
+    "sought_help_medication",
+    "heard_about",
+    "heard_about_other",
+    "sms_reminders",
+    "email_reminders",
+    "accessibility_needs",
+    "language",
+    "needs_interpreter",
+)
 
 
 def _new_reference() -> str:
@@ -349,13 +359,20 @@ def accept(referral: Referral, *, actor: User, now: datetime) -> User:
         referral.decided_at = now
         referral.decided_by_id = actor.id
         audit.record(
-            "user.created", actor=actor, subject_type="user", subject_id=patient.id,
-            patient_id=patient.id, detail={"role": Role.PATIENT.value, "referral": referral.id},
-        )  # fmt: skip
-        audit.record(
-            "referral.accepted", actor=actor, subject_type="referral", subject_id=referral.id,
+            "user.created",
+            actor=actor,
+            subject_type="user",
+            subject_id=patient.id,
             patient_id=patient.id,
-        )  # fmt: skip
+            detail={"role": Role.PATIENT.value, "referral": referral.id},
+        )
+        audit.record(
+            "referral.accepted",
+            actor=actor,
+            subject_type="referral",
+            subject_id=referral.id,
+            patient_id=patient.id,
+        )
     send_invitation(patient, now=now)
     return patient
 
@@ -376,9 +393,11 @@ def decide_not_to_accept(
         referral.decided_at = now
         referral.decided_by_id = actor.id
         audit.record(
-            f"referral.{status.value}", actor=actor, subject_type="referral",
+            f"referral.{status.value}",
+            actor=actor,
+            subject_type="referral",
             subject_id=referral.id,
-        )  # fmt: skip
+        )
     service = current_app.config["SERVICE_NAME"]
     if status is ReferralStatus.SIGNPOSTED:
         body = (

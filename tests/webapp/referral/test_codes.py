@@ -9,8 +9,16 @@ from webapp.referral import codes
 
 def test_employment_status_uses_the_national_codes():
     assert list(codes.EMPLOYMENT_STATUSES) == [
-        "01", "02", "03", "04", "05", "06", "07", "08", "ZZ",
-    ]  # fmt: skip
+        "01",
+        "02",
+        "03",
+        "04",
+        "05",
+        "06",
+        "07",
+        "08",
+        "ZZ",
+    ]
 
 
 def test_ethnic_categories_are_the_national_letters_in_their_groups():

@@ -79,8 +79,15 @@ def test_an_eligible_adult_refers_themselves_and_gets_a_reference(client):
         check = client.get("/refer-yourself/check-your-answers")
         page = check.get_data(as_text=True)
         assert check.status_code == 200
-        for shown in ("17 May 1990", "LS2 9JT", "ann.example@example.com", "+447700900982",
-                      "Black or Black British: African", "Prefer not to say", "Polish"):  # fmt: skip
+        for shown in (
+            "17 May 1990",
+            "LS2 9JT",
+            "ann.example@example.com",
+            "+447700900982",
+            "Black or Black British: African",
+            "Prefer not to say",
+            "Polish",
+        ):
             assert shown in page
         assert db.session.scalar(select(func.count(Referral.id))) == 0  # nothing until sent
         sent = submit(client, "/refer-yourself/check-your-answers", {})
@@ -103,14 +110,25 @@ def test_an_eligible_adult_refers_themselves_and_gets_a_reference(client):
         "worry",
         "I can't stop worrying about work.",
     )
-    assert (referral.sought_help_gp, referral.sought_help_therapist, referral.sought_help_medication) == (
-        True, False, True,
-    )  # fmt: skip
     assert (
-        referral.gender, referral.ethnicity, referral.sexual_orientation, referral.disability,
-        referral.religion, referral.long_term_condition, referral.living_status,
+        referral.sought_help_gp,
+        referral.sought_help_therapist,
+        referral.sought_help_medication,
+    ) == (
+        True,
+        False,
+        True,
+    )
+    assert (
+        referral.gender,
+        referral.ethnicity,
+        referral.sexual_orientation,
+        referral.disability,
+        referral.religion,
+        referral.long_term_condition,
+        referral.living_status,
         referral.employment_status,
-    ) == ("2", "N", "Z", "N", "Z", "Y", "02", "02")  # fmt: skip
+    ) == ("2", "N", "Z", "N", "Z", "Y", "02", "02")
     assert (referral.heard_about, referral.heard_about_other) == ("jobcentre", "")
     assert (referral.sms_reminders, referral.email_reminders) == (True, True)
     assert (referral.language, referral.needs_interpreter) == ("Polish", True)
@@ -206,12 +224,12 @@ def test_a_bad_date_of_birth_is_explained_next_to_the_field(client, slug, data, 
             "communication",
             {"language": "English", "contact_by": ["sms"], "needs_interpreter": "no"},
             "Give a mobile number",
-        ),  # fmt: skip
+        ),
         (
             "communication",
             {"language": "English", "accessibility_needs": "x" * 501, "needs_interpreter": "no"},
             "500 characters",
-        ),  # fmt: skip
+        ),
         ("consent", {}, "Confirm that you agree"),
     ],
 )
