@@ -34,9 +34,11 @@ def create_app(config: type[Config] | None = None) -> Flask:
     limiter.init_app(app)
     _configure_login(app)
 
+    from webapp.auth.nhs_login import init_nhs_login
     from webapp.notify import init_notify
     from webapp.security import init_security
 
+    init_nhs_login(app)
     init_notify(app)
     init_security(app)
     _register_blueprints(app)
