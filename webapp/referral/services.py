@@ -48,6 +48,8 @@ def start_draft(*, now: datetime, referral: Referral | None = None) -> str:
     """A new draft; returns its key, which only the browser's session holds."""
     key = secrets.token_urlsafe(32)
     with db.transaction():
+        # Unfinished answers are not kept: each new start clears every draft past its time.
+        db.session.execute(delete(ReferralDraft).where(ReferralDraft.expires_at <= now))
         db.session.add(
             ReferralDraft(
                 key_hash=twofactor.hash_token(key),

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from sqlalchemy import create_engine, text
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from webapp import create_app
 from webapp.config import PROJECT_ROOT, TestConfig
@@ -26,6 +26,11 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
 ]
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_request(self, *args: object, **kwargs: object) -> None:
+        pass
 
 
 @pytest.fixture
@@ -45,7 +50,7 @@ def live_server(app: Flask, engine, tmp_path: Path) -> Iterator[str]:
     browser_app = create_app(config)
     with browser_app.app_context():
         upgrade(url)
-    server = make_server("127.0.0.1", 0, browser_app, threaded=True)
+    server = make_server("127.0.0.1", 0, browser_app, threaded=True, request_handler=_Quiet)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

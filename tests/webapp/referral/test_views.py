@@ -282,12 +282,18 @@ def test_unfinished_answers_expire_and_are_purged(client, app):
     with time_machine.travel(NOW, tick=False):
         start(client)
         answer(client, "date-of-birth", {"day": "1", "month": "1", "year": "1980"})
-    with time_machine.travel(NOW + timedelta(hours=3, minutes=1), tick=False):
+    later = NOW + timedelta(hours=3, minutes=1)
+    with time_machine.travel(later, tick=False):
         response = client.get("/refer-yourself/postcode")
         assert response.headers["Location"].endswith("/refer-yourself")
         with app.app_context():
-            assert services.purge_expired_drafts(now=NOW + timedelta(hours=3, minutes=1)) == 1
-    assert db.session.scalar(select(func.count(ReferralDraft.id))) == 0
+            assert services.purge_expired_drafts(now=later) == 1
+            assert services.purge_expired_drafts(now=later) == 0
+        start(client)
+        answer(client, "date-of-birth", {"day": "1", "month": "1", "year": "1980"})
+    with time_machine.travel(later + timedelta(hours=4), tick=False):
+        start(client)  # someone else starting clears the expired draft
+    assert db.session.scalar(select(func.count(ReferralDraft.id))) == 1
 
 
 def test_answers_wait_encrypted_and_the_browser_holds_only_a_key(client, engine):
