@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 from flask import current_app, url_for
@@ -35,6 +36,10 @@ from webapp.notify import send_email
 from webapp.referral import codes, eligibility
 
 TOKEN_SALT = "practitioner-referral"  # noqa: S105 - a signing salt, not a password
+
+
+def _london_day(now: datetime) -> date:
+    return now.astimezone(ZoneInfo("Europe/London")).date()
 
 
 class ReferralError(ValueError):
@@ -150,7 +155,7 @@ def refuse_draft(
     draft: ReferralDraft, refusals: Iterable[eligibility.Refusal], *, now: datetime
 ) -> None:
     """The check said no: count it and forget every answer."""
-    record_refusals(refusals, source_code=codes.SELF_REFERRAL, day=now.date())
+    record_refusals(refusals, source_code=codes.SELF_REFERRAL, day=_london_day(now))
     discard_draft(draft)
 
 
@@ -206,7 +211,7 @@ def _apply_answers(referral: Referral, answers: dict[str, Any], *, now: datetime
 def submit_self_referral(draft: ReferralDraft, *, now: datetime) -> Referral:
     """Turn a finished draft into a referral in the staff queue; the draft is deleted."""
     answers = answers_of(draft)
-    check = eligibility_of(answers, today=now.date())
+    check = eligibility_of(answers, today=_london_day(now))
     if check is None or not check.is_eligible:
         raise ReferralError("Answer the questions about your age and postcode")
     with db.transaction():

@@ -4,12 +4,13 @@ practitioner's referral. No sign-in; answers wait in an encrypted draft until se
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
+from webapp import LONDON
 from webapp.extensions import limiter
 from webapp.models import Referral, ReferralDraft
 from webapp.referral import bp, codes, journey, services
@@ -22,6 +23,11 @@ REFUSALS = "referral_refusals"
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def london_today() -> date:
+    """Age is judged on the day of referral as people in the UK count days."""
+    return utcnow().astimezone(LONDON).date()
 
 
 def _public_form_limit() -> str:
@@ -70,7 +76,7 @@ def question(slug: str) -> Response | str:
     if form.validate_on_submit():
         services.save_answers(draft, step.slug, form.answers(), now=utcnow())
         answers = services.answers_of(draft)
-        check = services.eligibility_of(answers, today=utcnow().date())
+        check = services.eligibility_of(answers, today=london_today())
         if step.slug in journey.ELIGIBILITY_STEPS and check is not None and not check.is_eligible:
             services.refuse_draft(draft, check.refusals, now=utcnow())
             session.pop(DRAFT_KEY, None)
@@ -147,11 +153,11 @@ def refer_patient() -> Response | str:
                 "date_of_birth": details["date_of_birth"].isoformat(),
                 "postcode": details["postcode"],
             },
-            today=utcnow().date(),
+            today=london_today(),
         )
         if check is not None and not check.is_eligible:
             services.record_refusals(
-                check.refusals, source_code=details["source_code"], day=utcnow().date()
+                check.refusals, source_code=details["source_code"], day=london_today()
             )
             refusals = [refusal.value for refusal in check.refusals]
             return render_template(
