@@ -165,3 +165,19 @@ def test_the_practitioner_form_is_rate_limited(client, app):
         app.config["PUBLIC_FORM_RATE_LIMIT"] = "20 per minute"
         limiter.reset()
     assert statuses == [200, 200, 429]
+
+
+def test_the_error_summary_lists_problems_in_page_order(client):
+    page = submit(client, "/refer-a-patient", {}).get_data(as_text=True)
+    summary = page.split("nhsuk-error-summary__list")[1].split("</ul>")[0]
+    order = [
+        "Enter your full name",
+        "Select the kind of service",
+        "Enter the patient’s full name",
+        "Enter the patient’s date of birth",
+        "Enter the patient’s email address",
+        "Confirm that the patient agrees",
+    ]
+    positions = [summary.index(message) for message in order]
+    assert positions == sorted(positions)
+    assert 'href="#day"' in summary
