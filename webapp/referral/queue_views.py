@@ -37,6 +37,7 @@ def queue() -> str:
         tabs=TABS,
         duplicates=queries.duplicate_counts(referrals),
         now=utcnow(),
+        sources=codes.SOURCES,
     )
 
 
