@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from webapp import LONDON
 from webapp.extensions import limiter
 from webapp.models import Referral, ReferralDraft
-from webapp.referral import bp, codes, journey, services
+from webapp.referral import bp, codes, eligibility, journey, services
 from webapp.referral.forms import PractitionerReferralForm
 
 DRAFT_KEY = "referral_draft"
@@ -78,26 +78,32 @@ def question(slug: str) -> Response | str:
         answers = services.answers_of(draft)
         check = services.eligibility_of(answers, today=london_today())
         if step.slug in journey.ELIGIBILITY_STEPS and check is not None and not check.is_eligible:
-            services.refuse_draft(draft, check.refusals, now=utcnow())
-            session.pop(DRAFT_KEY, None)
-            session[REFUSALS] = [refusal.value for refusal in check.refusals]
-            return redirect(url_for("referral.cannot_refer"))
+            return _refuse(draft, check.refusals)
         return redirect(url_for("referral.question", slug=journey.next_slug(steps, answers)))
-    index = steps.index(step)
-    back = (
-        url_for("referral.question", slug=steps[index - 1].slug)
-        if index
-        else url_for("referral.start")
-    )
-    if request.args.get("change"):
-        back = url_for("referral.question", slug=journey.CHECK_ANSWERS)
     return render_template(
         "referral/question.html",
         step=step,
         form=form,
-        back_href=back,
+        back_href=_back_link(steps, step),
         privacy_notice_version=codes.PRIVACY_NOTICE_VERSION,
     )
+
+
+def _refuse(draft: ReferralDraft, refusals: tuple[eligibility.Refusal, ...]) -> Response:
+    """Not eligible: forget the answers, count the refusal, say why and where to go instead."""
+    services.refuse_draft(draft, refusals, now=utcnow())
+    session.pop(DRAFT_KEY, None)
+    session[REFUSALS] = [refusal.value for refusal in refusals]
+    return redirect(url_for("referral.cannot_refer"))
+
+
+def _back_link(steps: tuple[journey.Step, ...], step: journey.Step) -> str:
+    if request.args.get("change"):
+        return url_for("referral.question", slug=journey.CHECK_ANSWERS)
+    index = steps.index(step)
+    if index == 0:
+        return url_for("referral.start")
+    return url_for("referral.question", slug=steps[index - 1].slug)
 
 
 @bp.route("/refer-yourself/check-your-answers", methods=["GET", "POST"])
