@@ -89,7 +89,8 @@ def test_a_self_referral_can_be_completed_on_a_360_pixel_wide_screen(live_server
             ],
         )
         page = browser.new_page(viewport={"width": 360, "height": 740}, device_scale_factor=1)
-        page.set_default_timeout(5000)
+        # Generous: a loaded CI machine compiles each template on first use.
+        page.set_default_timeout(20_000)
         try:
             _refer_yourself(page, live_server)
         except BaseException:
