@@ -36,9 +36,11 @@ def create_app(config: type[Config] | None = None) -> Flask:
     _configure_login(app)
 
     from webapp.activity import init_activity
+    from webapp.auth.nhs_login import init_nhs_login
     from webapp.notify import init_notify
     from webapp.security import init_security
 
+    init_nhs_login(app)
     init_notify(app)
     init_security(app)
     init_activity(app)
@@ -96,6 +98,8 @@ def _configure_login(app: Flask) -> None:
 BLUEPRINTS = (
     "public",
     "auth",
+    "referral",
+    "referral:queue_bp",
     "patient",
     "measures",
     "library",
@@ -110,7 +114,8 @@ BLUEPRINTS = (
 
 def _register_blueprints(app: Flask) -> None:
     for name in BLUEPRINTS:
-        app.register_blueprint(import_module(f"webapp.{name}").bp)
+        module, _, attribute = name.partition(":")
+        app.register_blueprint(getattr(import_module(f"webapp.{module}"), attribute or "bp"))
     # NHS.UK frontend's CSS refers to its images under /assets.
     app.register_blueprint(
         Blueprint(

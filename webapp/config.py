@@ -104,6 +104,26 @@ class Config:
     REDIS_URL = _env("REDIS_URL")
     HUEY_IMMEDIATE = False
 
+    # Referral: the commissioning area as postcode districts (comma separated), how long an
+    # unfinished self-referral is kept, how long a practitioner's link to finish one works, and
+    # how many months an accepted patient has access from acceptance.
+    COMMISSIONING_POSTCODE_DISTRICTS = _env_list(
+        "COMMISSIONING_POSTCODE_DISTRICTS",
+        "LS1,LS2,LS3,LS4,LS5,LS6,LS7,LS8,LS9,LS10,LS11,LS12,LS13,LS14,LS15,LS16,LS17,LS18,LS19,"
+        "LS20,LS21,LS22,LS23,LS24,LS25,LS26,LS27,LS28,LS29",
+    )
+    REFERRAL_DRAFT_VALID_FOR = timedelta(hours=int(_env("REFERRAL_DRAFT_HOURS", "3")))
+    PRACTITIONER_LINK_VALID_FOR = timedelta(days=int(_env("PRACTITIONER_LINK_DAYS", "14")))
+    ACCESS_PERIOD_MONTHS = int(_env("ACCESS_PERIOD_MONTHS", "12"))
+
+    # NHS login (OpenID Connect) for patients; no button is shown unless all three are set.
+    # The private key (PEM, or a path to a PEM file) signs the client assertion (private_key_jwt).
+    NHS_LOGIN_ISSUER = _env("NHS_LOGIN_ISSUER")
+    NHS_LOGIN_CLIENT_ID = _env("NHS_LOGIN_CLIENT_ID")
+    NHS_LOGIN_PRIVATE_KEY = _env("NHS_LOGIN_PRIVATE_KEY")
+    NHS_LOGIN_PRIVATE_KEY_PATH = _env("NHS_LOGIN_PRIVATE_KEY_PATH")
+    NHS_LOGIN_SCOPES = _env("NHS_LOGIN_SCOPES", "openid profile email")
+
     # Content-Security-Policy: the NHS.UK font host is the only outside origin.
     CSP_FONT_SOURCES = _env_list("CSP_FONT_SOURCES", "https://assets.nhs.uk")
     TIMEZONE = "Europe/London"

@@ -15,7 +15,17 @@ from sqlalchemy import select
 
 from webapp.auth import services
 from webapp.extensions import db
-from webapp.models import PatientProfile, Role, SafetyPlan, SavedWorksheet, TherapistProfile, User
+from webapp.models import (
+    PatientProfile,
+    Referral,
+    ReferralStatus,
+    Role,
+    SafetyPlan,
+    SavedWorksheet,
+    TherapistProfile,
+    User,
+)
+from webapp.referral.codes import PRIVACY_NOTICE_VERSION
 
 DEMO_PASSWORD = "calm-river-demo-2026"  # noqa: S105 - a published demo password, never used in production
 DEMO_DOMAIN = "demo.example.org"
@@ -152,6 +162,7 @@ def seed() -> bool:
     for local_part, name in PATIENTS:
         _make(local_part, name, Role.PATIENT)
     _seed_self_help(_make(*PATIENTS[0], Role.PATIENT))
+    _seed_referrals()
     return before is None
 
 
@@ -200,6 +211,50 @@ def _seed_self_help(patient: User) -> None:
             db.session.add(worksheet)
         if db.session.get(SafetyPlan, patient.id) is None:
             db.session.add(SafetyPlan(patient_id=patient.id, created_at=now, **DEMO_SAFETY_PLAN))
+
+
+# Two new self-referrals in the queue; the second looks like a duplicate of the first.
+DEMO_REFERRALS = [
+    ("TT-DEMQ7A", "Casey Jordan", "casey.jordan", "worry", "01", 3),
+    ("TT-DEMQ7B", "Casey Jordan", "c.jordan", "low_mood", "02", 1),
+]
+
+
+def _seed_referrals() -> None:
+    now = datetime.now(UTC)
+    with db.transaction():
+        for reference, name, local_part, issue, employment, days_ago in DEMO_REFERRALS:
+            if db.session.scalar(select(Referral.id).where(Referral.reference == reference)):
+                continue
+            db.session.add(
+                Referral(
+                    reference=reference,
+                    source_code="B1",
+                    received_at=now - timedelta(days=days_ago),
+                    completed_at=now - timedelta(days=days_ago),
+                    status=ReferralStatus.RECEIVED,
+                    full_name=name,
+                    date_of_birth=date(1994, 7, 12),
+                    email=demo_email(local_part),
+                    mobile_e164="+447700900456",
+                    postcode="LS6 2AB",
+                    gp_practice="Hyde Park Surgery",
+                    issue_type=issue,
+                    gender="Z",
+                    ethnicity="C",
+                    sexual_orientation="Z",
+                    disability="N",
+                    religion="N",
+                    long_term_condition="N",
+                    living_status="04",
+                    employment_status=employment,
+                    heard_about="poster",
+                    consent_given_at=now - timedelta(days=days_ago),
+                    privacy_notice_version=PRIVACY_NOTICE_VERSION,
+                    sms_reminders=True,
+                    email_reminders=True,
+                )
+            )
 
 
 def current_totp_code(email: str) -> str:

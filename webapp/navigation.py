@@ -15,9 +15,9 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("library.index", "Self-help"),
         ("safety_plan.show", "Your safety plan"),
     ],
-    Role.THERAPIST: [("therapy.dashboard", "Your sessions")],
+    Role.THERAPIST: [("therapy.dashboard", "Your sessions"), ("referrals.queue", "Referrals")],
     Role.MODERATOR: [("moderation_console.dashboard", "Moderation")],
-    Role.CLINICAL_LEAD: [("clinical.dashboard", "Clinical lead")],
+    Role.CLINICAL_LEAD: [("clinical.dashboard", "Clinical lead"), ("referrals.queue", "Referrals")],
     Role.COMMISSIONER: [("reports.index", "Reports")],
     Role.ADMIN: [("admin.users", "Accounts"), ("admin.audit_log", "Audit log")],
 }

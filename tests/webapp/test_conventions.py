@@ -7,7 +7,7 @@ import re
 from webapp.security import require_roles
 
 # Endpoints anyone may reach, signed in or not.
-PUBLIC_BLUEPRINTS = {"public", "auth", "nhsuk_assets"}
+PUBLIC_BLUEPRINTS = {"public", "auth", "referral", "nhsuk_assets"}
 PUBLIC_ENDPOINTS = {"static"}
 
 

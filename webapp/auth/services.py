@@ -120,6 +120,12 @@ def _signed_in(user: User, now: datetime, *, second_factor: str | None) -> None:
     )
 
 
+def nhs_login_signed_in(user: User, now: datetime) -> None:
+    """A patient signed in through NHS login (which did its own checks, two-factor included)."""
+    with db.transaction():
+        _signed_in(user, now, second_factor="nhs_login")
+
+
 def check_second_factor(user: User, code: str, *, now: datetime) -> bool:
     """A TOTP code or an unused recovery code completes a staff sign-in."""
     with db.transaction():

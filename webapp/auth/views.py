@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
+from authlib.integrations.base_client.errors import OAuthError
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from joserfc.errors import JoseError
+from requests import RequestException
 from werkzeug.wrappers import Response
 
 from webapp.auth import bp, services, twofactor
+from webapp.auth import nhs_login as nhs_login_client
 from webapp.auth.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -95,6 +99,41 @@ def sign_in() -> Response | str:
             return redirect(url_for("auth.set_up_two_factor"))
         return redirect(url_for("auth.second_factor"))
     return render_template("auth/sign_in.html", form=form)
+
+
+@bp.route("/sign-in/nhs-login")
+@limiter.limit(_sign_in_limit)
+def nhs_login() -> Response:
+    client = nhs_login_client.client()
+    if client is None:
+        abort(404)
+    session[PENDING_NEXT] = _safe_next(request.args.get("next"))
+    redirect_uri = url_for("auth.nhs_login_callback", _external=True)
+    response: Response = client.authorize_redirect(redirect_uri)
+    return response
+
+
+@bp.route("/sign-in/nhs-login/callback")
+@limiter.limit(_sign_in_limit)
+def nhs_login_callback() -> Response:
+    client = nhs_login_client.client()
+    if client is None:
+        abort(404)
+    try:
+        token = client.authorize_access_token()
+    except (OAuthError, JoseError, RequestException, ValueError) as error:
+        current_app.logger.warning("NHS login failed: %s", error)
+        flash("We could not sign you in with NHS login. Try again, or sign in with your password.")
+        return redirect(url_for("auth.sign_in"))
+    user = nhs_login_client.patient_for_identity(dict(token.get("userinfo") or {}))
+    if user is None:
+        flash(
+            "There is no account for your NHS login yet. If you have not been referred, "
+            "refer yourself first: once we accept your referral, you can sign in with NHS login."
+        )
+        return redirect(url_for("referral.start"))
+    services.nhs_login_signed_in(user, now=utcnow())
+    return redirect(_complete_sign_in(user))
 
 
 @bp.route("/sign-in/security-code", methods=["GET", "POST"])

@@ -15,6 +15,7 @@ from webapp.models.people import (
     User,
     UserToken,
 )
+from webapp.models.referral import Referral, ReferralDraft, ReferralStatus, RefusalCount
 from webapp.models.self_help import SafetyPlan, SavedWorksheet
 
 __all__ = [
@@ -28,6 +29,10 @@ __all__ = [
     "PatientProfile",
     "QuestionnaireResponse",
     "RecoveryCode",
+    "Referral",
+    "ReferralDraft",
+    "ReferralStatus",
+    "RefusalCount",
     "RiskFlag",
     "Role",
     "SafetyPlan",

@@ -60,6 +60,8 @@ class User(Base):
     totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The last accepted 30-second step, so a code cannot be replayed.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    # The patient's NHS login identity (the OpenID Connect `sub`), once they have used it.
+    nhs_login_sub: Mapped[str | None] = mapped_column(String(255), unique=True)
 
     recovery_codes: Mapped[list[RecoveryCode]] = relationship(
         back_populates="user", cascade="all, delete-orphan"

@@ -42,9 +42,8 @@ class FileSmsBackend:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         sent_at = datetime.now(UTC).isoformat()
         with self.path.open("a", encoding="utf-8") as log_file:
-            log_file.write(
-                json.dumps({"to": message.to, "body": message.body, "at": sent_at}) + "\n"
-            )
+            record = {"to": message.to, "body": message.body, "at": sent_at}
+            log_file.write(json.dumps(record) + "\n")
         log.info("SMS to %s written to %s", message.to, self.path)
         return SmsReceipt(provider_id=f"file-{sent_at}")
 

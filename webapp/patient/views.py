@@ -21,4 +21,5 @@ def home() -> str:
         upcoming=upcoming,
         questionnaires_complete=complete,
         experience=measures_queries.pending_experience(current_user.id),
+        **library_queries.for_home_page(current_user.id, now),
     )

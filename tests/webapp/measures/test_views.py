@@ -260,3 +260,10 @@ def test_the_patient_home_links_to_questionnaires_due(client, patient_with_appoi
     _, appointment = patient_with_appointment
     page = client.get("/my/").get_data(as_text=True)
     assert overview_url(appointment) in page
+
+
+def test_the_patient_home_shows_self_help_suggestions_and_the_safety_plan(client):
+    patient = factories.make_patient()
+    sign_in(client, patient)
+    page = client.get("/my/").get_data(as_text=True)
+    assert "/self-help/coping-while-waiting" in page and "/safety-plan" in page

@@ -1,0 +1,13 @@
+"""Referral: the public self-referral journey and practitioner form (`referral`, no sign-in),
+and the staff queue (`referrals`, clinical lead and therapists)."""
+
+from flask import Blueprint
+
+from webapp.models import Role
+from webapp.security import require_roles
+
+bp = Blueprint("referral", __name__)
+queue_bp = Blueprint("referrals", __name__, url_prefix="/referrals")
+queue_bp.before_request(require_roles(Role.CLINICAL_LEAD, Role.THERAPIST))
+
+from webapp.referral import queue_views, views  # noqa: E402, F401  - registers the routes
