@@ -33,7 +33,7 @@ _app: Any = None
 
 def bind_app(app: Any) -> None:
     """create_app binds itself, so tasks run with the same configuration and extensions."""
-    global _app  # noqa: PLW0603 - one app per process; the consumer builds it once
+    global _app
     _app = app
     huey.immediate = bool(app.config["HUEY_IMMEDIATE"])
 

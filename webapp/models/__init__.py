@@ -2,7 +2,14 @@
 
 from webapp.models.audit import AuditEvent
 from webapp.models.base import Base, utcnow
-from webapp.models.booking import Appointment, AppointmentStatus
+from webapp.models.booking import (
+    Appointment,
+    AppointmentStatus,
+    NotificationAttempt,
+    NotificationChannel,
+    NotificationKind,
+    NotificationStatus,
+)
 from webapp.models.people import (
     STAFF_ROLES,
     PatientProfile,
@@ -13,19 +20,37 @@ from webapp.models.people import (
     User,
     UserToken,
 )
+from webapp.models.therapists import (
+    AvailabilityException,
+    Credential,
+    CredentialKind,
+    ExceptionKind,
+    TherapistPhoto,
+    WeeklyHours,
+)
 
 __all__ = [
     "STAFF_ROLES",
     "Appointment",
     "AppointmentStatus",
     "AuditEvent",
+    "AvailabilityException",
     "Base",
+    "Credential",
+    "CredentialKind",
+    "ExceptionKind",
+    "NotificationAttempt",
+    "NotificationChannel",
+    "NotificationKind",
+    "NotificationStatus",
     "PatientProfile",
     "RecoveryCode",
     "Role",
+    "TherapistPhoto",
     "TherapistProfile",
     "TokenPurpose",
     "User",
     "UserToken",
+    "WeeklyHours",
     "utcnow",
 ]

@@ -13,7 +13,6 @@ from webapp.notify.email import (
     RecordingEmailBackend,
     SmtpEmailBackend,
 )
-
 from webapp.notify.sms import (
     DeliveryError,
     FileSmsBackend,
@@ -61,9 +60,11 @@ def _make_sms_backend(app: Flask) -> SmsBackend:
     if name == "file":
         return FileSmsBackend(app.config["EMAIL_OUTBOX_DIR"])
     if name == "twilio":
-        return TwilioSmsBackend(account_sid=app.config["TWILIO_ACCOUNT_SID"],
-                                auth_token=app.config["TWILIO_AUTH_TOKEN"],
-                                from_number=app.config["TWILIO_FROM_NUMBER"])
+        return TwilioSmsBackend(
+            account_sid=app.config["TWILIO_ACCOUNT_SID"],
+            auth_token=app.config["TWILIO_AUTH_TOKEN"],
+            from_number=app.config["TWILIO_FROM_NUMBER"],
+        )
     if name == "recording":
         return RecordingSmsBackend()
     raise RuntimeError(f"SMS_BACKEND must be file, twilio or recording, not {name!r}")

@@ -42,7 +42,9 @@ class FileSmsBackend:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         sent_at = datetime.now(UTC).isoformat()
         with self.path.open("a", encoding="utf-8") as log_file:
-            log_file.write(json.dumps({"to": message.to, "body": message.body, "at": sent_at}) + "\n")
+            log_file.write(
+                json.dumps({"to": message.to, "body": message.body, "at": sent_at}) + "\n"
+            )
         log.info("SMS to %s written to %s", message.to, self.path)
         return SmsReceipt(provider_id=f"file-{sent_at}")
 
@@ -65,8 +67,9 @@ class RecordingSmsBackend:
 class TwilioSmsBackend:
     """Sends through Twilio. `http_client` lets tests pass a `twilio.http.HttpClient` twin."""
 
-    def __init__(self, *, account_sid: str, auth_token: str, from_number: str,
-                 http_client: Any = None) -> None:
+    def __init__(
+        self, *, account_sid: str, auth_token: str, from_number: str, http_client: Any = None
+    ) -> None:
         from twilio.rest import Client
 
         self.client = Client(account_sid, auth_token, http_client=http_client)
@@ -76,8 +79,9 @@ class TwilioSmsBackend:
         from twilio.base.exceptions import TwilioException
 
         try:
-            created = self.client.messages.create(to=message.to, from_=self.from_number,
-                                                  body=message.body)
+            created = self.client.messages.create(
+                to=message.to, from_=self.from_number, body=message.body
+            )
         except TwilioException as error:
             raise DeliveryError(str(error)) from error
         return SmsReceipt(provider_id=str(created.sid))
