@@ -68,6 +68,9 @@ def _configure_templates(app: Flask) -> None:
     }
     app.jinja_env.globals["navigation_items"] = navigation_items
     app.jinja_env.filters["london_datetime"] = london_datetime
+    app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["local_date"] = local_date
 
 
 def london_datetime(value: datetime) -> str:
@@ -75,6 +78,33 @@ def london_datetime(value: datetime) -> str:
     local = value.astimezone(LONDON)
     hour = local.strftime("%I").lstrip("0")
     return f"{local.day} {local:%B %Y}, {hour}:{local:%M}{local.strftime('%p').lower()}"
+
+
+def local_datetime(value: datetime, zone: str = "Europe/London") -> str:
+    """A UTC time in someone's own zone, e.g. "Tuesday 3 March 2026, 9:00am (UK time)"."""
+    try:
+        tz = ZoneInfo(zone)
+    except (KeyError, ValueError):  # an unknown zone name: fall back to UK time, and say so
+        tz, zone = LONDON, "Europe/London"
+    local = value.astimezone(tz)
+    hour = local.strftime("%I").lstrip("0")
+    label = "UK time" if zone == "Europe/London" else f"{zone.replace('_', ' ')} time"
+    return (
+        f"{local:%A} {local.day} {local:%B %Y}, {hour}:{local:%M}{local.strftime('%p').lower()}"
+        f" ({label})"
+    )
+
+
+def local_date(value: datetime, zone: str = "Europe/London") -> str:
+    """The day in someone's zone, e.g. "Tuesday 3 March 2026"."""
+    local = value.astimezone(ZoneInfo(zone))
+    return f"{local:%A} {local.day} {local:%B %Y}"
+
+
+def local_time(value: datetime, zone: str = "Europe/London") -> str:
+    """Just the clock time in someone's zone, e.g. "9:00am"."""
+    local = value.astimezone(ZoneInfo(zone))
+    return f"{local.strftime('%I').lstrip('0')}:{local:%M}{local.strftime('%p').lower()}"
 
 
 def _configure_login(app: Flask) -> None:
@@ -92,6 +122,7 @@ def _configure_login(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from webapp.admin import bp as admin_bp
     from webapp.auth import bp as auth_bp
+    from webapp.booking import bp as booking_bp
     from webapp.clinical import bp as clinical_bp
     from webapp.moderation_console import bp as moderation_console_bp
     from webapp.patient import bp as patient_bp
@@ -103,6 +134,7 @@ def _register_blueprints(app: Flask) -> None:
         public_bp,
         auth_bp,
         patient_bp,
+        booking_bp,
         therapy_bp,
         moderation_console_bp,
         clinical_bp,

@@ -9,10 +9,22 @@ from webapp.models import Role
 
 # (endpoint, label) per role; each later feature adds its own entries here.
 NAVIGATION: dict[Role, list[tuple[str, str]]] = {
-    Role.PATIENT: [("patient.home", "Home")],
-    Role.THERAPIST: [("therapy.dashboard", "Your sessions")],
+    Role.PATIENT: [
+        ("patient.home", "Home"),
+        ("booking.appointments", "Appointments"),
+        ("booking.therapists", "Therapists"),
+    ],
+    Role.THERAPIST: [
+        ("therapy.dashboard", "Your sessions"),
+        ("therapy.availability", "Availability"),
+        ("therapy.profile", "Your profile"),
+    ],
     Role.MODERATOR: [("moderation_console.dashboard", "Moderation")],
-    Role.CLINICAL_LEAD: [("clinical.dashboard", "Clinical lead")],
+    Role.CLINICAL_LEAD: [
+        ("clinical.dashboard", "Clinical lead"),
+        ("clinical.credentials", "Credentials"),
+        ("clinical.notifications", "Messages"),
+    ],
     Role.COMMISSIONER: [("reports.index", "Reports")],
     Role.ADMIN: [("admin.users", "Accounts"), ("admin.audit_log", "Audit log")],
 }
