@@ -56,15 +56,30 @@ def allowance_allows_booking(patient_id: int) -> bool:
     return True
 
 
+def _is_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _write_lock(session: Session, *, people: list[int], appointment_id: int | None = None) -> None:
+    """On SQLite, take the database's write lock with the transaction's first statement (a
+    no-op UPDATE, waiting up to busy_timeout): SQLite cannot upgrade a transaction that has
+    already read while another writes, so every booking write starts by writing. PostgreSQL
+    needs nothing here: `_lock_people` locks rows there."""
+    if _is_postgresql(session):
+        return
+    if appointment_id is not None:
+        session.execute(
+            update(Appointment).where(Appointment.id == appointment_id).values(id=Appointment.id)
+        )
+    else:
+        session.execute(update(User).where(User.id.in_(people)).values(id=User.id))
+
+
 def _lock_people(session: Session, user_ids: list[int]) -> None:
     """Serialise bookings per therapist and per patient for the rest of the transaction."""
-    ids = sorted(set(user_ids))  # one order everywhere, so two bookings cannot deadlock
-    if session.get_bind().dialect.name == "postgresql":
+    if _is_postgresql(session):
+        ids = sorted(set(user_ids))  # one order everywhere, so two bookings cannot deadlock
         session.execute(select(User.id).where(User.id.in_(ids)).with_for_update())
-    else:
-        # SQLite locks the whole database for a write; a no-op UPDATE takes that lock now
-        # (waiting up to busy_timeout), before we read anything we decide on.
-        session.execute(update(User).where(User.id.in_(ids)).values(id=User.id))
 
 
 def _start_fresh(session: Session) -> None:
@@ -172,6 +187,7 @@ def book_appointment(
     session = db.session()
     _start_fresh(session)
     with db.transaction():
+        _write_lock(session, people=[patient_id, therapist_id])
         _lock_people(session, [patient_id, therapist_id])
         _check_bookable(
             session,
@@ -228,6 +244,7 @@ def _release(
 
 
 def _locked_live(session: Session, appointment_id: int) -> Appointment:
+    _write_lock(session, people=[], appointment_id=appointment_id)
     appointment = session.get(Appointment, appointment_id)
     if appointment is None:
         raise BookingError("That appointment does not exist.")
@@ -350,21 +367,27 @@ def deliver_notification(attempt_id: int, *, now: datetime) -> NotificationStatu
     duplicated job finds it already claimed and sends nothing. A message about a booking that
     is no longer live (and is not the cancellation notice) is cancelled instead. Returns the
     final status, or None when another job had it."""
-    from webapp.booking.reminders import send
+    from webapp.booking.reminders import Sent, send
 
-    _start_fresh(db.session())
+    session = db.session()
+    _start_fresh(session)
     if not _claim(attempt_id, now):
         return None
-    with db.transaction() as session:
-        attempt = session.get(NotificationAttempt, attempt_id)
-        assert attempt is not None  # we have just claimed it
-        appointment = attempt.appointment
-        still_relevant = appointment.is_live or attempt.kind is NotificationKind.CANCELLATION
-        if not still_relevant:
-            attempt.status = NotificationStatus.CANCELLED
-            return attempt.status
+    attempt = session.get(NotificationAttempt, attempt_id)
+    assert attempt is not None  # we have just claimed it
+    session.refresh(attempt)
+    appointment = attempt.appointment
+    if appointment.is_live or attempt.kind is NotificationKind.CANCELLATION:
         result = send(attempt, now=now)
-        attempt.status = NotificationStatus.FAILED if result.error else NotificationStatus.SENT
-        attempt.error = result.error
-        attempt.provider_id = result.provider_id
-        return attempt.status
+        status = NotificationStatus.FAILED if result.error else NotificationStatus.SENT
+    else:
+        result, status = Sent(), NotificationStatus.CANCELLED
+    _start_fresh(session)  # end the read, so the write below is the transaction's first statement
+    with db.transaction():
+        session.execute(
+            update(NotificationAttempt)
+            .where(NotificationAttempt.id == attempt_id)
+            .values(status=status, error=result.error, provider_id=result.provider_id)
+        )
+    session.expire(attempt)
+    return status

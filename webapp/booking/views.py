@@ -73,9 +73,7 @@ def book(therapist_id: int) -> WerkzeugResponse | str:
         else:
             flash("Your appointment is booked. We have sent you the details.")
             return redirect(url_for("booking.appointments"))
-    start = parse_slot(form.start.data)
-    if start is None:
-        abort(404)
+    start = parse_slot(form.start.data) or _start_arg()
     return render_template("booking/book.html", card=card, form=form, start=start, zone=_zone())
 
 
