@@ -28,7 +28,12 @@ from webapp.migrate import upgrade
 from webapp.models import Role, User
 
 PURE_TEST_DIRS = ("tests/questionnaires", "tests/moderation")
-PURE_TEST_FILES = ("tests/webapp/test_charging.py", "tests/webapp/booking/test_slots.py")
+PURE_TEST_FILES = (
+    "tests/webapp/test_charging.py",
+    "tests/webapp/booking/test_slots.py",
+    "tests/webapp/booking/test_ics.py",
+    "tests/webapp/therapy/test_photos.py",
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
 SLOT_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -41,7 +42,9 @@ class FilterForm(FlaskForm):
         for name, values in choices.items():
             field = getattr(self, name)
             labels = STEP_LABELS if name == "step_of_care" else {}
-            field.choices = [("", "Any")] + [(v, labels.get(v, v)) for v in values]
+            field.choices = [SelectChoice("", "Any")] + [
+                SelectChoice(v, labels.get(v, v)) for v in values
+            ]
 
 
 STEP_LABELS = {"step2": "Step 2 (low intensity)", "step3": "Step 3 (high intensity)"}

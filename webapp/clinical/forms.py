@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from webapp.models import CredentialKind
@@ -11,7 +12,9 @@ from webapp.therapy.forms import parse_date
 
 
 class CredentialForm(FlaskForm):
-    kind = SelectField("Credential", choices=[(kind.value, kind.label) for kind in CredentialKind])
+    kind = SelectField(
+        "Credential", choices=[SelectChoice(kind.value, kind.label) for kind in CredentialKind]
+    )
     body = StringField(
         "Registering body or insurer (if any)",
         validators=[Length(max=120, message="This must be 120 characters or fewer")],

@@ -7,6 +7,7 @@ from datetime import date, time
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
@@ -20,7 +21,10 @@ APPROACHES = [
     "EMDR",
     "Couples therapy for depression",
 ]
-STEPS = [("step2", "Step 2 (low intensity)"), ("step3", "Step 3 (high intensity)")]
+STEPS = [
+    SelectChoice("step2", "Step 2 (low intensity)"),
+    SelectChoice("step3", "Step 3 (high intensity)"),
+]
 
 
 def parse_time(value: str | None) -> time | None:
@@ -56,7 +60,7 @@ def _check_date(message: str):  # type: ignore[no-untyped-def]
 
 class WeeklyHoursForm(FlaskForm):
     weekday = SelectField(
-        "Day", choices=[(str(i), name) for i, name in enumerate(WEEKDAYS)], default="0"
+        "Day", choices=[SelectChoice(str(i), name) for i, name in enumerate(WEEKDAYS)], default="0"
     )
     starts_at = StringField(
         "From",
@@ -82,7 +86,10 @@ class WeeklyHoursForm(FlaskForm):
 class ExceptionForm(FlaskForm):
     kind = RadioField(
         "What is this?",
-        choices=[("leave", "Leave: I am not available"), ("extra", "Extra hours: I am available")],
+        choices=[
+            SelectChoice("leave", "Leave: I am not available"),
+            SelectChoice("extra", "Extra hours: I am available"),
+        ],
         validators=[InputRequired("Select leave or extra hours")],
     )
     start_date = StringField(
