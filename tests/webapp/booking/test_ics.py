@@ -56,16 +56,16 @@ def test_a_cancellation_keeps_the_uid_and_raises_the_sequence():
 
 
 @pytest.mark.parametrize(
-    "changes",
+    ("changes", "message"),
     [
-        {"starts_at": datetime(2026, 3, 30, 8)},  # naive
-        {"ends_at": START},  # not after the start
-        {"uid": ""},
-        {"uid": "a\r\nBEGIN:VEVENT"},  # would inject a line
+        ({"starts_at": datetime(2026, 3, 30, 8)}, "timezone-aware"),  # noqa: DTZ001 - naive on purpose
+        ({"ends_at": START}, "end after it starts"),
+        ({"uid": ""}, "one non-empty line"),
+        ({"uid": "a\r\nBEGIN:VEVENT"}, "one non-empty line"),  # would inject a line
     ],
 )
-def test_bad_events_are_refused(changes):
-    with pytest.raises(ValueError):
+def test_bad_events_are_refused(changes, message):
+    with pytest.raises(ValueError, match=message):
         dataclasses.replace(EVENT, **changes)
 
 
