@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app
@@ -209,8 +210,9 @@ def group_by_day(starts: Iterable[datetime], tz: ZoneInfo) -> list[tuple[date, l
 # --- Therapists as patients see them ----------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Rating:
+class Rating(NamedTuple):
+    """(average Session Rating Scale total, number of ratings)."""
+
     average: float | None
     count: int
 

@@ -3,7 +3,7 @@ their own sessions. Every query is filtered by the signed-in therapist's id."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from webapp.booking import queries as booking_queries
 from webapp.booking import services as booking_services
 from webapp.booking.forms import RescheduleForm, parse_slot
-from webapp.models import ExceptionKind
+from webapp.models import Appointment, ExceptionKind
 from webapp.therapy import bp, queries, services
 from webapp.therapy.forms import (
     WEEKDAYS,
@@ -197,17 +197,20 @@ def reschedule(appointment_id: int) -> Response | str:
         else:
             flash("The session is moved and the patient has been sent the new time.")
             return redirect(url_for("therapy.dashboard"))
-    starts = booking_queries.free_slots(
-        current_user.id, now=utcnow(), ignore_appointment_id=appointment.id
-    )
-    days = booking_queries.group_by_day(
-        [s for s in starts if s != appointment.starts_at], booking_queries.LONDON
-    )
     return render_template(
         "therapy/reschedule.html",
         appointment=appointment,
         form=form,
-        days=days,
+        days=_free_days(appointment),
         zone=ZONE,
         start=parse_slot(form.start.data),
     )
+
+
+def _free_days(appointment: Appointment) -> list[tuple[date, list[datetime]]]:
+    """The therapist's free times to move a session to, by day (not its current time)."""
+    starts = booking_queries.free_slots(
+        current_user.id, now=utcnow(), ignore_appointment_id=appointment.id
+    )
+    others = [start for start in starts if start != appointment.starts_at]
+    return booking_queries.group_by_day(others, booking_queries.LONDON)
