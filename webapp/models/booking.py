@@ -75,7 +75,7 @@ class Appointment(Base):
     cancelled_by_role: Mapped[str | None] = mapped_column(String(30))
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     # How many times the patient has moved this booking (carried over to the new appointment).
-    reschedule_count: Mapped[int] = mapped_column(Integer, default=0)
+    reschedule_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     rescheduled_to_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
 
     patient: Mapped[User] = relationship(foreign_keys=[patient_id])

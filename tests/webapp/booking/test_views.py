@@ -271,10 +271,11 @@ def test_pages_carry_titles_and_error_prefixes(client, patient):
     assert "<title>Error: Check your appointment" in error_page
 
 
-def test_the_booking_window_ends_after_the_configured_days(app, client, patient):
+def test_slots_are_offered_only_within_the_booking_window(app, client, patient):
+    assert app.config["BOOKING_WINDOW_DAYS"] == 28
     therapist = make_bookable_therapist()
     page = client.get(f"/booking/therapists/{therapist.id}").get_data(as_text=True)
-    last = datetime(2026, 3, 23, 8, tzinfo=UTC) + timedelta(days=app.config["BOOKING_WINDOW_DAYS"])
-    assert f"start={last:%Y%m%d}T" not in page.replace(
-        f"start={last:%Y%m%d}T0", ""
-    )  # none after 08:00
+    # The window runs to Monday 20 April 08:00 UTC, which is 09:00 BST: that slot is outside it.
+    assert "start=20260419T150000Z" in page
+    assert "start=20260420T" not in page
+    assert "start=20260323T090000Z" not in page  # less than 2 hours' notice from 08:00
