@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
+from webapp.auth import passwords
 from webapp.booking import queries
 from webapp.clinical import queries as clinical_queries
 from webapp.extensions import db
@@ -20,7 +21,9 @@ def counts() -> tuple[int, ...]:
     )
 
 
-def test_the_demo_world_has_bookable_therapists_and_appointments_once(app):
+def test_the_demo_world_has_bookable_therapists_and_appointments_once(app, monkeypatch):
+    # Nobody signs in here, so skip argon2's deliberate slowness (test_cli checks the accounts).
+    monkeypatch.setattr(passwords, "hash_password", lambda password: "not-a-real-hash")
     runner = app.test_cli_runner()
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     first = counts()
