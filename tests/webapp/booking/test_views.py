@@ -4,7 +4,7 @@ across the clock changes, cancelling with an honest warning, and moving an appoi
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
