@@ -10,7 +10,7 @@ from flask import abort
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import AvailabilityException, TherapistProfile, WeeklyHours
+from webapp.models import AvailabilityException, TherapistPhoto, TherapistProfile, WeeklyHours
 
 
 def weekly_hours(therapist_id: int) -> list[WeeklyHours]:
@@ -64,3 +64,8 @@ def exception_for_therapist(therapist_id: int, exception_id: int) -> Availabilit
 def profile(therapist_id: int) -> TherapistProfile | None:
     """The therapist's own public profile (None until they write one)."""
     return db.session.get(TherapistProfile, therapist_id)
+
+
+def has_photo(therapist_id: int) -> bool:
+    """Whether the therapist has uploaded a photo of their own."""
+    return db.session.get(TherapistPhoto, therapist_id) is not None

@@ -121,13 +121,21 @@ def remove_exception(exception_id: int) -> Response:
     return redirect(url_for("therapy.availability"))
 
 
-@bp.route("/profile", methods=["GET", "POST"])
-def profile() -> Response | str:
+def _profile_form(*, submitted: bool) -> ProfileForm:
+    """The profile form, filled from the saved profile unless it is being submitted."""
+    if submitted:
+        return ProfileForm()
     existing = queries.profile(current_user.id)
-    form = ProfileForm(obj=existing)
-    if request.method == "GET" and existing is not None:
+    form = ProfileForm(formdata=None, obj=existing)
+    if existing is not None:
         form.languages.data = ", ".join(existing.languages)
         form.approaches.data = ", ".join(existing.approaches)
+    return form
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+def profile() -> Response | str:
+    form = _profile_form(submitted=request.method == "POST")
     if form.validate_on_submit():
         data = dict(form.data)
         data.pop("csrf_token", None)
@@ -139,7 +147,10 @@ def profile() -> Response | str:
         flash("Your profile is saved.")
         return redirect(url_for("therapy.profile"))
     return render_template(
-        "therapy/profile.html", form=form, photo_form=PhotoForm(formdata=None), profile=existing
+        "therapy/profile.html",
+        form=form,
+        photo_form=PhotoForm(formdata=None),
+        has_photo=queries.has_photo(current_user.id),
     )
 
 
@@ -156,9 +167,11 @@ def upload_photo() -> Response | str:
         else:
             flash("Your photo is saved.")
             return redirect(url_for("therapy.profile"))
-    existing = queries.profile(current_user.id)
     return render_template(
-        "therapy/profile.html", form=ProfileForm(obj=existing), photo_form=form, profile=existing
+        "therapy/profile.html",
+        form=_profile_form(submitted=False),
+        photo_form=form,
+        has_photo=queries.has_photo(current_user.id),
     )
 
 

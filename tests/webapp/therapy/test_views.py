@@ -289,3 +289,9 @@ def test_a_file_that_is_not_an_image_is_refused_with_a_message(client, therapist
     ).get_data(as_text=True)
     assert "The photo must be a JPEG, PNG or WebP" in page
     assert db.session.get(TherapistPhoto, therapist.id) is None
+
+
+def test_the_profile_page_shows_the_saved_lists_as_text(client, therapist):
+    page = client.get("/therapist/profile").get_data(as_text=True)
+    assert 'value="English"' in page and 'value="CBT"' in page
+    assert "You have not uploaded a photo yet" in page
