@@ -37,6 +37,8 @@ PURE_TEST_FILES = (
     "tests/webapp/pathway/test_episode.py",
     "tests/webapp/referral/test_codes.py",
     "tests/webapp/referral/test_eligibility.py",
+    "tests/webapp/booking/test_ics.py",
+    "tests/webapp/therapy/test_photos.py",
 )
 
 

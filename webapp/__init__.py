@@ -73,6 +73,9 @@ def _configure_templates(app: Flask) -> None:
     }
     app.jinja_env.globals["navigation_items"] = navigation_items
     app.jinja_env.filters["london_datetime"] = london_datetime
+    app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["local_date"] = local_date
 
 
 def london_datetime(value: datetime) -> str:
@@ -80,6 +83,33 @@ def london_datetime(value: datetime) -> str:
     local = value.astimezone(LONDON)
     hour = local.strftime("%I").lstrip("0")
     return f"{local.day} {local:%B %Y}, {hour}:{local:%M}{local.strftime('%p').lower()}"
+
+
+def local_datetime(value: datetime, zone: str = "Europe/London") -> str:
+    """A UTC time in someone's own zone, e.g. "Tuesday 3 March 2026, 9:00am (UK time)"."""
+    try:
+        tz = ZoneInfo(zone)
+    except (KeyError, ValueError):  # an unknown zone name: fall back to UK time, and say so
+        tz, zone = LONDON, "Europe/London"
+    local = value.astimezone(tz)
+    hour = local.strftime("%I").lstrip("0")
+    label = "UK time" if zone == "Europe/London" else f"{zone.replace('_', ' ')} time"
+    return (
+        f"{local:%A} {local.day} {local:%B %Y}, {hour}:{local:%M}{local.strftime('%p').lower()}"
+        f" ({label})"
+    )
+
+
+def local_date(value: datetime, zone: str = "Europe/London") -> str:
+    """The day in someone's zone, e.g. "Tuesday 3 March 2026"."""
+    local = value.astimezone(ZoneInfo(zone))
+    return f"{local:%A} {local.day} {local:%B %Y}"
+
+
+def local_time(value: datetime, zone: str = "Europe/London") -> str:
+    """Just the clock time in someone's zone, e.g. "9:00am"."""
+    local = value.astimezone(ZoneInfo(zone))
+    return f"{local.strftime('%I').lstrip('0')}:{local:%M}{local.strftime('%p').lower()}"
 
 
 def _configure_login(app: Flask) -> None:
@@ -101,6 +131,7 @@ BLUEPRINTS = (
     "referral",
     "referral:queue_bp",
     "patient",
+    "booking",
     "measures",
     "library",
     "safety_plan",

@@ -123,6 +123,14 @@ class Config:
     NHS_LOGIN_PRIVATE_KEY = _env("NHS_LOGIN_PRIVATE_KEY")
     NHS_LOGIN_PRIVATE_KEY_PATH = _env("NHS_LOGIN_PRIVATE_KEY_PATH")
     NHS_LOGIN_SCOPES = _env("NHS_LOGIN_SCOPES", "openid profile email")
+    # Booking (issue 5): how many future bookings a patient may hold, how often they may move
+    # one, how far ahead and how soon slots are offered, and when credentials warn before expiry.
+    MAX_FUTURE_BOOKINGS = int(_env("MAX_FUTURE_BOOKINGS", "3"))
+    MAX_RESCHEDULES = int(_env("MAX_RESCHEDULES", "2"))
+    BOOKING_WINDOW_DAYS = int(_env("BOOKING_WINDOW_DAYS", "28"))
+    BOOKING_MIN_NOTICE = timedelta(hours=int(_env("BOOKING_MIN_NOTICE_HOURS", "2")))
+    CREDENTIAL_WARNING_DAYS = int(_env("CREDENTIAL_WARNING_DAYS", "30"))
+    PHOTO_MAX_BYTES = int(_env("PHOTO_MAX_BYTES", str(4 * 1024 * 1024)))
 
     # Content-Security-Policy: the NHS.UK font host is the only outside origin.
     CSP_FONT_SOURCES = _env_list("CSP_FONT_SOURCES", "https://assets.nhs.uk")

@@ -8,14 +8,22 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pyotp
 from sqlalchemy import select
 
 from webapp.auth import services
+from webapp.booking.slots import SESSION_LENGTH
 from webapp.extensions import db
 from webapp.models import (
+    Appointment,
+    AppointmentStatus,
+    AvailabilityException,
+    Credential,
+    CredentialKind,
+    ExceptionKind,
     PatientProfile,
     Referral,
     ReferralStatus,
@@ -24,8 +32,11 @@ from webapp.models import (
     SavedWorksheet,
     TherapistProfile,
     User,
+    WeeklyHours,
 )
 from webapp.referral.codes import PRIVACY_NOTICE_VERSION
+
+LONDON = ZoneInfo("Europe/London")
 
 DEMO_PASSWORD = "calm-river-demo-2026"  # noqa: S105 - a published demo password, never used in production
 DEMO_DOMAIN = "demo.example.org"
@@ -117,6 +128,30 @@ PATIENTS = [
     ("patient6", "Luca Rossi"),
 ]
 
+# Weekly hours per therapist (weekday 0 = Monday; UK wall-clock times).
+HOURS = {
+    "priya.nair": [(0, 9, 17), (1, 9, 17), (3, 9, 13)],
+    "tom.evans": [(0, 12, 20), (2, 12, 20), (4, 9, 15)],
+    "amara.okoye": [(1, 9, 17), (2, 9, 17), (3, 9, 17)],
+    "daniel.kowalski": [(0, 17, 21), (1, 17, 21), (5, 9, 13)],
+    "hannah.reid": [(2, 9, 17), (3, 13, 19), (4, 9, 17)],
+    "yusuf.ahmed": [(0, 9, 17), (4, 9, 17)],
+}
+# Yusuf's DBS check has lapsed: he is hidden from patients and the clinical lead sees why.
+EXPIRED_CREDENTIAL = ("yusuf.ahmed", CredentialKind.DBS)
+# Hannah's appraisal is due within 30 days: the clinical lead sees the warning.
+EXPIRING_CREDENTIAL = ("hannah.reid", CredentialKind.APPRAISAL)
+# (patient, therapist, days from today, UK hour, attended?) for the demo appointments.
+APPOINTMENTS = [
+    ("patient", "priya.nair", -14, 10, True),
+    ("patient", "priya.nair", -7, 10, True),
+    ("patient", "priya.nair", 7, 10, False),
+    ("patient2", "tom.evans", -3, 13, True),
+    ("patient2", "tom.evans", 4, 13, False),
+    ("patient3", "amara.okoye", 2, 11, False),
+    ("patient4", "yusuf.ahmed", 3, 9, False),  # flagged: the therapist's DBS has lapsed
+]
+
 
 def demo_email(local_part: str) -> str:
     return f"{local_part}@{DEMO_DOMAIN}"
@@ -161,9 +196,124 @@ def seed() -> bool:
                 )
     for local_part, name in PATIENTS:
         _make(local_part, name, Role.PATIENT)
+    now = datetime.now(UTC)
+    _seed_therapists_availability(now)
+    _seed_patient_profiles(now)
+    _seed_appointments(now)
     _seed_self_help(_make(*PATIENTS[0], Role.PATIENT))
     _seed_referrals()
     return before is None
+
+
+def _user(local_part: str) -> User:
+    user = db.session.scalar(select(User).where(User.email == demo_email(local_part)))
+    assert user is not None, local_part
+    return user
+
+
+def _seed_therapists_availability(now: datetime) -> None:
+    today = now.astimezone(LONDON).date()
+    with db.transaction() as session:
+        for local_part, *_ in THERAPISTS:
+            therapist = _user(local_part)
+            if session.scalar(select(Credential.id).where(Credential.therapist_id == therapist.id)):
+                continue  # already seeded
+            for kind in CredentialKind:
+                expires = today + timedelta(days=300)
+                if (local_part, kind) == EXPIRED_CREDENTIAL:
+                    expires = today - timedelta(days=5)
+                elif (local_part, kind) == EXPIRING_CREDENTIAL:
+                    expires = today + timedelta(days=20)
+                session.add(
+                    Credential(
+                        therapist_id=therapist.id,
+                        kind=kind,
+                        body="BABCP" if kind is CredentialKind.REGISTRATION else "",
+                        reference=f"DEMO-{kind.value.upper()}-{therapist.id:04d}",
+                        expires_on=expires,
+                    )
+                )
+            for weekday, start, end in HOURS[local_part]:
+                session.add(
+                    WeeklyHours(
+                        therapist_id=therapist.id,
+                        weekday=weekday,
+                        starts_at=time(start),
+                        ends_at=time(end),
+                    )
+                )
+            if local_part == "amara.okoye":  # a week's leave in a fortnight
+                start = datetime.combine(today + timedelta(days=14), time(), tzinfo=LONDON)
+                session.add(
+                    AvailabilityException(
+                        therapist_id=therapist.id,
+                        kind=ExceptionKind.LEAVE,
+                        starts_at=start,
+                        ends_at=start + timedelta(days=7),
+                    )
+                )
+            if local_part == "tom.evans":  # one Saturday morning clinic
+                saturday = today + timedelta(days=(5 - today.weekday()) % 7 or 7)
+                start = datetime.combine(saturday, time(9), tzinfo=LONDON)
+                session.add(
+                    AvailabilityException(
+                        therapist_id=therapist.id,
+                        kind=ExceptionKind.EXTRA,
+                        starts_at=start,
+                        ends_at=start + timedelta(hours=3),
+                    )
+                )
+
+
+def _seed_patient_profiles(now: datetime) -> None:
+    with db.transaction():
+        for number, (local_part, _name) in enumerate(PATIENTS):
+            patient = _user(local_part)
+            if patient.patient_profile is not None:
+                continue
+            patient.patient_profile = PatientProfile(
+                date_of_birth=date(1980 + number * 3, 1 + number, 10),
+                postcode=["LS1 4AP", "LS6 2QF", "BD1 1HY", "HX1 1UJ", "WF1 2EB", "HD1 2TA"][number],
+                mobile_e164=f"+44770090012{number}",  # Ofcom's drama range: never a real phone
+                sms_reminders=number != 3,
+                email_reminders=True,
+                timezone="Europe/Paris" if local_part == "patient6" else "Europe/London",
+                access_starts_at=now - timedelta(days=30 + number),
+                # Patient 5's access period has ended: they can no longer book.
+                access_ends_at=now + (timedelta(days=-1) if number == 4 else timedelta(days=180)),
+            )
+
+
+def _demo_start(today: date, days: int, hour: int) -> datetime:
+    day = today + timedelta(days=days)
+    return datetime.combine(day, time(hour), tzinfo=LONDON).astimezone(UTC)
+
+
+def _seed_appointments(now: datetime) -> None:
+    """Past (attended) and future (booked) sessions, made once per patient. They are written
+    directly, so seeding sends no confirmations or reminders."""
+    today = now.astimezone(LONDON).date()
+    with db.transaction() as session:
+        for patient_part in dict.fromkeys(row[0] for row in APPOINTMENTS):
+            patient = _user(patient_part)
+            if session.scalar(select(Appointment.id).where(Appointment.patient_id == patient.id)):
+                continue
+            for row_patient, therapist_part, days, hour, attended in APPOINTMENTS:
+                if row_patient != patient_part:
+                    continue
+                starts_at = _demo_start(today, days, hour)
+                session.add(
+                    Appointment(
+                        patient_id=patient.id,
+                        therapist_id=_user(therapist_part).id,
+                        starts_at=starts_at,
+                        ends_at=starts_at + SESSION_LENGTH,
+                        status=AppointmentStatus.CLOSED if attended else AppointmentStatus.BOOKED,
+                        attendance_code="5" if attended else "0",
+                        outcome="attended" if attended else None,
+                        created_at=starts_at - timedelta(days=10),
+                    )
+                )
 
 
 # The demo patient's access to self-help: a year from a week ago (the referral feature sets

@@ -11,13 +11,25 @@ from webapp.models import Role
 NAVIGATION: dict[Role, list[tuple[str, str]]] = {
     Role.PATIENT: [
         ("patient.home", "Home"),
+        ("booking.appointments", "Appointments"),
+        ("booking.therapists", "Therapists"),
         ("measures.scores", "Your scores"),
         ("library.index", "Self-help"),
         ("safety_plan.show", "Your safety plan"),
     ],
-    Role.THERAPIST: [("therapy.dashboard", "Your sessions"), ("referrals.queue", "Referrals")],
+    Role.THERAPIST: [
+        ("therapy.dashboard", "Your sessions"),
+        ("therapy.availability", "Availability"),
+        ("therapy.profile", "Your profile"),
+        ("referrals.queue", "Referrals"),
+    ],
     Role.MODERATOR: [("moderation_console.dashboard", "Moderation")],
-    Role.CLINICAL_LEAD: [("clinical.dashboard", "Clinical lead"), ("referrals.queue", "Referrals")],
+    Role.CLINICAL_LEAD: [
+        ("clinical.dashboard", "Clinical lead"),
+        ("clinical.credentials", "Credentials"),
+        ("clinical.notifications", "Messages"),
+        ("referrals.queue", "Referrals"),
+    ],
     Role.COMMISSIONER: [("reports.index", "Reports")],
     Role.ADMIN: [("admin.users", "Accounts"), ("admin.audit_log", "Audit log")],
 }

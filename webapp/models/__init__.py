@@ -3,7 +3,14 @@
 from webapp.models.activity import ActivityEvent
 from webapp.models.audit import AuditEvent
 from webapp.models.base import Base, utcnow
-from webapp.models.booking import Appointment, AppointmentStatus
+from webapp.models.booking import (
+    Appointment,
+    AppointmentStatus,
+    NotificationAttempt,
+    NotificationChannel,
+    NotificationKind,
+    NotificationStatus,
+)
 from webapp.models.measures import ExperienceResponse, QuestionnaireResponse, RiskFlag
 from webapp.models.people import (
     STAFF_ROLES,
@@ -17,6 +24,14 @@ from webapp.models.people import (
 )
 from webapp.models.referral import Referral, ReferralDraft, ReferralStatus, RefusalCount
 from webapp.models.self_help import SafetyPlan, SavedWorksheet
+from webapp.models.therapists import (
+    AvailabilityException,
+    Credential,
+    CredentialKind,
+    ExceptionKind,
+    TherapistPhoto,
+    WeeklyHours,
+)
 
 __all__ = [
     "STAFF_ROLES",
@@ -24,8 +39,16 @@ __all__ = [
     "Appointment",
     "AppointmentStatus",
     "AuditEvent",
+    "AvailabilityException",
     "Base",
+    "Credential",
+    "CredentialKind",
+    "ExceptionKind",
     "ExperienceResponse",
+    "NotificationAttempt",
+    "NotificationChannel",
+    "NotificationKind",
+    "NotificationStatus",
     "PatientProfile",
     "QuestionnaireResponse",
     "RecoveryCode",
@@ -37,9 +60,11 @@ __all__ = [
     "Role",
     "SafetyPlan",
     "SavedWorksheet",
+    "TherapistPhoto",
     "TherapistProfile",
     "TokenPurpose",
     "User",
     "UserToken",
+    "WeeklyHours",
     "utcnow",
 ]

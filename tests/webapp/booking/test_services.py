@@ -1,0 +1,421 @@
+"""Booking rules through the services: who may book what, cancellation codes, reschedule order,
+and the reminders each change plans, cancels and sends once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.factories import make_bookable_therapist, make_patient, make_user
+from tests.webapp.booking.conftest import NOW
+from webapp.booking import jobs, services
+from webapp.booking.services import BookingError
+from webapp.extensions import db
+from webapp.jobs import huey
+from webapp.models import (
+    Appointment,
+    AppointmentStatus,
+    AvailabilityException,
+    ExceptionKind,
+    NotificationAttempt,
+    NotificationChannel,
+    NotificationKind,
+    NotificationStatus,
+    Role,
+)
+
+pytestmark = pytest.mark.usefixtures("clock", "app_context")
+
+TOMORROW_9 = datetime(2026, 3, 24, 9, 0, tzinfo=UTC)  # 09:00 GMT
+NEXT_WEEK_9 = datetime(2026, 3, 30, 8, 0, tzinfo=UTC)  # 09:00 BST, after the clocks go forward
+
+
+def attempts(appointment: Appointment) -> dict[tuple[str, str], NotificationStatus]:
+    rows = db.session.query(NotificationAttempt).filter_by(appointment_id=appointment.id)
+    return {(r.kind.value, r.channel.value): r.status for r in rows}
+
+
+def test_booking_a_free_slot_holds_it_and_sends_the_confirmation(app, outbox, sms_outbox):
+    therapist, patient = make_bookable_therapist(), make_patient()
+    appointment = services.book_appointment(patient.id, therapist.id, TOMORROW_9, now=NOW)
+    assert appointment.status is AppointmentStatus.BOOKED
+    assert appointment.ends_at - appointment.starts_at == timedelta(minutes=50)
+    assert appointment.attendance_code == "0"
+    assert [m.subject for m in outbox] == ["Your appointment is booked"]
+    assert outbox[0].attachments[0][:2] == ("appointment.ics", "text/calendar")
+    assert len(sms_outbox) == 1 and sms_outbox[0].to == "+447700900123"
+    assert "9:00am" in sms_outbox[0].body
+    statuses = attempts(appointment)
+    assert statuses[("confirmation", "email")] is NotificationStatus.SENT
+    assert statuses[("reminder_24h", "sms")] is NotificationStatus.SCHEDULED
+    assert statuses[("reminder_1h", "email")] is NotificationStatus.SCHEDULED
+    assert len(huey.scheduled()) == 4  # two reminders on two channels
+
+
+def test_a_slot_outside_the_therapists_hours_is_refused():
+    therapist, patient = make_bookable_therapist(), make_patient()
+    with pytest.raises(BookingError, match="just been booked"):
+        services.book_appointment(
+            patient.id, therapist.id, datetime(2026, 3, 24, 20, tzinfo=UTC), now=NOW
+        )
+    assert db.session.query(Appointment).count() == 0
+
+
+def test_a_booked_slot_cannot_be_booked_by_another_patient():
+    therapist = make_bookable_therapist()
+    first, second = make_patient(), make_patient()
+    services.book_appointment(first.id, therapist.id, TOMORROW_9, now=NOW)
+    with pytest.raises(BookingError, match="just been booked"):
+        services.book_appointment(second.id, therapist.id, TOMORROW_9, now=NOW)
+
+
+def test_an_overlapping_start_is_refused_not_only_an_identical_one():
+    therapist = make_bookable_therapist()
+    first, second = make_patient(), make_patient()
+    db.session.add(
+        AvailabilityException(
+            therapist_id=therapist.id,
+            kind=ExceptionKind.EXTRA,
+            starts_at=datetime(2026, 3, 24, 17, 30, tzinfo=UTC),
+            ends_at=datetime(2026, 3, 24, 19, 30, tzinfo=UTC),
+        )
+    )
+    db.session.commit()
+    services.book_appointment(
+        first.id, therapist.id, datetime(2026, 3, 24, 16, tzinfo=UTC), now=NOW
+    )
+    # 17:30 is free (16:00 ends at 17:00) but the patient also cannot hold two at once:
+    services.book_appointment(
+        first.id, therapist.id, datetime(2026, 3, 24, 17, 30, tzinfo=UTC), now=NOW
+    )
+    with pytest.raises(BookingError):
+        services.book_appointment(
+            second.id, therapist.id, datetime(2026, 3, 24, 18, 0, tzinfo=UTC), now=NOW
+        )
+
+
+def test_a_patient_cannot_hold_two_sessions_at_the_same_time_with_different_therapists():
+    patient = make_patient()
+    one, two = make_bookable_therapist(), make_bookable_therapist()
+    services.book_appointment(patient.id, one.id, TOMORROW_9, now=NOW)
+    with pytest.raises(BookingError, match="already have a session"):
+        services.book_appointment(patient.id, two.id, TOMORROW_9, now=NOW)
+
+
+def test_a_patient_may_hold_at_most_max_future_bookings(app):
+    therapist, patient = make_bookable_therapist(), make_patient()
+    limit = app.config["MAX_FUTURE_BOOKINGS"]
+    for day in range(limit):
+        services.book_appointment(
+            patient.id, therapist.id, TOMORROW_9 + timedelta(days=day), now=NOW
+        )
+    with pytest.raises(BookingError, match=f"up to {limit} sessions"):
+        services.book_appointment(
+            patient.id, therapist.id, TOMORROW_9 + timedelta(days=limit), now=NOW
+        )
+
+
+def test_booking_after_the_access_period_ends_is_refused():
+    therapist = make_bookable_therapist()
+    patient = make_patient(access_ends_at=datetime(2026, 3, 24, 12, tzinfo=UTC))
+    services.book_appointment(patient.id, therapist.id, TOMORROW_9, now=NOW)
+    with pytest.raises(BookingError, match="access period"):
+        services.book_appointment(patient.id, therapist.id, TOMORROW_9 + timedelta(days=1), now=NOW)
+
+
+def test_a_patient_without_a_profile_cannot_book():
+    therapist, patient = make_bookable_therapist(), make_user(Role.PATIENT)
+    with pytest.raises(BookingError, match="access period"):
+        services.book_appointment(patient.id, therapist.id, TOMORROW_9, now=NOW)
+
+
+def test_the_allowance_hook_can_refuse_a_booking(monkeypatch):
+    therapist, patient = make_bookable_therapist(), make_patient()
+    monkeypatch.setattr(services, "allowance_allows_booking", lambda patient_id: False)
+    with pytest.raises(BookingError, match="all the sessions"):
+        services.book_appointment(patient.id, therapist.id, TOMORROW_9, now=NOW)
+
+
+def test_allowance_hook_allows_booking_until_the_ledger_exists():
+    assert services.allowance_allows_booking(123) is True
+
+
+def test_a_therapist_whose_credential_expires_before_the_slot_cannot_be_booked_for_it():
+    therapist = make_bookable_therapist(expires_on=NOW.date() + timedelta(days=1))
+    patient = make_patient()
+    services.book_appointment(patient.id, therapist.id, TOMORROW_9, now=NOW)
+    with pytest.raises(BookingError):
+        services.book_appointment(patient.id, therapist.id, TOMORROW_9 + timedelta(days=1), now=NOW)
+
+
+def test_a_patient_cancelling_early_records_code_2_and_cancels_reminders(app):
+    therapist, patient = make_bookable_therapist(), make_patient()
+    appointment = services.book_appointment(
+        patient.id, therapist.id, TOMORROW_9 + timedelta(days=2), now=NOW
+    )
+    services.cancel_appointment(appointment.id, actor=patient, reason="Work", now=NOW)
+    db.session.refresh(appointment)
+    assert appointment.status is AppointmentStatus.CANCELLED
+    assert appointment.attendance_code == "2"
+    assert appointment.outcome == "patient_cancelled"
+    assert (appointment.cancelled_by_id, appointment.cancelled_by_role) == (patient.id, "patient")
+    assert appointment.cancelled_at == NOW and appointment.cancel_reason == "Work"
+    statuses = attempts(appointment)
+    assert statuses[("reminder_24h", "email")] is NotificationStatus.CANCELLED
+    assert statuses[("reminder_1h", "sms")] is NotificationStatus.CANCELLED
+
+
+def test_a_therapist_cancelling_records_code_4_and_tells_the_patient(outbox, sms_outbox):
+    therapist, patient = make_bookable_therapist(), make_patient()
+    appointment = services.book_appointment(patient.id, therapist.id, TOMORROW_9, now=NOW)
+    outbox.clear()
+    sms_outbox.clear()
+    services.cancel_appointment(appointment.id, actor=therapist, reason="Unwell", now=NOW)
+    db.session.refresh(appointment)
+    assert appointment.attendance_code == "4"
+    assert appointment.outcome == "provider_cancelled"
+    assert appointment.cancelled_by_role == "therapist"
+    assert [m.subject for m in outbox] == ["Your appointment has been cancelled"]
+    assert b"METHOD:CANCEL" in outbox[0].attachments[0][2]
+    assert "Unwell" not in outbox[0].body and "cancelled" in sms_outbox[0].body
+
+
+def test_the_cancel_warning_follows_the_24_hour_notice_rule():
+    therapist, patient = make_bookable_therapist(), make_patient()
+    appointment = services.book_appointment(patient.id, therapist.id, TOMORROW_9, now=NOW)
+    exactly_24h = appointment.starts_at - timedelta(hours=24)
+    assert services.is_charged_if_cancelled_now(appointment, actor=patient, now=exactly_24h)
+    assert not services.is_charged_if_cancelled_now(
+        appointment, actor=patient, now=exactly_24h - timedelta(seconds=1)
+    )
+    assert not services.is_charged_if_cancelled_now(appointment, actor=therapist, now=exactly_24h)
+
+
+def test_a_cancelled_appointment_cannot_be_cancelled_again():
+    therapist, patient = make_bookable_therapist(), make_patient()
+    appointment = services.book_appointment(patient.id, therapist.id, TOMORROW_9, now=NOW)
+    services.cancel_appointment(appointment.id, actor=patient, reason="", now=NOW)
+    with pytest.raises(BookingError, match="already been cancelled"):
+        services.cancel_appointment(appointment.id, actor=patient, reason="", now=NOW)
+
+
+def test_rescheduling_books_the_new_slot_before_releasing_the_old(monkeypatch):
+    therapist, patient = make_bookable_therapist(), make_patient()
+    old = services.book_appointment(patient.id, therapist.id, TOMORROW_9, now=NOW)
+    order: list[str] = []
+    real_insert, real_release = services._insert, services._release
+
+    def insert(session, appointment):
+        order.append(f"book {appointment.starts_at:%H:%M}")
+        real_insert(session, appointment)
+
+    def release(appointment, **kwargs):
+        order.append(f"release {appointment.starts_at:%H:%M}")
+        real_release(appointment, **kwargs)
+
+    monkeypatch.setattr(services, "_insert", insert)
+    monkeypatch.setattr(services, "_release", release)
+    new_start = TOMORROW_9 + timedelta(hours=2)
+    new = services.reschedule_appointment(old.id, new_start, actor=patient, reason="", now=NOW)
+    assert order == ["book 11:00", "release 09:00"]
+    db.session.refresh(old)
+    assert old.status is AppointmentStatus.RESCHEDULED and old.rescheduled_to_id == new.id
+    assert old.attendance_code == "2" and new.reschedule_count == 1
+    assert attempts(old)[("reminder_1h", "email")] is NotificationStatus.CANCELLED
+    assert attempts(new)[("confirmation", "email")] is NotificationStatus.SENT
+
+
+def test_a_failed_reschedule_keeps_the_old_booking():
+    therapist, patient, other = make_bookable_therapist(), make_patient(), make_patient()
+    old = services.book_appointment(patient.id, therapist.id, TOMORROW_9, now=NOW)
+    taken = TOMORROW_9 + timedelta(hours=1)
+    services.book_appointment(other.id, therapist.id, taken, now=NOW)
+    with pytest.raises(BookingError):
+        services.reschedule_appointment(old.id, taken, actor=patient, reason="", now=NOW)
+    db.session.refresh(old)
+    assert old.status is AppointmentStatus.BOOKED
+
+
+def test_a_patient_may_reschedule_only_max_reschedules_times(app):
+    therapist, patient = make_bookable_therapist(), make_patient()
+    appointment = services.book_appointment(patient.id, therapist.id, TOMORROW_9, now=NOW)
+    for move in range(app.config["MAX_RESCHEDULES"]):
+        appointment = services.reschedule_appointment(
+            appointment.id,
+            TOMORROW_9 + timedelta(hours=move + 1),
+            actor=patient,
+            reason="",
+            now=NOW,
+        )
+    with pytest.raises(BookingError, match="as many times"):
+        services.reschedule_appointment(
+            appointment.id, TOMORROW_9 + timedelta(hours=6), actor=patient, reason="", now=NOW
+        )
+    # The provider may still move it, and that does not count against the patient.
+    moved = services.reschedule_appointment(
+        appointment.id, TOMORROW_9 + timedelta(hours=6), actor=therapist, reason="", now=NOW
+    )
+    assert moved.reschedule_count == app.config["MAX_RESCHEDULES"]
+
+
+def test_a_patient_can_move_to_a_one_off_extra_hours_slot():
+    therapist, patient = make_bookable_therapist(), make_patient()
+    db.session.add(
+        AvailabilityException(
+            therapist_id=therapist.id,
+            kind=ExceptionKind.EXTRA,
+            starts_at=datetime(2026, 3, 24, 17, 30, tzinfo=UTC),
+            ends_at=datetime(2026, 3, 24, 18, 30, tzinfo=UTC),
+        )
+    )
+    db.session.commit()
+    old = services.book_appointment(
+        patient.id,
+        therapist.id,
+        datetime(2026, 3, 24, 17, 0, tzinfo=UTC) - timedelta(hours=1),
+        now=NOW,
+    )
+    new = services.reschedule_appointment(
+        old.id, datetime(2026, 3, 24, 17, 30, tzinfo=UTC), actor=patient, reason="", now=NOW
+    )
+    assert new.starts_at == datetime(2026, 3, 24, 17, 30, tzinfo=UTC)
+
+
+def test_a_reminder_is_sent_once_even_when_its_job_runs_twice(sms_outbox):
+    therapist, patient = make_bookable_therapist(), make_patient()
+    appointment = services.book_appointment(patient.id, therapist.id, TOMORROW_9, now=NOW)
+    sms_outbox.clear()
+    reminder = (
+        db.session.query(NotificationAttempt)
+        .filter_by(
+            appointment_id=appointment.id,
+            kind=NotificationKind.REMINDER_1H,
+            channel=NotificationChannel.SMS,
+        )
+        .one()
+    )
+    assert services.deliver_notification(reminder.id, now=NOW) is NotificationStatus.SENT
+    assert services.deliver_notification(reminder.id, now=NOW) is None
+    jobs.send_notification.call_local(reminder.id)
+    assert len(sms_outbox) == 1
+    assert "starts at 9:00am" in sms_outbox[0].body
+
+
+def test_the_database_refuses_a_second_row_for_the_same_reminder():
+    from sqlalchemy.exc import IntegrityError
+
+    therapist, patient = make_bookable_therapist(), make_patient()
+    appointment = services.book_appointment(patient.id, therapist.id, TOMORROW_9, now=NOW)
+    db.session.add(
+        NotificationAttempt(
+            appointment_id=appointment.id,
+            kind=NotificationKind.REMINDER_1H,
+            channel=NotificationChannel.SMS,
+            send_at=NOW,
+        )
+    )
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_a_reminder_for_a_cancelled_booking_is_not_sent(sms_outbox):
+    therapist, patient = make_bookable_therapist(), make_patient()
+    appointment = services.book_appointment(patient.id, therapist.id, TOMORROW_9, now=NOW)
+    reminder_ids = [t.args[0] for t in huey.scheduled()]
+    services.cancel_appointment(appointment.id, actor=patient, reason="", now=NOW)
+    sms_outbox.clear()
+    for attempt_id in reminder_ids:
+        jobs.send_notification.call_local(attempt_id)
+    assert sms_outbox == []
+
+
+def test_cancelling_revokes_the_scheduled_reminder_tasks():
+    therapist, patient = make_bookable_therapist(), make_patient()
+    appointment = services.book_appointment(patient.id, therapist.id, TOMORROW_9, now=NOW)
+    task_ids = [
+        r.task_id
+        for r in db.session.query(NotificationAttempt).filter_by(
+            appointment_id=appointment.id, status=NotificationStatus.SCHEDULED
+        )
+    ]
+    assert len(task_ids) == 4 and all(task_ids)
+    services.cancel_appointment(appointment.id, actor=patient, reason="", now=NOW)
+    assert all(huey.is_revoked(task_id) for task_id in task_ids)
+
+
+def test_a_failed_text_is_recorded_for_staff(app, sms_outbox):
+    therapist, patient = make_bookable_therapist(), make_patient()
+    app.extensions["sms_backend"].fail_next = True
+    appointment = services.book_appointment(patient.id, therapist.id, TOMORROW_9, now=NOW)
+    failed = (
+        db.session.query(NotificationAttempt)
+        .filter_by(
+            appointment_id=appointment.id,
+            channel=NotificationChannel.SMS,
+            kind=NotificationKind.CONFIRMATION,
+        )
+        .one()
+    )
+    assert failed.status is NotificationStatus.FAILED
+    assert failed.error == "recording backend told to fail"
+
+
+def test_reminders_follow_the_patients_choices_and_skip_times_already_past():
+    therapist = make_bookable_therapist()
+    patient = make_patient(sms=False, email=False)
+    soon = datetime(2026, 3, 23, 11, tzinfo=UTC)  # in 3 hours: no "tomorrow" reminder
+    appointment = services.book_appointment(patient.id, therapist.id, soon, now=NOW)
+    assert set(attempts(appointment)) == {("confirmation", "email")}
+
+
+def test_the_day_before_reminder_is_at_the_same_time_on_the_patients_clock():
+    therapist, patient = make_bookable_therapist(), make_patient()
+    # Monday 30 March 09:00 BST; the day before is Sunday 29 March, the day the clocks change.
+    appointment = services.book_appointment(patient.id, therapist.id, NEXT_WEEK_9, now=NOW)
+    reminder = (
+        db.session.query(NotificationAttempt)
+        .filter_by(
+            appointment_id=appointment.id,
+            kind=NotificationKind.REMINDER_24H,
+            channel=NotificationChannel.EMAIL,
+        )
+        .one()
+    )
+    assert reminder.send_at == datetime(2026, 3, 29, 8, tzinfo=UTC)  # 09:00 BST on Sunday
+    one_hour = (
+        db.session.query(NotificationAttempt)
+        .filter_by(
+            appointment_id=appointment.id,
+            kind=NotificationKind.REMINDER_1H,
+            channel=NotificationChannel.EMAIL,
+        )
+        .one()
+    )
+    assert one_hour.send_at == NEXT_WEEK_9 - timedelta(hours=1)
+
+
+def test_messages_show_the_time_in_the_patients_own_zone(sms_outbox):
+    therapist = make_bookable_therapist()
+    patient = make_patient(timezone="America/New_York")
+    services.book_appointment(patient.id, therapist.id, TOMORROW_9, now=NOW)
+    assert "5:00am (America/New York time)" in sms_outbox[0].body
+
+
+def test_the_database_itself_refuses_two_live_bookings_of_one_therapist_slot():
+    from sqlalchemy.exc import IntegrityError
+
+    therapist, first, second = make_bookable_therapist(), make_patient(), make_patient()
+    for patient in (first, second):
+        db.session.add(
+            Appointment(
+                patient_id=patient.id,
+                therapist_id=therapist.id,
+                starts_at=TOMORROW_9,
+                ends_at=TOMORROW_9 + timedelta(minutes=50),
+            )
+        )
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()

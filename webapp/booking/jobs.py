@@ -1,0 +1,58 @@
+"""Huey tasks for booking: deliver one planned notification at its time. Thin and idempotent:
+the service claims the row before sending, so a retry or a duplicate sends nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+
+from webapp.extensions import db
+from webapp.jobs import app_task, huey
+from webapp.models import NotificationAttempt
+
+
+@app_task()
+def send_notification(attempt_id: int) -> None:
+    from webapp.booking import services
+
+    services.deliver_notification(attempt_id, now=datetime.now(UTC))
+
+
+def schedule_notifications(attempt_ids: list[int], *, now: datetime) -> None:
+    """Enqueue each attempt for its time and remember the task id, so that cancelling the
+    booking can revoke it. Called after the booking's transaction has committed."""
+    if not attempt_ids:
+        return
+    session = db.session()
+    due = dict(
+        session.execute(
+            select(NotificationAttempt.id, NotificationAttempt.send_at).where(
+                NotificationAttempt.id.in_(attempt_ids)
+            )
+        ).all()
+    )
+    task_ids: dict[int, str] = {}
+    for attempt_id in attempt_ids:
+        if attempt_id not in due:
+            continue
+        if due[attempt_id] <= now:
+            result = send_notification(attempt_id)
+        else:
+            result = send_notification.schedule(args=(attempt_id,), eta=due[attempt_id])
+        task_ids[attempt_id] = str(result.id)[:64]
+    if session.in_transaction():
+        session.commit()  # end the read: on SQLite the write must come first in its transaction
+    with db.transaction():
+        for attempt_id, task_id in task_ids.items():
+            session.execute(
+                update(NotificationAttempt)
+                .where(NotificationAttempt.id == attempt_id)
+                .values(task_id=task_id)
+            )
+
+
+def revoke(task_ids: list[str]) -> None:
+    """Revoke tasks of cancelled messages (the job also checks the row, so this is a saving)."""
+    for task_id in task_ids:
+        huey.revoke_by_id(task_id)

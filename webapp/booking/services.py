@@ -1,0 +1,393 @@
+"""Booking writes: book, cancel and reschedule, and the reminders that go with them.
+
+One write = one function = one transaction; the time is passed in (STYLE.md section 3).
+
+Double booking is refused by the database, not only here: the partial unique indexes on
+appointments allow one live booking per therapist and per patient at a start time. Overlapping
+but different starts (a 09:30 extra-hours slot against a 09:00 booking) are refused inside the
+transaction, after locking the therapist's and the patient's rows, so two concurrent requests
+cannot both pass the check: on PostgreSQL with SELECT ... FOR UPDATE, on SQLite by taking the
+database's write lock with the transaction's first statement.
+
+Hooks for features built in parallel: `allowance_allows_booking` (the charging issue's session
+allowance ledger).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from webapp import audit
+from webapp.booking import queries
+from webapp.booking.reminders import plan_notifications
+from webapp.booking.slots import SESSION_LENGTH, SLOT_LENGTH
+from webapp.charging import Outcome, attendance_code, decide_charge
+from webapp.extensions import db
+from webapp.models import (
+    Appointment,
+    AppointmentStatus,
+    NotificationAttempt,
+    NotificationKind,
+    NotificationStatus,
+    PatientProfile,
+    Role,
+    User,
+)
+
+
+class BookingError(ValueError):
+    """A booking the person cannot make; the message is written for them."""
+
+
+SLOT_GONE = "Sorry, that time has just been booked. Choose another time."
+
+
+def allowance_allows_booking(patient_id: int) -> bool:
+    """HOOK for the charging issue: whether the patient's session allowance has a session left
+    to book. Until the allowance ledger exists every patient may book; replace the body with a
+    read of the ledger (sessions allowed minus sessions used or booked) when it lands. Called
+    inside the booking transaction, after the patient's row is locked."""
+    return True
+
+
+def _is_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _write_lock(session: Session, *, people: list[int], appointment_id: int | None = None) -> None:
+    """On SQLite, take the database's write lock with the transaction's first statement (a
+    no-op UPDATE, waiting up to busy_timeout): SQLite cannot upgrade a transaction that has
+    already read while another writes, so every booking write starts by writing. PostgreSQL
+    needs nothing here: `_lock_people` locks rows there."""
+    if _is_postgresql(session):
+        return
+    if appointment_id is not None:
+        session.execute(
+            update(Appointment).where(Appointment.id == appointment_id).values(id=Appointment.id)
+        )
+    else:
+        session.execute(update(User).where(User.id.in_(people)).values(id=User.id))
+
+
+def _lock_people(session: Session, user_ids: list[int]) -> None:
+    """Serialise bookings per therapist and per patient for the rest of the transaction."""
+    if _is_postgresql(session):
+        ids = sorted(set(user_ids))  # one order everywhere, so two bookings cannot deadlock
+        session.execute(select(User.id).where(User.id.in_(ids)).with_for_update())
+
+
+def _start_fresh(session: Session) -> None:
+    """End the request's read-only transaction (loading the signed-in user began one), so that
+    the lock is the first statement of ours: SQLite refuses to upgrade a stale read snapshot."""
+    if session.in_transaction():
+        session.commit()
+
+
+def _overlaps(
+    session: Session, column: object, person_id: int, starts_at: datetime, ignore_id: int | None
+) -> bool:
+    query = select(Appointment.id).where(
+        column == person_id,  # type: ignore[operator]
+        Appointment.status == AppointmentStatus.BOOKED,
+        Appointment.starts_at > starts_at - SLOT_LENGTH,
+        Appointment.starts_at < starts_at + SLOT_LENGTH,
+    )
+    if ignore_id is not None:
+        query = query.where(Appointment.id != ignore_id)
+    return session.scalar(query.limit(1)) is not None
+
+
+def _check_bookable(
+    session: Session,
+    *,
+    patient_id: int,
+    therapist_id: int,
+    starts_at: datetime,
+    now: datetime,
+    replacing: Appointment | None,
+) -> None:
+    """Every rule a new booking must meet, checked inside the locked transaction."""
+    profile = session.get(PatientProfile, patient_id)
+    if profile is None or not profile.has_access(now) or starts_at >= profile.access_ends_at:
+        raise BookingError(
+            "You can only book sessions during your access period. Contact the service if you "
+            "need more time."
+        )
+    if replacing is None:
+        if not allowance_allows_booking(patient_id):
+            raise BookingError("You have booked all the sessions in your course of treatment.")
+        limit = int(current_app.config["MAX_FUTURE_BOOKINGS"])
+        if queries.count_future_for_patient(patient_id, now=now) >= limit:
+            raise BookingError(
+                f"You can have up to {limit} sessions booked at a time. You can book another "
+                "after your next session."
+            )
+    ignore_id = replacing.id if replacing is not None else None
+    if replacing is not None and replacing.therapist_id != therapist_id:
+        ignore_id = None  # a different therapist's diary does not hold the old booking
+    if not queries.is_free_slot(therapist_id, starts_at, now=now, ignore_appointment_id=ignore_id):
+        raise BookingError(SLOT_GONE)
+    own = replacing.id if replacing is not None else None
+    if _overlaps(session, Appointment.therapist_id, therapist_id, starts_at, ignore_id):
+        raise BookingError(SLOT_GONE)
+    if _overlaps(session, Appointment.patient_id, patient_id, starts_at, own):
+        raise BookingError("You already have a session booked at that time.")
+
+
+def _insert(session: Session, appointment: Appointment) -> None:
+    """Insert now, so the unique indexes judge it inside this transaction."""
+    try:
+        with session.begin_nested():
+            session.add(appointment)
+            session.flush()
+    except IntegrityError as error:
+        raise BookingError(SLOT_GONE) from error
+
+
+@dataclass
+class _AfterCommit:
+    """Jobs to enqueue and revoke once the transaction has committed (never before)."""
+
+    schedule: list[int]
+    revoke: list[str]
+    now: datetime
+
+    def run(self) -> None:
+        from webapp.booking import jobs
+
+        jobs.revoke(self.revoke)
+        jobs.schedule_notifications(self.schedule, now=self.now)
+
+
+def _plan(session: Session, appointment: Appointment, now: datetime) -> list[int]:
+    attempts = plan_notifications(appointment, now=now)
+    session.add_all(attempts)
+    session.flush()
+    return [attempt.id for attempt in attempts]
+
+
+def _cancel_pending(session: Session, appointment_id: int) -> list[str]:
+    """Cancel the appointment's scheduled messages; return their Huey task ids to revoke."""
+    pending = queries.pending_notifications(appointment_id)
+    for attempt in pending:
+        attempt.status = NotificationStatus.CANCELLED
+    return [a.task_id for a in pending if a.task_id]
+
+
+def book_appointment(
+    patient_id: int, therapist_id: int, starts_at: datetime, *, now: datetime
+) -> Appointment:
+    """Book a free slot for the patient. Raises BookingError with a message for the patient."""
+    session = db.session()
+    _start_fresh(session)
+    with db.transaction():
+        _write_lock(session, people=[patient_id, therapist_id])
+        _lock_people(session, [patient_id, therapist_id])
+        _check_bookable(
+            session,
+            patient_id=patient_id,
+            therapist_id=therapist_id,
+            starts_at=starts_at,
+            now=now,
+            replacing=None,
+        )
+        appointment = Appointment(
+            patient_id=patient_id,
+            therapist_id=therapist_id,
+            starts_at=starts_at,
+            ends_at=starts_at + SESSION_LENGTH,
+            status=AppointmentStatus.BOOKED,
+            created_at=now,
+        )
+        _insert(session, appointment)
+        after = _AfterCommit(schedule=_plan(session, appointment, now), revoke=[], now=now)
+        audit.record(
+            "appointment.booked",
+            actor=session.get(User, patient_id),
+            subject_type="appointment",
+            subject_id=appointment.id,
+            patient_id=patient_id,
+            detail={"therapist_id": therapist_id, "starts_at": starts_at.isoformat()},
+        )
+    after.run()
+    return appointment
+
+
+def _who_cancels(actor: User) -> Outcome:
+    return Outcome.PATIENT_CANCELLED if actor.role is Role.PATIENT else Outcome.PROVIDER_CANCELLED
+
+
+def is_charged_if_cancelled_now(appointment: Appointment, *, actor: User, now: datetime) -> bool:
+    """Whether cancelling (or moving) this booking now would use a funded session."""
+    return decide_charge(
+        _who_cancels(actor), booked_start=appointment.starts_at, cancelled_at=now
+    ).charged
+
+
+def _release(
+    appointment: Appointment, *, actor: User, reason: str, now: datetime, status: AppointmentStatus
+) -> None:
+    outcome = _who_cancels(actor)
+    appointment.status = status
+    appointment.outcome = outcome.value
+    appointment.attendance_code = attendance_code(outcome)
+    appointment.cancelled_at = now
+    appointment.cancelled_by_id = actor.id
+    appointment.cancelled_by_role = actor.role.value
+    appointment.cancel_reason = reason
+
+
+def _locked_live(session: Session, appointment_id: int) -> Appointment:
+    _write_lock(session, people=[], appointment_id=appointment_id)
+    appointment = session.get(Appointment, appointment_id)
+    if appointment is None:
+        raise BookingError("That appointment does not exist.")
+    _lock_people(session, [appointment.patient_id, appointment.therapist_id])
+    session.refresh(appointment)
+    if appointment.status is not AppointmentStatus.BOOKED:
+        raise BookingError("This appointment has already been cancelled or moved.")
+    return appointment
+
+
+def cancel_appointment(
+    appointment_id: int, *, actor: User, reason: str, now: datetime
+) -> Appointment:
+    """Cancel a live booking, recording who cancelled, when, why and the attendance code
+    (2 by the patient, 4 by the provider); its pending reminders are cancelled. When the
+    provider cancels, the patient is told by email and text."""
+    session = db.session()
+    _start_fresh(session)
+    with db.transaction():
+        appointment = _locked_live(session, appointment_id)
+        if appointment.starts_at <= now:
+            raise BookingError("This appointment has already started, so it cannot be cancelled.")
+        _release(
+            appointment, actor=actor, reason=reason, now=now, status=AppointmentStatus.CANCELLED
+        )
+        revoke = _cancel_pending(session, appointment.id)
+        schedule: list[int] = []
+        if actor.role is not Role.PATIENT:
+            schedule = _plan_cancellation(session, appointment, now)
+        audit.record(
+            "appointment.cancelled",
+            actor=actor,
+            subject_type="appointment",
+            subject_id=appointment.id,
+            patient_id=appointment.patient_id,
+            detail={"code": appointment.attendance_code, "outcome": appointment.outcome},
+        )
+    _AfterCommit(schedule=schedule, revoke=revoke, now=now).run()
+    return appointment
+
+
+def _plan_cancellation(session: Session, appointment: Appointment, now: datetime) -> list[int]:
+    attempts = plan_notifications(appointment, now=now, kinds=[NotificationKind.CANCELLATION])
+    session.add_all(attempts)
+    session.flush()
+    return [a.id for a in attempts]
+
+
+def reschedule_appointment(
+    appointment_id: int, new_start: datetime, *, actor: User, reason: str, now: datetime
+) -> Appointment:
+    """Move a booking to another free slot with the same therapist: the new slot is booked
+    first (so the patient never ends up with neither), then the old one is released with the
+    attendance code of whoever moved it. A patient may move a booking MAX_RESCHEDULES times."""
+    session = db.session()
+    _start_fresh(session)
+    with db.transaction():
+        old = _locked_live(session, appointment_id)
+        if old.starts_at <= now:
+            raise BookingError("This appointment has already started, so it cannot be moved.")
+        if new_start == old.starts_at:
+            raise BookingError("Choose a different time from your current appointment.")
+        moves = old.reschedule_count + (1 if actor.role is Role.PATIENT else 0)
+        if actor.role is Role.PATIENT and moves > int(current_app.config["MAX_RESCHEDULES"]):
+            raise BookingError(
+                "You have already moved this appointment as many times as you can. You can "
+                "cancel it and book a new one."
+            )
+        _check_bookable(
+            session,
+            patient_id=old.patient_id,
+            therapist_id=old.therapist_id,
+            starts_at=new_start,
+            now=now,
+            replacing=old,
+        )
+        new = Appointment(
+            patient_id=old.patient_id,
+            therapist_id=old.therapist_id,
+            starts_at=new_start,
+            ends_at=new_start + SESSION_LENGTH,
+            status=AppointmentStatus.BOOKED,
+            reschedule_count=moves,
+            created_at=now,
+        )
+        _insert(session, new)  # book the new slot first...
+        _release(old, actor=actor, reason=reason, now=now, status=AppointmentStatus.RESCHEDULED)
+        old.rescheduled_to_id = new.id  # ...then release the old one
+        session.flush()
+        revoke = _cancel_pending(session, old.id)
+        schedule = _plan(session, new, now)
+        audit.record(
+            "appointment.rescheduled",
+            actor=actor,
+            subject_type="appointment",
+            subject_id=old.id,
+            patient_id=old.patient_id,
+            detail={"to": new.id, "code": old.attendance_code, "starts_at": new_start.isoformat()},
+        )
+    _AfterCommit(schedule=schedule, revoke=revoke, now=now).run()
+    return new
+
+
+def _claim(attempt_id: int, now: datetime) -> bool:
+    """Move one scheduled message to sending; only one caller can ever win."""
+    with db.transaction() as session:
+        claimed = session.execute(
+            update(NotificationAttempt)
+            .where(
+                NotificationAttempt.id == attempt_id,
+                NotificationAttempt.status == NotificationStatus.SCHEDULED,
+            )
+            .values(status=NotificationStatus.SENDING, attempted_at=now)
+        )
+    return bool(claimed.rowcount)  # type: ignore[attr-defined]
+
+
+def deliver_notification(attempt_id: int, *, now: datetime) -> NotificationStatus | None:
+    """Send one planned message, at most once: the job claims the row first, so a retried or
+    duplicated job finds it already claimed and sends nothing. A message about a booking that
+    is no longer live (and is not the cancellation notice) is cancelled instead. Returns the
+    final status, or None when another job had it."""
+    from webapp.booking.reminders import Sent, send
+
+    session = db.session()
+    _start_fresh(session)
+    if not _claim(attempt_id, now):
+        return None
+    attempt = session.get(NotificationAttempt, attempt_id)
+    assert attempt is not None  # we have just claimed it
+    session.refresh(attempt)
+    appointment = attempt.appointment
+    if appointment.is_live or attempt.kind is NotificationKind.CANCELLATION:
+        result = send(attempt, now=now)
+        status = NotificationStatus.FAILED if result.error else NotificationStatus.SENT
+    else:
+        result, status = Sent(), NotificationStatus.CANCELLED
+    _start_fresh(session)  # end the read, so the write below is the transaction's first statement
+    with db.transaction():
+        session.execute(
+            update(NotificationAttempt)
+            .where(NotificationAttempt.id == attempt_id)
+            .values(status=status, error=result.error, provider_id=result.provider_id)
+        )
+    session.expire(attempt)
+    return status
