@@ -13,7 +13,7 @@ import content
 from content.document import Document
 from content.library import topics_from_measures
 from webapp.extensions import db
-from webapp.models import PatientProfile, QuestionnaireResponse, SavedWorksheet
+from webapp.models import PatientProfile, QuestionnaireResponse, Referral, SavedWorksheet
 
 
 @dataclass(frozen=True)
@@ -63,16 +63,36 @@ def _latest_completed(patient_id: int, code: str) -> QuestionnaireResponse | Non
     )
 
 
-def topics_wanted(patient_id: int) -> list[str]:
-    """What this patient wants help with, as `content` topic names.
+# The referral's "type of issue" (webapp.referral.codes.ISSUE_TYPES) as content topics.
+TOPIC_FOR_ISSUE = {
+    "low_mood": "low mood",
+    "worry": "worry",
+    "stress": "stress",
+    "panic": "panic",
+    "social_anxiety": "worry",
+    "phobia": "panic",
+    "ocd": "worry",
+    "trauma": "stress",
+    "health_anxiety": "worry",
+    "long_term_condition": "stress",
+}
 
-    For now from their own latest questionnaires; the referral's "type of issue" is added to
-    these at merge (see the README's note for the integrator)."""
+
+def topics_wanted(patient_id: int) -> list[str]:
+    """What this patient wants help with, as `content` topic names: first what they asked for
+    at referral, then what their latest questionnaires suggest."""
+    issue = db.session.scalar(
+        select(Referral.issue_type)
+        .where(Referral.patient_id == patient_id)
+        .order_by(Referral.received_at.desc())
+        .limit(1)
+    )
+    asked = [TOPIC_FOR_ISSUE[issue]] if issue in TOPIC_FOR_ISSUE else []
     phq9 = _latest_completed(patient_id, "phq9")
     gad7 = _latest_completed(patient_id, "gad7")
     phobia = _latest_completed(patient_id, "phobia")
     panic = phobia.answers.get("panic_agoraphobia") if phobia is not None else None
-    return topics_from_measures(
+    return asked + topics_from_measures(
         depression=bool(phq9 is not None and phq9.caseness),
         anxiety=bool(gad7 is not None and gad7.caseness),
         panic_avoidance=int(panic) if panic is not None else None,

@@ -7,11 +7,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from werkzeug.exceptions import NotFound
 
+from content.library import normalise_topic
 from tests import factories
 from tests.webapp.library.conftest import give_access
 from webapp.extensions import db
 from webapp.library import queries, services
-from webapp.models import QuestionnaireResponse, Role
+from webapp.models import QuestionnaireResponse, ReferralStatus, Role
+from webapp.referral.codes import ISSUE_TYPES
 
 
 def slugs(modules):
@@ -96,3 +98,19 @@ def test_services_refuse_bad_answers_and_someone_elses_worksheet():
     with pytest.raises(ValueError, match="their own"):
         services.delete_worksheet(other, saved)
     assert queries.worksheet_for_patient(owner.id, saved.id).answers == {"worry": "x"}
+
+
+def test_what_the_patient_asked_for_at_referral_comes_first():
+    patient = factories.make_user(Role.PATIENT)
+    factories.make_referral(
+        patient_id=patient.id, issue_type="low_mood", status=ReferralStatus.ACCEPTED
+    )
+    answered(patient, "gad7", caseness=True)
+    assert queries.topics_wanted(patient.id) == ["low mood", "worry"]
+    assert slugs(queries.suggested_modules(patient.id))[0] == "understanding-low-mood"
+
+
+def test_every_referral_issue_type_maps_to_a_known_topic_or_none():
+    for code in ISSUE_TYPES:
+        topic = queries.TOPIC_FOR_ISSUE.get(code)
+        assert topic is None or normalise_topic(topic)
