@@ -8,13 +8,12 @@ from werkzeug.wrappers import Response
 
 import questionnaires
 from webapp import audit
-from webapp.measures import bp, chart, pages, queries, services
+from webapp.measures import bp, history, pages, queries, services
 from webapp.measures.forms import AcknowledgeForm, answers_from, page_form
 from webapp.models import Role
 from webapp.security import roles_required
 
 PRE_SESSION = [questionnaires.get(code) for code in questionnaires.PRE_SESSION_SET]
-CHARTED = {"phq9": ("Depression (PHQ-9)", 27), "gad7": ("Anxiety (GAD-7)", 21)}
 
 
 def utcnow() -> datetime:
@@ -111,23 +110,11 @@ def _after(appointment_id: int, step: pages.Step) -> str:
 @bp.route("/scores")
 @roles_required(Role.PATIENT)
 def scores() -> str:
-    charts = []
-    for code, (title, maximum) in CHARTED.items():
-        history = queries.score_history(current_user.id, code)
-        points = [
-            chart.Point(r.completed_at.date(), r.total)
-            for r in history
-            if r.completed_at and r.total is not None
-        ]
-        svg = chart.line_chart_svg(
-            points,
-            maximum=maximum,
-            title=title,
-            chart_id=code,
-            caseness_at=questionnaires.get(code).caseness_at or 0,
-        )
-        charts.append({"code": code, "title": title, "svg": svg, "history": history})
-    return render_template("measures/scores.html", title="Your scores over time", charts=charts)
+    return render_template(
+        "measures/scores.html",
+        title="Your scores over time",
+        charts=history.score_charts(current_user.id),
+    )
 
 
 @bp.route("/therapist/appointments/<int:appointment_id>")

@@ -6,6 +6,7 @@ from flask import render_template
 from flask_login import current_user
 
 from webapp.library import queries as library_queries
+from webapp.measures import history
 from webapp.measures import queries as measures_queries
 from webapp.patient import bp
 
@@ -21,5 +22,6 @@ def home() -> str:
         upcoming=upcoming,
         questionnaires_complete=complete,
         experience=measures_queries.pending_experience(current_user.id),
+        charts=[c for c in history.score_charts(current_user.id) if c.history],
         **library_queries.for_home_page(current_user.id, now),
     )
