@@ -19,28 +19,6 @@ from webapp.models import (
 )
 
 
-def appointment_for_patient(patient_id: int, appointment_id: int) -> Appointment:
-    appointment = db.session.scalar(
-        select(Appointment).where(
-            Appointment.id == appointment_id, Appointment.patient_id == patient_id
-        )
-    )
-    if appointment is None:
-        abort(404)
-    return appointment
-
-
-def appointment_for_therapist(therapist_id: int, appointment_id: int) -> Appointment:
-    appointment = db.session.scalar(
-        select(Appointment).where(
-            Appointment.id == appointment_id, Appointment.therapist_id == therapist_id
-        )
-    )
-    if appointment is None:
-        abort(404)
-    return appointment
-
-
 def responses_for_appointment(appointment_id: int) -> dict[str, QuestionnaireResponse]:
     rows = db.session.scalars(
         select(QuestionnaireResponse).where(QuestionnaireResponse.appointment_id == appointment_id)

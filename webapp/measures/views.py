@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 import questionnaires
 from webapp import audit
+from webapp.booking import queries as booking_queries
 from webapp.measures import bp, history, pages, queries, services
 from webapp.measures.forms import AcknowledgeForm, answers_from, page_form
 from webapp.models import Role
@@ -30,7 +31,7 @@ def _saved_answers(appointment_id: int) -> dict[str, dict[str, object]]:
 @bp.route("/appointments/<int:appointment_id>")
 @roles_required(Role.PATIENT)
 def overview(appointment_id: int) -> str:
-    appointment = queries.appointment_for_patient(current_user.id, appointment_id)
+    appointment = booking_queries.appointment_for_patient(current_user.id, appointment_id)
     responses = queries.responses_for_appointment(appointment.id)
     steps = pages.steps(PRE_SESSION, _saved_answers(appointment.id))
     next_step = next((s for s in steps if not _step_done(s, responses)), None)
@@ -63,7 +64,7 @@ def _is_open(appointment) -> bool:  # type: ignore[no-untyped-def]
 @bp.route("/appointments/<int:appointment_id>/<code>/<int:page>", methods=["GET", "POST"])
 @roles_required(Role.PATIENT)
 def question_page(appointment_id: int, code: str, page: int) -> Response | str:
-    appointment = queries.appointment_for_patient(current_user.id, appointment_id)
+    appointment = booking_queries.appointment_for_patient(current_user.id, appointment_id)
     if not _is_open(appointment):
         return redirect(url_for("measures.overview", appointment_id=appointment.id))
     saved = _saved_answers(appointment.id)
@@ -120,7 +121,7 @@ def scores() -> str:
 @bp.route("/therapist/appointments/<int:appointment_id>")
 @roles_required(Role.THERAPIST)
 def therapist_view(appointment_id: int) -> str:
-    appointment = queries.appointment_for_therapist(current_user.id, appointment_id)
+    appointment = booking_queries.appointment_for_therapist(current_user.id, appointment_id)
     audit.record_patient_record_view(
         current_user,
         appointment.patient_id,
@@ -143,7 +144,7 @@ def therapist_view(appointment_id: int) -> str:
 )
 @roles_required(Role.THERAPIST)
 def acknowledge(appointment_id: int, flag_id: int) -> Response:
-    appointment = queries.appointment_for_therapist(current_user.id, appointment_id)
+    appointment = booking_queries.appointment_for_therapist(current_user.id, appointment_id)
     flag = next(
         (f for f in queries.risk_flags_for_appointment(appointment.id) if f.id == flag_id), None
     )
