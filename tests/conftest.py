@@ -33,6 +33,8 @@ PURE_TEST_FILES = (
     "tests/webapp/booking/test_slots.py",
     "tests/webapp/measures/test_pages.py",
     "tests/webapp/measures/test_chart.py",
+    "tests/webapp/sessions/test_room.py",
+    "tests/webapp/test_user_text.py",
 )
 
 

@@ -14,19 +14,33 @@ from webapp.models.people import (
     User,
     UserToken,
 )
+from webapp.models.therapy import (
+    AttendanceEvent,
+    AttendanceKind,
+    ChatMessage,
+    PatientSessionNote,
+    SessionRating,
+    SessionRecord,
+)
 
 __all__ = [
     "STAFF_ROLES",
     "Appointment",
     "AppointmentStatus",
+    "AttendanceEvent",
+    "AttendanceKind",
     "AuditEvent",
     "Base",
+    "ChatMessage",
     "ExperienceResponse",
     "PatientProfile",
+    "PatientSessionNote",
     "QuestionnaireResponse",
     "RecoveryCode",
     "RiskFlag",
     "Role",
+    "SessionRating",
+    "SessionRecord",
     "TherapistProfile",
     "TokenPurpose",
     "User",
