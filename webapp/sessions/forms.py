@@ -6,6 +6,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange
 
 import questionnaires
@@ -30,6 +31,10 @@ ATTENDANCE_CODES = [
 NOTES_MAX = 5000
 
 
+def _choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 class RecordForm(FlaskForm):
     clinical_notes = TextAreaField(
         "Brief clinical notes",
@@ -40,12 +45,12 @@ class RecordForm(FlaskForm):
     )
     therapy_type = SelectField(
         "Therapy type",
-        choices=THERAPY_TYPES,
+        choices=_choices(THERAPY_TYPES),
         validators=[InputRequired("Select the therapy type")],
     )
     step_of_care = RadioField(
         "Step of care",
-        choices=STEPS_OF_CARE,
+        choices=_choices(STEPS_OF_CARE),
         validators=[InputRequired("Select the step of care")],
     )
     contact_minutes = IntegerField(
@@ -57,7 +62,7 @@ class RecordForm(FlaskForm):
     )
     attendance_code = RadioField(
         "Attendance",
-        choices=ATTENDANCE_CODES,
+        choices=_choices(ATTENDANCE_CODES),
         validators=[InputRequired("Select the attendance")],
     )
     next_steps = TextAreaField(
@@ -85,7 +90,10 @@ def rating_form(**kwargs: Any) -> FlaskForm:
     fields: dict[str, Any] = {
         item.key: RadioField(
             item.text,
-            choices=[(option.value, option.label) for option in instrument.options_for(item)],
+            choices=[
+                SelectChoice(option.value, option.label)  # type: ignore[arg-type]
+                for option in instrument.options_for(item)
+            ],
             coerce=int,
             validators=[InputRequired("Select a rating for: " + item.text)],
         )
