@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 import questionnaires
 from webapp import audit
@@ -78,8 +78,16 @@ def check_room(user: User, appointment: Appointment, now: datetime) -> room.Part
     return party
 
 
+def _end_reads() -> None:
+    """Close the read transaction the checks before a write began (nothing is pending), so a
+    short write transaction follows: SQLite refuses a write from a transaction whose snapshot
+    another connection has since moved past, where PostgreSQL would simply go ahead."""
+    db.session.commit()
+
+
 def refuse(user: User | None, appointment_id: int | None, code: str) -> None:
     """Audit a refusal at the door or on an event (committed on its own)."""
+    _end_reads()
     audit.record_now(
         "session.refused",
         actor=user,
@@ -97,6 +105,7 @@ def record_attendance(
     connection: str,
     now: datetime,
 ) -> AttendanceEvent:
+    _end_reads()
     with db.transaction() as session:
         event = AttendanceEvent(
             appointment_id=appointment.id,
@@ -138,6 +147,7 @@ def post_message(
         if room.is_rate_limited(queries.recent_send_times(sender.id, appointment.id), now):
             db.session.rollback()
             raise MessageRefused("You are sending messages too quickly. Wait a moment.")
+        _end_reads()
         try:
             with db.transaction() as session:
                 # Lock the appointment row (PostgreSQL) so rooms on two instances take turns.
@@ -161,6 +171,8 @@ def post_message(
             return message, True
         except IntegrityError:
             continue  # another instance took the number, or the same resend raced: look again
+        except OperationalError:
+            continue  # SQLite only: another connection wrote first (busy); try again
     raise MessageRefused("The message could not be sent. Try again.")
 
 

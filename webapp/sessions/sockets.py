@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import current_app, request, session
 from flask_login import current_user
-from flask_socketio import Namespace, emit, join_room
+from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
 from flask_wtf.csrf import ValidationError, validate_csrf
 
 from webapp.models import Appointment, AttendanceKind, ChatMessage, User
