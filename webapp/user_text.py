@@ -8,6 +8,7 @@ else: no markup a person types ever survives as markup.
 
 from __future__ import annotations
 
+import re
 from collections.abc import MutableMapping
 from typing import Any, cast
 
@@ -16,6 +17,9 @@ from bleach.linkifier import Linker
 from markupsafe import Markup, escape
 
 SAFE_PROTOCOLS = ("http", "https")
+# bleach linkifies addresses with a scheme and bare domains (www.nhs.uk, nhs.uk/page): anything
+# with a dot followed by a letter may be one. Text without it cannot hold a link.
+LINK_HINT = re.compile(r"\.[^\W\d_]", re.UNICODE)
 LINK_REL = "nofollow noopener noreferrer"
 
 
@@ -40,6 +44,10 @@ _LINKER = Linker(callbacks=[cast(Any, _safe_link)], skip_tags=None, parse_email=
 def to_html(text: str) -> Markup:
     """Escape `text` completely, then linkify http(s) addresses and keep its line breaks."""
     escaped = str(escape(text))
+    if not LINK_HINT.search(text):
+        # Nothing that could become a link: escaped text with line breaks is already all the
+        # markup there will be (and bleach's HTML parser is the costly part of a message).
+        return Markup(escaped.replace("\n", "<br>"))  # noqa: S704 - fully escaped text
     linked = _LINKER.linkify(escaped)
     # bleach re-serialises the escaped text: a final clean allowing only <a> with our attributes
     # and <br> guarantees nothing else got through.

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 import questionnaires
@@ -44,9 +44,8 @@ class MessageRefused(ValueError):
     """A message that cannot be sent; nothing was stored."""
 
 
-def check_room(user: User, appointment: Appointment, now: datetime) -> room.Party:
-    """Raise RoomRefused unless `user` may be in the room now (the caller has checked they are
-    its patient or therapist)."""
+def check_still_open(user: User, appointment: Appointment, now: datetime) -> room.Party:
+    """Raise RoomRefused unless the session is booked and the room open for `user` now."""
     party = queries.party_of(user.id, appointment)
     if appointment.status is not AppointmentStatus.BOOKED:
         raise RoomRefused("not_booked", "This session is no longer booked.")
@@ -55,6 +54,13 @@ def check_room(user: User, appointment: Appointment, now: datetime) -> room.Part
         raise RoomRefused("not_yet", "The session room is not open yet.")
     if state is room.RoomState.CLOSED:
         raise RoomRefused("closed", "This session has ended.")
+    return party
+
+
+def check_room(user: User, appointment: Appointment, now: datetime) -> room.Party:
+    """Raise RoomRefused unless `user` may come into the room now (the caller has checked they
+    are its patient or therapist): open, and whatever must come first is done."""
+    party = check_still_open(user, appointment, now)
     if party is room.Party.THERAPIST:
         owed = queries.appointment_awaiting_record(user.id, now, other_than=appointment.id)
         if owed is not None:
@@ -133,46 +139,51 @@ def post_message(
     appointment: Appointment, sender: User, client_id: object, body: object, *, now: datetime
 ) -> tuple[ChatMessage, bool]:
     """Store a message with the room's next sequence number; (message, created). A resend with
-    the same client id returns the stored message and stores nothing."""
+    the same client id returns the stored message and stores nothing.
+
+    The happy path is one INSERT that numbers the message itself (the room's highest sequence
+    plus one); the unique constraints settle races: a sequence taken by a message committed
+    meanwhile (on this instance or another) is simply tried again, and a client id already
+    stored means a resend."""
     try:
         client_id = room.clean_client_id(client_id)
         text = room.clean_message(body)
     except ValueError as error:
         raise MessageRefused(str(error)) from error
-    for _attempt in range(SEQUENCE_RETRIES):
+    if room.is_rate_limited(queries.recent_send_times(sender.id, appointment.id), now):
         existing = _existing(appointment.id, sender.id, client_id)
-        if existing is not None:
-            db.session.rollback()
+        if existing is not None:  # a resend is not a new message, even when limited
             return existing, False
-        if room.is_rate_limited(queries.recent_send_times(sender.id, appointment.id), now):
-            db.session.rollback()
-            raise MessageRefused("You are sending messages too quickly. Wait a moment.")
+        raise MessageRefused("You are sending messages too quickly. Wait a moment.")
+    next_sequence = (
+        select(func.coalesce(func.max(ChatMessage.sequence), 0) + 1)
+        .where(ChatMessage.appointment_id == appointment.id)
+        .scalar_subquery()
+    )
+    values = {
+        "appointment_id": appointment.id,
+        "sender_id": sender.id,
+        "client_id": client_id,
+        "body": text,
+        "sent_at": now,
+    }
+    for _attempt in range(SEQUENCE_RETRIES):
         _end_reads()
         try:
             with db.transaction() as session:
-                # Lock the appointment row (PostgreSQL) so rooms on two instances take turns.
-                session.execute(
-                    select(Appointment.id).where(Appointment.id == appointment.id).with_for_update()
-                )
-                last = session.scalar(
-                    select(func.max(ChatMessage.sequence)).where(
-                        ChatMessage.appointment_id == appointment.id
-                    )
-                )
-                message = ChatMessage(
-                    appointment_id=appointment.id,
-                    sequence=(last or 0) + 1,
-                    sender_id=sender.id,
-                    client_id=client_id,
-                    body=text,
-                    sent_at=now,
-                )
-                session.add(message)
-            return message, True
+                row = session.execute(
+                    insert(ChatMessage)
+                    .values(sequence=next_sequence, **values)
+                    .returning(ChatMessage.id, ChatMessage.sequence)
+                ).one()
+            return ChatMessage(id=row.id, sequence=row.sequence, **values), True
         except IntegrityError:
-            continue  # another instance took the number, or the same resend raced: look again
+            existing = _existing(appointment.id, sender.id, client_id)
+            if existing is not None:
+                return existing, False
+            # otherwise the sequence was taken meanwhile: number it again
         except OperationalError:
-            continue  # SQLite only: another connection wrote first (busy); try again
+            pass  # SQLite only: another connection wrote first (busy); try again
     raise MessageRefused("The message could not be sent. Try again.")
 
 

@@ -125,14 +125,24 @@ class ChatNamespace(Namespace):
         return appointment
 
     def _current(self) -> tuple[User, Appointment]:
-        """Every event: still signed in, still this room's patient or therapist, still open."""
+        """Every event: still signed in (an account switched off is signed out), still this
+        room's patient or therapist, the session still booked and the room still open. What
+        only matters at the door (questionnaires, risk flags, an owed record) was checked there
+        and cannot become untrue during the session."""
         user = current_user if current_user.is_authenticated else None
         appointment_id = session.get(APPOINTMENT_KEY)
         if user is None:
             raise Refusal("signed_out", "Sign in to join your session.", appointment_id)
         if not isinstance(appointment_id, int):
             raise Refusal("no_appointment", "Join a session first.")
-        return user, self._appointment(user, appointment_id)
+        appointment = queries.appointment_for_participant(user.id, appointment_id)
+        if appointment is None:
+            raise Refusal("not_a_participant", "You cannot join this session.", appointment_id)
+        try:
+            services.check_still_open(user, appointment, utcnow())
+        except services.RoomRefused as refused:
+            raise Refusal(refused.code, refused.message, appointment_id) from None
+        return user, appointment
 
     def _refused(self, refusal: Refusal) -> dict[str, Any]:
         user = current_user if current_user.is_authenticated else None
