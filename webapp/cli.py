@@ -115,7 +115,23 @@ def totp_code_command(email: str) -> None:
     click.echo(demo.current_totp_code(email))
 
 
+@click.command("rotate-keys")
+@with_appcontext
+def rotate_keys_command() -> None:
+    """Re-encrypt every encrypted value under the newest key (README: key rotation)."""
+    from webapp.rotation import rotate_all
+
+    for name, count in rotate_all().items():
+        click.echo(f"{name}: {count} re-encrypted")
+    click.echo("Done: every encrypted value is under the newest key. The old keys can be removed.")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(db_cli)
-    for command_ in (create_user_command, seed_demo_command, totp_code_command):
+    for command_ in (
+        create_user_command,
+        seed_demo_command,
+        totp_code_command,
+        rotate_keys_command,
+    ):
         app.cli.add_command(command_)
