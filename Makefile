@@ -7,7 +7,7 @@ export FLASK_APP := wsgi
 PG_TEST_URL ?= postgresql+psycopg://127.0.0.1:5432/test
 PYTEST_WORKERS ?= 2
 
-.PHONY: help setup assets run test test-sqlite test-postgres lint typecheck fmt migrate migration ci clean
+.PHONY: help setup assets run test test-sqlite test-postgres lint typecheck fmt migrate migration bench ci clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -70,6 +70,9 @@ migrate: ## Upgrade the database to the newest migration
 
 migration: ## Write the next numbered migration: make migration name="create referrals"
 	$(BIN)/flask db revision -m "$(name)"
+
+bench: setup ## The chat load run (PAIRS=500 INTERVAL=4 DURATION=20); needs PostgreSQL and Redis
+	$(BIN)/python -m benchmarks.chat --pairs $${PAIRS:-500} --interval $${INTERVAL:-4} --duration $${DURATION:-20}
 
 ci: test ## What .ci/run calls
 
