@@ -39,6 +39,8 @@ PURE_TEST_FILES = (
     "tests/webapp/referral/test_eligibility.py",
     "tests/webapp/booking/test_ics.py",
     "tests/webapp/therapy/test_photos.py",
+    "tests/webapp/sessions/test_room.py",
+    "tests/webapp/test_user_text.py",
 )
 
 

@@ -157,6 +157,17 @@ def backup_restore(source: Path, yes: bool) -> None:
     click.echo(f"Restored from {source}.")
 
 
+@click.command("rotate-keys")
+@with_appcontext
+def rotate_keys_command() -> None:
+    """Re-encrypt every encrypted value under the newest key (README: key rotation)."""
+    from webapp.rotation import rotate_all
+
+    for name, count in rotate_all().items():
+        click.echo(f"{name}: {count} re-encrypted")
+    click.echo("Done: every encrypted value is under the newest key. The old keys can be removed.")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(backup_cli)
@@ -165,5 +176,6 @@ def register_commands(app: Flask) -> None:
         seed_demo_command,
         totp_code_command,
         purge_activity_command,
+        rotate_keys_command,
     ):
         app.cli.add_command(command_)

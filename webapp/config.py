@@ -132,6 +132,14 @@ class Config:
     CREDENTIAL_WARNING_DAYS = int(_env("CREDENTIAL_WARNING_DAYS", "30"))
     PHOTO_MAX_BYTES = int(_env("PHOTO_MAX_BYTES", str(4 * 1024 * 1024)))
 
+    # Real time (Flask-SocketIO). "threading" serves a local run and the tests; production runs
+    # gevent (`gunicorn -k gevent -w 1 --worker-connections 5000`). Several instances share rooms
+    # through a Redis queue (SOCKETIO_MESSAGE_QUEUE=redis://...); the channel keeps deployments
+    # (and test runs) sharing one Redis apart.
+    SOCKETIO_ASYNC_MODE = _env("SOCKETIO_ASYNC_MODE", "threading")
+    SOCKETIO_MESSAGE_QUEUE = _env("SOCKETIO_MESSAGE_QUEUE")
+    SOCKETIO_CHANNEL = _env("SOCKETIO_CHANNEL", "talking-therapies-socketio")
+
     # Content-Security-Policy: the NHS.UK font host is the only outside origin.
     CSP_FONT_SOURCES = _env_list("CSP_FONT_SOURCES", "https://assets.nhs.uk")
     TIMEZONE = "Europe/London"
@@ -153,6 +161,8 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     SERVER_NAME = "localhost"
     SITE_URL = "http://localhost"
+    SOCKETIO_ASYNC_MODE = "threading"
+    SOCKETIO_MESSAGE_QUEUE = ""
 
 
 class ProductionConfig(Config):
@@ -160,6 +170,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-session"
     PREFERRED_URL_SCHEME = "https"
+    SOCKETIO_ASYNC_MODE = _env("SOCKETIO_ASYNC_MODE", "gevent")
 
     REQUIRED = ("SECRET_KEY", "DATABASE_URL", "ENCRYPTION_KEYS", "SITE_URL", "ACTIVITY_KEY")
 

@@ -202,6 +202,7 @@ def seed() -> bool:
     _seed_appointments(now)
     _seed_self_help(_make(*PATIENTS[0], Role.PATIENT))
     _seed_referrals()
+    _past_session()
     return before is None
 
 
@@ -405,6 +406,126 @@ def _seed_referrals() -> None:
                     email_reminders=True,
                 )
             )
+
+
+TRANSCRIPT = [
+    ("therapist", "Hello Jamie, it is good to meet you. How has your week been?"),
+    ("patient", "Hi. Honestly not great, I have been sleeping badly and worrying about work."),
+    ("therapist", "Thank you for telling me. Shall we start with the sleep, and keep a diary?"),
+    ("patient", "OK. Is there something I can read about it?"),
+    ("therapist", "Yes: https://www.nhs.uk/every-mind-matters/mental-health-issues/sleep/"),
+    ("patient", "Thanks, I will have a look before next time."),
+]
+
+
+def _past_session() -> None:
+    """One finished session a week ago between the first demo patient and therapist, with a
+    transcript, the therapist's record, the patient's notes and a rating (once only)."""
+    import questionnaires
+    from webapp.models import (
+        Appointment,
+        AppointmentStatus,
+        AttendanceEvent,
+        AttendanceKind,
+        ChatMessage,
+        PatientSessionNote,
+        QuestionnaireResponse,
+        SessionRating,
+        SessionRecord,
+    )
+
+    patient = db.session.scalar(select(User).where(User.email == demo_email(PATIENTS[0][0])))
+    therapist = db.session.scalar(select(User).where(User.email == demo_email(THERAPISTS[0][0])))
+    if patient is None or therapist is None:
+        return
+    done = db.session.scalar(
+        select(SessionRecord.id).where(SessionRecord.therapist_id == therapist.id).limit(1)
+    )
+    if done is not None:
+        return
+    today = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0)
+    starts_at = today - timedelta(days=7)
+    with db.transaction() as session:
+        appointment = Appointment(
+            patient_id=patient.id,
+            therapist_id=therapist.id,
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(minutes=50),
+            status=AppointmentStatus.CLOSED,
+            attendance_code="5",
+        )
+        session.add(appointment)
+        session.flush()
+        for code in questionnaires.PRE_SESSION_SET:
+            session.add(
+                QuestionnaireResponse(
+                    patient_id=patient.id,
+                    appointment_id=appointment.id,
+                    instrument=code,
+                    instrument_version="1",
+                    answers={},
+                    completed_at=starts_at - timedelta(hours=2),
+                )
+            )
+        for user, party, minute in ((therapist, "therapist", -5), (patient, "patient", 0)):
+            for kind, at in ((AttendanceKind.JOIN, minute), (AttendanceKind.LEAVE, 50)):
+                session.add(
+                    AttendanceEvent(
+                        appointment_id=appointment.id,
+                        user_id=user.id,
+                        party=party,
+                        kind=kind,
+                        connection=f"demo-{party}",
+                        at=starts_at + timedelta(minutes=at),
+                    )
+                )
+        for number, (party, body) in enumerate(TRANSCRIPT, start=1):
+            sender = patient if party == "patient" else therapist
+            session.add(
+                ChatMessage(
+                    appointment_id=appointment.id,
+                    sequence=number,
+                    sender_id=sender.id,
+                    client_id=f"demo-message-{number:04d}",
+                    body=body,
+                    sent_at=starts_at + timedelta(minutes=2 + 7 * number),
+                )
+            )
+        session.add(
+            SessionRecord(
+                appointment_id=appointment.id,
+                therapist_id=therapist.id,
+                clinical_notes="First session. Low mood and worry about work; poor sleep. "
+                "Agreed a sleep diary.",
+                therapy_type="cbt",
+                step_of_care="step2",
+                contact_minutes=50,
+                attendance_code="5",
+                next_steps="Review the sleep diary next week; introduce worry time.",
+                proposed_outcome="attended",
+                recorded_at=starts_at + timedelta(minutes=56),
+            )
+        )
+        session.add(
+            PatientSessionNote(
+                appointment_id=appointment.id,
+                patient_id=patient.id,
+                body="Keep the sleep diary every morning. Read the NHS sleep page.",
+                updated_at=starts_at + timedelta(hours=2),
+            )
+        )
+        answers = {"relationship": 9, "goals_topics": 8, "approach_method": 9, "overall": 9}
+        session.add(
+            SessionRating(
+                appointment_id=appointment.id,
+                patient_id=patient.id,
+                therapist_id=therapist.id,
+                answers=answers,
+                total=sum(answers.values()),
+                is_alliance_concern=sum(answers.values()) <= 36,
+                rated_at=starts_at + timedelta(hours=1),
+            )
+        )
 
 
 def current_totp_code(email: str) -> str:

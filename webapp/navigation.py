@@ -12,13 +12,15 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
     Role.PATIENT: [
         ("patient.home", "Home"),
         ("booking.appointments", "Appointments"),
+        ("sessions.index", "Your sessions"),
         ("booking.therapists", "Therapists"),
         ("measures.scores", "Your scores"),
         ("library.index", "Self-help"),
         ("safety_plan.show", "Your safety plan"),
     ],
     Role.THERAPIST: [
-        ("therapy.dashboard", "Your sessions"),
+        ("therapy.dashboard", "Your day"),
+        ("sessions.index", "Session rooms"),
         ("therapy.availability", "Availability"),
         ("therapy.profile", "Your profile"),
         ("referrals.queue", "Referrals"),

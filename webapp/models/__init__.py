@@ -32,15 +32,26 @@ from webapp.models.therapists import (
     TherapistPhoto,
     WeeklyHours,
 )
+from webapp.models.therapy import (
+    AttendanceEvent,
+    AttendanceKind,
+    ChatMessage,
+    PatientSessionNote,
+    SessionRating,
+    SessionRecord,
+)
 
 __all__ = [
     "STAFF_ROLES",
     "ActivityEvent",
     "Appointment",
     "AppointmentStatus",
+    "AttendanceEvent",
+    "AttendanceKind",
     "AuditEvent",
     "AvailabilityException",
     "Base",
+    "ChatMessage",
     "Credential",
     "CredentialKind",
     "ExceptionKind",
@@ -50,6 +61,7 @@ __all__ = [
     "NotificationKind",
     "NotificationStatus",
     "PatientProfile",
+    "PatientSessionNote",
     "QuestionnaireResponse",
     "RecoveryCode",
     "Referral",
@@ -60,6 +72,8 @@ __all__ = [
     "Role",
     "SafetyPlan",
     "SavedWorksheet",
+    "SessionRating",
+    "SessionRecord",
     "TherapistPhoto",
     "TherapistProfile",
     "TokenPurpose",

@@ -1,0 +1,271 @@
+"""Chat load run: N concurrent session pairs of real python-socketio clients, each person
+sending one message every `interval` seconds, against (1) a bare python-socketio relay, (2) one
+app instance and (3) two app instances sharing rooms through Redis (patients on one, therapists
+on the other). Prints delivery latency (p50, p99), delivered messages per second and losses per
+target, and the app's ratio to the bare relay (the figure that matters).
+
+    python -m benchmarks.chat --pairs 500 --interval 4 --interval 1 --duration 20
+
+Every instance is production-shaped: gunicorn, one gevent worker. The app's data lives in
+PostgreSQL (a schema made for the run and dropped after; --database-url to choose another),
+Redis carries the two-instance run on a channel of its own. Everything started is stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import socketio
+from sqlalchemy import text
+
+from benchmarks import world
+from webapp.config import normalise_database_url
+from webapp.extensions import make_engine
+
+DEFAULT_DATABASE = "postgresql+psycopg://127.0.0.1:5432/test"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
+CONNECT_CONCURRENCY = 50
+
+
+@dataclass
+class Stats:
+    """Counts only messages sent inside the measured window, wherever they are delivered."""
+
+    window: tuple[float, float] = (0.0, 0.0)
+    latencies: list[float] = field(default_factory=list)
+    sent: int = 0
+    refused: int = 0
+    connect_failures: int = 0
+
+    def percentile_ms(self, share: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * share))] * 1000
+
+    def line(self, name: str, seconds: float) -> str:
+        got = len(self.latencies)
+        if not got:
+            return f"{name:34} nothing delivered (sent {self.sent}, refused {self.refused})"
+        p50 = statistics.median(self.latencies) * 1000
+        p99 = self.percentile_ms(0.99)
+        lost = self.sent - got - self.refused
+        return (
+            f"{name:34} {got / seconds:8.1f} msg/s  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  "
+            f"sent {self.sent}  delivered {got}  lost {max(lost, 0)}  refused {self.refused}"
+            + (f"  connect failures {self.connect_failures}" if self.connect_failures else "")
+        )
+
+
+class Person:
+    def __init__(
+        self, url: str, person: world.Person, appointment_id: int, stats: Stats, party: str
+    ) -> None:
+        self.url, self.person, self.appointment_id, self.stats = url, person, appointment_id, stats
+        self.party = party
+        self.client = socketio.AsyncClient(reconnection=False)
+        self.client.on("chat", self.on_chat, namespace="/chat")
+
+    async def on_chat(self, message: dict[str, Any]) -> None:
+        if message["party"] == self.party:
+            return  # the app also shows a sender their own message (other tabs); not a delivery
+        sent_at = float(message["html"].split("t=", 1)[1])
+        start, end = self.stats.window
+        if start <= sent_at < end:
+            self.stats.latencies.append(time.time() - sent_at)
+
+    async def connect(self, gate: asyncio.Semaphore) -> bool:
+        async with gate:
+            try:
+                await self.client.connect(
+                    self.url,
+                    namespaces=["/chat"],
+                    headers={**self.person.headers(), "Origin": world.SITE_ORIGIN},
+                    auth=self.person.auth(self.appointment_id),
+                    transports=["websocket"],
+                    wait_timeout=30,
+                )
+                return True
+            except Exception:
+                self.stats.connect_failures += 1
+                return False
+
+    async def talk(self, interval: float, until: float, measure_from: float) -> None:
+        await asyncio.sleep(random.uniform(0, interval))
+        while time.time() < until:
+            now = time.time()
+            measuring = measure_from <= now < until
+            body = f"t={now!r}"
+            if measuring:
+                self.stats.sent += 1
+            try:
+                ack = await self.client.call(
+                    "send",
+                    {"client_id": uuid.uuid4().hex, "body": body},
+                    namespace="/chat",
+                    timeout=30,
+                )
+                if measuring and not ack.get("ok"):
+                    self.stats.refused += 1
+            except Exception:
+                if measuring:
+                    self.stats.refused += 1
+            await asyncio.sleep(interval)
+
+
+async def load(
+    urls: tuple[str, str], pairs: list[world.SessionPair], interval: float, duration: float
+) -> tuple[Stats, float]:
+    stats = Stats()
+    people = [
+        person
+        for pair in pairs
+        for person in (
+            Person(urls[0], pair.patient, pair.appointment_id, stats, "patient"),
+            Person(urls[1], pair.therapist, pair.appointment_id, stats, "therapist"),
+        )
+    ]
+    gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
+    connected = await asyncio.gather(*(person.connect(gate) for person in people))
+    live = [person for person, ok in zip(people, connected, strict=True) if ok]
+    warm_up = min(5.0, interval * 1.5)
+    start = time.time()
+    measure_from = start + warm_up
+    until = measure_from + duration
+    stats.window = (measure_from, until)
+    await asyncio.gather(*(person.talk(interval, until, measure_from) for person in live))
+    await asyncio.sleep(5)  # let the last deliveries land
+    await asyncio.gather(*(person.client.disconnect() for person in live), return_exceptions=True)
+    return stats, duration
+
+
+def run_target(
+    name: str,
+    ports: list[int],
+    env: dict[str, str],
+    app: str,
+    pairs: list[world.SessionPair],
+    interval: float,
+    duration: float,
+    logs: Path,
+) -> Stats:
+    processes = [
+        world.start_instance(port, env, app=app, log=logs / f"{name}-{port}.log") for port in ports
+    ]
+    try:
+        for port, process in zip(ports, processes, strict=True):
+            world.wait_until_listening(port, process, timeout=60)
+        urls = (f"http://127.0.0.1:{ports[0]}", f"http://127.0.0.1:{ports[-1]}")
+        stats, seconds = asyncio.run(load(urls, pairs, interval, duration))
+        print(stats.line(name, seconds), flush=True)
+        return stats
+    finally:
+        world.stop(*processes)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pairs", type=int, default=500)
+    parser.add_argument(
+        "--interval", type=float, action="append", help="seconds between one person's messages"
+    )
+    parser.add_argument("--duration", type=float, default=20.0, help="measured seconds per run")
+    parser.add_argument(
+        "--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE)
+    )
+    parser.add_argument("--redis-url", default=DEFAULT_REDIS)
+    parser.add_argument(
+        "--skip-two", action="store_true", help="only the bare relay and one instance"
+    )
+    args = parser.parse_args(argv)
+    intervals = args.interval or [4.0]
+
+    url = normalise_database_url(args.database_url)
+    schema = None
+    admin = None
+    if url.startswith("postgresql"):
+        schema = f"bench_{secrets.token_hex(4)}"
+        admin = make_engine(url)
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+    logs = Path(tempfile.mkdtemp(prefix="chat-bench-"))
+    try:
+        for interval in intervals:
+            pairs = world.build_world(url, args.pairs)
+            offered = 2 * args.pairs / interval
+            print(
+                f"\n{args.pairs} session pairs, each person sending one message every "
+                f"{interval:g} s ({offered:.0f} msg/s offered), {args.duration:g} s measured",
+                flush=True,
+            )
+            env = world.server_environment(url, instance_dir=logs)
+            bare = run_target(
+                "bare python-socketio relay",
+                [world.free_port()],
+                env,
+                "benchmarks.echo_server:app",
+                pairs,
+                interval,
+                args.duration,
+                logs,
+            )
+            one = run_target(
+                "app, one instance",
+                [world.free_port()],
+                env,
+                "wsgi:app",
+                pairs,
+                interval,
+                args.duration,
+                logs,
+            )
+            if not args.skip_two:
+                queue_env = world.server_environment(
+                    url,
+                    message_queue=args.redis_url,
+                    channel=f"bench-{secrets.token_hex(4)}",
+                    instance_dir=logs,
+                )
+                two = run_target(
+                    "app, two instances + Redis",
+                    [world.free_port(), world.free_port()],
+                    queue_env,
+                    "wsgi:app",
+                    pairs,
+                    interval,
+                    args.duration,
+                    logs,
+                )
+            print(ratio(bare, one), flush=True)
+            if not args.skip_two:
+                print(ratio(bare, two, "two instances"), flush=True)
+    finally:
+        if admin is not None:
+            with admin.begin() as connection:
+                connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            admin.dispose()
+    print(f"\n(instance logs in {logs})")
+
+
+def ratio(bare: Stats, app: Stats, name: str = "one instance") -> str:
+    if not bare.latencies or not app.latencies:
+        return "ratio: not available (a run delivered nothing)"
+    p50 = statistics.median(app.latencies) / statistics.median(bare.latencies)
+    p99 = app.percentile_ms(0.99) / bare.percentile_ms(0.99)
+    rate = len(app.latencies) / len(bare.latencies)
+    return f"app {name} / bare relay: p50 x{p50:.2f}, p99 x{p99:.2f}, delivered msg/s x{rate:.2f}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
