@@ -12,7 +12,7 @@ PYTEST_WORKERS ?= 2
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
 
-setup: $(BIN)/.installed node_modules/.installed webapp/static/nhsuk/.copied ## Install everything a fresh machine lacks
+setup: $(BIN)/.installed node_modules/.installed webapp/static/nhsuk/.copied webapp/static/socketio/.copied ## Install everything a fresh machine lacks
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,13 @@ webapp/static/nhsuk/.copied: node_modules/.installed
 	cp -r node_modules/nhsuk-frontend/dist/nhsuk/assets webapp/static/nhsuk/assets
 	touch $@
 
-assets: webapp/static/nhsuk/.copied ## Copy the NHS.UK frontend CSS, JS and images into static/
+webapp/static/socketio/.copied: node_modules/.installed
+	rm -rf webapp/static/socketio && mkdir -p webapp/static/socketio
+	cp node_modules/socket.io-client/dist/socket.io.esm.min.js \
+	   node_modules/socket.io-client/dist/socket.io.esm.min.js.map webapp/static/socketio/
+	touch $@
+
+assets: webapp/static/nhsuk/.copied webapp/static/socketio/.copied ## Copy the NHS.UK frontend and the Socket.IO client into static/
 
 run: setup ## Run the service on http://localhost:5000 with SQLite and the demo world
 	$(BIN)/flask db upgrade
@@ -68,4 +74,4 @@ migration: ## Write the next numbered migration: make migration name="create ref
 ci: test ## What .ci/run calls
 
 clean: ## Remove the virtual environment, node modules and copied assets
-	rm -rf $(VENV) node_modules webapp/static/nhsuk
+	rm -rf $(VENV) node_modules webapp/static/nhsuk webapp/static/socketio

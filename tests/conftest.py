@@ -39,6 +39,8 @@ PURE_TEST_FILES = (
     "tests/webapp/measures/test_chart.py",
     "tests/webapp/reports/test_suppression.py",
     "tests/webapp/pathway/test_episode.py",
+    "tests/webapp/sessions/test_room.py",
+    "tests/webapp/test_user_text.py",
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from importlib import import_module
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask
@@ -12,7 +13,7 @@ from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLo
 from sqlalchemy import select
 
 from webapp.config import INSTANCE_DIR, Config, ProductionConfig, config_from_environment
-from webapp.extensions import csrf, db, limiter, login_manager
+from webapp.extensions import csrf, db, limiter, login_manager, socketio
 from webapp.models import User
 from webapp.models.base import keyring
 
@@ -43,6 +44,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     init_security(app)
     init_activity(app)
     _register_blueprints(app)
+    _configure_socketio(app)
 
     from webapp.errors import register_errors
 
@@ -92,6 +94,30 @@ def _configure_login(app: Flask) -> None:
         return user if user is not None and user.is_active_account else None
 
 
+def site_origin(site_url: str) -> str:
+    """The scheme://host[:port] of the site's address: the only Origin Socket.IO accepts."""
+    parts = urlsplit(site_url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _configure_socketio(app: Flask) -> None:
+    from webapp.sessions.sockets import ChatNamespace
+
+    socketio.init_app(
+        app,
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"] or None,
+        channel=app.config["SOCKETIO_CHANNEL"],
+        # Only the site's own address: never "*" (anyone) nor [] (no check at all).
+        cors_allowed_origins=[site_origin(app.config["SITE_URL"])],
+        cookie=None,  # sticky sessions come from the load balancer, not an io cookie
+    )
+    # The extension (like the app's other extensions) is one per process; a second app in the
+    # same process (the CLI tests) must not register the channel twice.
+    if not any(isinstance(handler, ChatNamespace) for handler in socketio.namespace_handlers):
+        socketio.on_namespace(ChatNamespace("/chat"))
+
+
 # One feature per line, so features added side by side merge cleanly.
 BLUEPRINTS = (
     "public",
@@ -99,6 +125,7 @@ BLUEPRINTS = (
     "patient",
     "measures",
     "therapy",
+    "sessions",
     "moderation_console",
     "clinical",
     "reports",

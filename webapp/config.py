@@ -104,6 +104,14 @@ class Config:
     REDIS_URL = _env("REDIS_URL")
     HUEY_IMMEDIATE = False
 
+    # Real time (Flask-SocketIO). "threading" serves a local run and the tests; production runs
+    # gevent (`gunicorn -k gevent -w 1 --worker-connections 5000`). Several instances share rooms
+    # through a Redis queue (SOCKETIO_MESSAGE_QUEUE=redis://...); the channel keeps deployments
+    # (and test runs) sharing one Redis apart.
+    SOCKETIO_ASYNC_MODE = _env("SOCKETIO_ASYNC_MODE", "threading")
+    SOCKETIO_MESSAGE_QUEUE = _env("SOCKETIO_MESSAGE_QUEUE")
+    SOCKETIO_CHANNEL = _env("SOCKETIO_CHANNEL", "talking-therapies-socketio")
+
     # Content-Security-Policy: the NHS.UK font host is the only outside origin.
     CSP_FONT_SOURCES = _env_list("CSP_FONT_SOURCES", "https://assets.nhs.uk")
     TIMEZONE = "Europe/London"
@@ -125,6 +133,8 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     SERVER_NAME = "localhost"
     SITE_URL = "http://localhost"
+    SOCKETIO_ASYNC_MODE = "threading"
+    SOCKETIO_MESSAGE_QUEUE = ""
 
 
 class ProductionConfig(Config):
@@ -132,6 +142,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-session"
     PREFERRED_URL_SCHEME = "https"
+    SOCKETIO_ASYNC_MODE = _env("SOCKETIO_ASYNC_MODE", "gevent")
 
     REQUIRED = ("SECRET_KEY", "DATABASE_URL", "ENCRYPTION_KEYS", "SITE_URL", "ACTIVITY_KEY")
 

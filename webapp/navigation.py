@@ -9,8 +9,12 @@ from webapp.models import Role
 
 # (endpoint, label) per role; each later feature adds its own entries here.
 NAVIGATION: dict[Role, list[tuple[str, str]]] = {
-    Role.PATIENT: [("patient.home", "Home"), ("measures.scores", "Your scores")],
-    Role.THERAPIST: [("therapy.dashboard", "Your sessions")],
+    Role.PATIENT: [
+        ("patient.home", "Home"),
+        ("sessions.index", "Your sessions"),
+        ("measures.scores", "Your scores"),
+    ],
+    Role.THERAPIST: [("therapy.dashboard", "Your sessions"), ("sessions.index", "Session rooms")],
     Role.MODERATOR: [("moderation_console.dashboard", "Moderation")],
     Role.CLINICAL_LEAD: [("clinical.dashboard", "Clinical lead")],
     Role.COMMISSIONER: [("reports.index", "Reports")],

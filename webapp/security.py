@@ -77,6 +77,16 @@ def start_signed_in_session() -> None:
     session[LAST_SEEN_AT] = now
 
 
+def is_session_expired() -> bool:
+    """Has the signed-in session been idle, or open, too long? (Socket.IO's door asks too.)"""
+    now = _now().timestamp()
+    idle = current_app.config["SESSION_IDLE_TIMEOUT"].total_seconds()
+    absolute = current_app.config["SESSION_ABSOLUTE_TIMEOUT"].total_seconds()
+    last_seen_at = session.get(LAST_SEEN_AT, 0)
+    signed_in_at = session.get(SIGNED_IN_AT, 0)
+    return bool(now - last_seen_at > idle or now - signed_in_at > absolute)
+
+
 def enforce_session_timeouts() -> None:
     """Sign out after 30 minutes idle or 12 hours in all (configurable)."""
     if not current_user.is_authenticated:
@@ -84,11 +94,7 @@ def enforce_session_timeouts() -> None:
     if request.endpoint is not None and request.endpoint.endswith("static"):
         return None
     now = _now().timestamp()
-    signed_in_at = session.get(SIGNED_IN_AT, 0)
-    last_seen_at = session.get(LAST_SEEN_AT, 0)
-    idle = current_app.config["SESSION_IDLE_TIMEOUT"].total_seconds()
-    absolute = current_app.config["SESSION_ABSOLUTE_TIMEOUT"].total_seconds()
-    if now - last_seen_at > idle or now - signed_in_at > absolute:
+    if is_session_expired():
         logout_user()
         session.clear()
         flash(

@@ -1,0 +1,329 @@
+"""The /chat channel with the Flask-SocketIO test client: the door, every refusal, messages,
+idempotent resend, resync after reconnect, typing, attendance."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, text
+
+from tests import factories
+from tests.webapp.sessions.conftest import (
+    STARTS_AT,
+    complete_questionnaires,
+    connect,
+    fast_sign_in,
+    raise_risk_flag,
+    received,
+    send,
+)
+from webapp.extensions import db
+from webapp.models import (
+    AttendanceEvent,
+    AuditEvent,
+    ChatMessage,
+    RiskFlag,
+    Role,
+    SessionRecord,
+    User,
+)
+
+
+def refusals() -> list[str]:
+    rows = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "session.refused").order_by(AuditEvent.id)
+    )
+    return [row.detail["reason"] for row in rows]
+
+
+@pytest.fixture
+def in_session(pair):
+    pair.move_to(STARTS_AT + timedelta(minutes=1))
+    return pair
+
+
+def test_patient_and_therapist_join_and_talk(app, in_session):
+    therapist = connect(app, in_session.therapist_client, in_session.appointment.id)
+    patient = connect(app, in_session.patient_client, in_session.appointment.id)
+    assert therapist.is_connected("/chat") and patient.is_connected("/chat")
+    joined = received(patient)["joined"][0]
+    assert joined["party"] == "patient" and joined["seconds_left"] == 49 * 60
+    received(therapist)
+
+    ack = send(patient, "Hello <b>there</b>, see https://www.nhs.uk", "client-msg-0001")
+    assert ack["ok"] and ack["message"]["sequence"] == 1
+    chat = received(therapist)["chat"]
+    assert [m["sequence"] for m in chat] == [1]
+    assert chat[0]["party"] == "patient"
+    assert "&lt;b&gt;there&lt;/b&gt;" in chat[0]["html"]
+    assert 'rel="nofollow noopener noreferrer"' in chat[0]["html"]
+    stored = db.session.scalar(select(ChatMessage))
+    assert stored.body == "Hello <b>there</b>, see https://www.nhs.uk"
+    raw = db.session.execute(text("SELECT body FROM chat_messages")).scalar()
+    assert "Hello" not in raw  # encrypted at rest
+
+
+def test_sequence_numbers_follow_the_room_not_the_sender(app, in_session):
+    therapist = connect(app, in_session.therapist_client, in_session.appointment.id)
+    patient = connect(app, in_session.patient_client, in_session.appointment.id)
+    sequences = [
+        send(patient, "one", "p-000000001")["message"]["sequence"],
+        send(therapist, "two", "t-000000001")["message"]["sequence"],
+        send(patient, "three", "p-000000002")["message"]["sequence"],
+    ]
+    assert sequences == [1, 2, 3]
+
+
+def test_a_resend_with_the_same_client_id_is_stored_and_delivered_once(app, in_session):
+    therapist = connect(app, in_session.therapist_client, in_session.appointment.id)
+    patient = connect(app, in_session.patient_client, in_session.appointment.id)
+    received(therapist)
+    first = send(patient, "Are you there?", "resend-0000001")
+    again = send(patient, "Are you there?", "resend-0000001")
+    assert again["ok"] and again["duplicate"] and again["message"] == first["message"]
+    assert len(received(therapist)["chat"]) == 1
+    assert db.session.query(ChatMessage).count() == 1
+    # the same client id from the other person is a different message
+    assert send(therapist, "Yes", "resend-0000001")["message"]["sequence"] == 2
+
+
+def test_a_reconnecting_client_gets_what_it_missed_in_order_without_duplicates(app, in_session):
+    therapist = connect(app, in_session.therapist_client, in_session.appointment.id)
+    patient = connect(app, in_session.patient_client, in_session.appointment.id)
+    send(therapist, "first", "t-000000001")
+    received(patient)
+    patient.disconnect("/chat")
+    for number in range(2, 5):
+        send(therapist, f"message {number}", f"t-00000000{number}")
+    back = connect(app, in_session.patient_client, in_session.appointment.id, last_seen=1)
+    history = received(back)["history"][0]
+    assert [m["sequence"] for m in history] == [2, 3, 4]
+    ack = back.emit("resync", {"last_seen": 3}, namespace="/chat", callback=True)
+    assert [m["sequence"] for m in ack["messages"]] == [4]
+    events = db.session.scalars(select(AttendanceEvent).order_by(AttendanceEvent.id)).all()
+    assert [(e.party, e.kind.value) for e in events] == [
+        ("therapist", "join"),
+        ("patient", "join"),
+        ("patient", "leave"),
+        ("patient", "join"),
+    ]
+
+
+@pytest.mark.parametrize("last_seen", [-1, "3", 2.5, True])
+def test_a_malformed_last_seen_is_refused(app, in_session, last_seen):
+    socket = connect(app, in_session.patient_client, in_session.appointment.id)
+    ack = socket.emit("resync", {"last_seen": last_seen}, namespace="/chat", callback=True)
+    assert ack == {"ok": False, "error": ack["error"], "code": "bad_last_seen"}
+
+
+@pytest.mark.parametrize(
+    ("body", "client_id", "error"),
+    [
+        ("", "good-client-id", "Type a message"),
+        ("   \n ", "good-client-id", "Type a message"),
+        ("x" * 4001, "good-client-id", "too long"),
+        (42, "good-client-id", "must be text"),
+        ("hello", "short", "message id"),
+        ("hello", None, "message id"),
+        ("hello", "bad id with spaces", "message id"),
+    ],
+)
+def test_bad_messages_get_a_clear_error_and_store_nothing(app, in_session, body, client_id, error):
+    socket = connect(app, in_session.patient_client, in_session.appointment.id)
+    ack = socket.emit(
+        "send", {"client_id": client_id, "body": body}, namespace="/chat", callback=True
+    )
+    assert not ack["ok"] and error in ack["error"]
+    assert db.session.query(ChatMessage).count() == 0
+
+
+def test_a_message_of_exactly_4000_characters_is_accepted(app, in_session):
+    socket = connect(app, in_session.patient_client, in_session.appointment.id)
+    assert send(socket, "x" * 4000, "long-message-01")["ok"]
+
+
+def test_sending_too_quickly_is_refused(app, in_session):
+    socket = connect(app, in_session.patient_client, in_session.appointment.id)
+    for number in range(20):
+        assert send(socket, f"m{number}", f"rate-limit-{number:04d}")["ok"]
+    ack = send(socket, "one too many", "rate-limit-9999")
+    assert not ack["ok"] and "too quickly" in ack["error"]
+    in_session.move_to(STARTS_AT + timedelta(minutes=1, seconds=11))
+    assert send(socket, "later", "rate-limit-after")["ok"]
+
+
+def test_typing_is_shown_to_the_other_person_and_a_patient_can_stop_sharing_it(app, in_session):
+    therapist = connect(app, in_session.therapist_client, in_session.appointment.id)
+    patient = connect(app, in_session.patient_client, in_session.appointment.id)
+    received(therapist)
+    received(patient)
+    patient.emit("typing", {"typing": True}, namespace="/chat")
+    assert received(therapist)["typing"] == [{"party": "patient", "typing": True}]
+    assert "typing" not in received(patient)
+    patient.emit("typing_preference", {"share": False}, namespace="/chat")
+    assert received(therapist)["typing"] == [{"party": "patient", "typing": False}]
+    ack = patient.emit("typing", {"typing": True}, namespace="/chat", callback=True)
+    assert ack == {"ok": True, "shared": False}
+    assert "typing" not in received(therapist)
+
+
+# --- the door -----------------------------------------------------------------------------------
+
+
+def test_a_signed_out_visitor_is_refused_and_audited(app, in_session):
+    socket = connect(app, app.test_client(), in_session.appointment.id, fetch_token=False)
+    assert not socket.is_connected("/chat")
+    assert refusals() == ["signed_out"]
+
+
+def test_another_patient_is_refused_and_audited(app, client, in_session):
+    factories.make_user(Role.PATIENT)
+    stranger = factories.make_user(Role.PATIENT)
+    fast_sign_in(client, stranger)
+    socket = connect(app, client, in_session.appointment.id)
+    assert not socket.is_connected("/chat")
+    assert refusals() == ["not_a_participant"]
+
+
+def test_another_therapist_is_refused_and_audited(app, client, in_session):
+    fast_sign_in(client, factories.make_therapist())
+    socket = connect(app, client, in_session.appointment.id)
+    assert not socket.is_connected("/chat")
+    assert refusals() == ["not_a_participant"]
+
+
+def test_a_staff_member_who_is_not_the_therapist_is_refused(app, client, in_session):
+    fast_sign_in(client, factories.make_user(Role.MODERATOR))
+    socket = connect(app, client, in_session.appointment.id)
+    assert not socket.is_connected("/chat")
+    assert refusals() == ["not_a_participant"]
+
+
+def test_a_missing_or_wrong_csrf_token_is_refused(app, in_session):
+    for token in (None, "not-a-token"):
+        socket = connect(
+            app,
+            in_session.patient_client,
+            in_session.appointment.id,
+            fetch_token=False,
+            token=token,
+        )
+        assert not socket.is_connected("/chat")
+    assert refusals() == ["csrf", "csrf"]
+
+
+def test_another_origin_is_refused(app, in_session):
+    socket = connect(
+        app, in_session.patient_client, in_session.appointment.id, origin="https://evil.example"
+    )
+    assert not socket.is_connected("/chat")
+    assert refusals() == ["origin"]
+
+
+@pytest.mark.parametrize("appointment_id", [None, "1", 10**9])
+def test_no_or_an_unknown_appointment_is_refused(app, in_session, appointment_id):
+    socket = connect(app, in_session.patient_client, appointment_id)
+    assert not socket.is_connected("/chat")
+    assert refusals() in (["no_appointment"], ["not_a_participant"])
+
+
+def test_a_bad_last_seen_at_the_door_is_refused(app, in_session):
+    socket = connect(app, in_session.patient_client, in_session.appointment.id, last_seen="x")
+    assert not socket.is_connected("/chat")
+    assert refusals() == ["bad_last_seen"]
+
+
+# --- the clock ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("minutes", "therapist_in", "patient_in"),
+    [
+        (-11, False, False),
+        (-10, True, False),
+        (-1, True, False),
+        (0, True, True),
+        (49, True, True),
+        (50, False, False),
+    ],
+)
+def test_the_room_opens_10_minutes_early_for_the_therapist_and_at_the_start_for_the_patient(
+    app, pair, minutes, therapist_in, patient_in
+):
+    pair.move_to(STARTS_AT + timedelta(minutes=minutes))
+    therapist = connect(app, pair.therapist_client, pair.appointment.id)
+    patient = connect(app, pair.patient_client, pair.appointment.id)
+    assert therapist.is_connected("/chat") is therapist_in
+    assert patient.is_connected("/chat") is patient_in
+
+
+def test_at_50_minutes_sending_is_refused_and_the_room_says_it_closed(app, in_session):
+    patient = connect(app, in_session.patient_client, in_session.appointment.id)
+    received(patient)
+    in_session.move_to(STARTS_AT + timedelta(minutes=50))
+    ack = send(patient, "still there?", "late-message-01")
+    assert ack["code"] == "closed"
+    assert received(patient)["closed"]
+    assert db.session.query(ChatMessage).count() == 0
+
+
+def test_the_patient_must_finish_the_questionnaires_first(app, client, clock):
+    appointment = factories.make_appointment(starts_at=STARTS_AT)
+    patient = db.session.get(type(appointment.patient), appointment.patient_id)
+    fast_sign_in(client, patient)
+    clock.move_to(STARTS_AT)
+    socket = connect(app, client, appointment.id)
+    assert not socket.is_connected("/chat")
+    complete_questionnaires(appointment)
+    assert connect(app, client, appointment.id).is_connected("/chat")
+    assert refusals() == ["questionnaires"]
+
+
+def test_an_unacknowledged_risk_flag_keeps_both_out(app, pair):
+    flag = raise_risk_flag(pair.appointment)
+    pair.move_to(STARTS_AT)
+    assert not connect(app, pair.patient_client, pair.appointment.id).is_connected("/chat")
+    assert not connect(app, pair.therapist_client, pair.appointment.id).is_connected("/chat")
+    db.session.get(RiskFlag, flag.id).acknowledged_at = STARTS_AT
+    db.session.commit()
+    assert connect(app, pair.patient_client, pair.appointment.id).is_connected("/chat")
+    assert refusals() == ["risk_flags", "risk_flags"]
+
+
+def test_an_event_after_the_account_is_switched_off_is_refused(app, in_session):
+    patient = connect(app, in_session.patient_client, in_session.appointment.id)
+    db.session.get(User, in_session.patient.id).is_active_account = False
+    db.session.commit()
+    ack = send(patient, "hello", "switched-off-01")
+    assert not ack["ok"] and ack["code"] == "signed_out"
+    assert db.session.query(ChatMessage).count() == 0
+
+
+# --- the record gate ----------------------------------------------------------------------------
+
+
+def test_a_therapist_with_an_unrecorded_session_cannot_open_another(app, pair):
+    pair.move_to(STARTS_AT)
+    connect(app, pair.therapist_client, pair.appointment.id).disconnect("/chat")
+    later = factories.make_appointment(
+        factories.make_user(Role.PATIENT), pair.therapist, starts_at=STARTS_AT + timedelta(hours=1)
+    )
+    complete_questionnaires(later)
+    pair.move_to(later.starts_at)
+    assert not connect(app, pair.therapist_client, later.id).is_connected("/chat")
+    assert refusals() == ["record_owed"]
+    db.session.add(
+        SessionRecord(
+            appointment_id=pair.appointment.id,
+            therapist_id=pair.therapist.id,
+            clinical_notes="n",
+            therapy_type="cbt",
+            step_of_care="step2",
+            contact_minutes=50,
+            attendance_code="5",
+            next_steps="s",
+        )
+    )
+    db.session.commit()
+    assert connect(app, pair.therapist_client, later.id).is_connected("/chat")

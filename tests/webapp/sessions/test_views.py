@@ -1,0 +1,227 @@
+"""Session pages: the room and where it sends people who cannot come in yet, the record with
+its gate, the patient's notes and rating, transcripts and their audit rows, and refusals."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tests import factories
+from tests.conftest import submit
+from tests.webapp.sessions.conftest import (
+    STARTS_AT,
+    connect,
+    fast_sign_in,
+    raise_risk_flag,
+    send,
+)
+from webapp.extensions import db
+from webapp.models import (
+    AuditEvent,
+    ChatMessage,
+    PatientSessionNote,
+    Role,
+    SessionRating,
+    SessionRecord,
+)
+
+RECORD = {
+    "clinical_notes": "Worked on a sleep diary; mood a little better.",
+    "therapy_type": "cbt",
+    "step_of_care": "step2",
+    "contact_minutes": "50",
+    "attendance_code": "5",
+    "next_steps": "Keep the diary; review in a week.",
+}
+
+
+def room_url(appointment):
+    return f"/sessions/{appointment.id}"
+
+
+def test_the_room_page_has_the_clock_live_region_and_script(pair):
+    pair.move_to(STARTS_AT + timedelta(minutes=2))
+    page = pair.patient_client.get(room_url(pair.appointment))
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'role="timer"' in html and "48:00" in html
+    assert 'aria-live="polite"' in html
+    assert 'src="/static/chat.js"' in html and "<script>" not in html
+    assert "Let my therapist see when I am typing" in html
+
+
+def test_before_it_opens_the_room_says_when(pair):
+    page = pair.patient_client.get(room_url(pair.appointment))
+    assert page.status_code == 200
+    assert "not open yet" in page.get_data(as_text=True)
+
+
+def test_a_patient_with_questionnaires_to_finish_is_sent_to_them(client, clock):
+    appointment = factories.make_appointment(starts_at=STARTS_AT)
+    fast_sign_in(client, appointment.patient)
+    clock.move_to(STARTS_AT)
+    fast_sign_in(client, appointment.patient)
+    page = client.get(room_url(appointment))
+    assert page.status_code == 302
+    assert page.headers["Location"].endswith(f"/questionnaires/appointments/{appointment.id}")
+
+
+def test_a_therapist_with_a_risk_flag_to_read_is_sent_to_it(pair):
+    raise_risk_flag(pair.appointment)
+    pair.move_to(STARTS_AT)
+    page = pair.therapist_client.get(room_url(pair.appointment))
+    assert page.headers["Location"].endswith(
+        f"/questionnaires/therapist/appointments/{pair.appointment.id}"
+    )
+    waiting = pair.patient_client.get(room_url(pair.appointment))
+    assert "reading your answers" in waiting.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", [Role.PATIENT, Role.THERAPIST])
+def test_someone_elses_session_is_a_404_on_every_page(client, pair, role):
+    stranger = factories.make_therapist() if role is Role.THERAPIST else factories.make_user()
+    fast_sign_in(client, stranger)
+    paths = ["", "/transcript", "/record" if role is Role.THERAPIST else "/my-notes"]
+    if role is Role.PATIENT:
+        paths.append("/rating")
+    for path in paths:
+        assert client.get(room_url(pair.appointment) + path).status_code == 404, path
+
+
+def test_staff_other_than_therapists_cannot_use_session_pages(client, pair):
+    fast_sign_in(client, factories.make_user(Role.MODERATOR))
+    assert client.get(room_url(pair.appointment)).status_code == 403
+    assert client.get("/sessions/").status_code == 403
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(app, pair):
+    page = app.test_client().get(room_url(pair.appointment))
+    assert page.status_code == 302 and "/sign-in" in page.headers["Location"]
+
+
+def test_a_patient_cannot_use_the_record_and_a_therapist_cannot_rate(pair):
+    pair.move_to(STARTS_AT + timedelta(minutes=55))
+    assert pair.patient_client.get(room_url(pair.appointment) + "/record").status_code == 403
+    assert pair.therapist_client.get(room_url(pair.appointment) + "/rating").status_code == 403
+    assert pair.therapist_client.get(room_url(pair.appointment) + "/my-notes").status_code == 403
+
+
+def _a_session_with_messages(app, pair):
+    pair.move_to(STARTS_AT)
+    therapist = connect(app, pair.therapist_client, pair.appointment.id)
+    patient = connect(app, pair.patient_client, pair.appointment.id)
+    send(patient, "I slept badly <again>", "view-test-0001")
+    send(therapist, "Let us look at https://www.nhs.uk/every-mind-matters", "view-test-0002")
+    pair.move_to(STARTS_AT + timedelta(minutes=49))
+    therapist.disconnect("/chat")
+    patient.disconnect("/chat")
+
+
+def test_after_the_session_the_room_sends_each_to_their_next_step(app, pair):
+    _a_session_with_messages(app, pair)
+    pair.move_to(STARTS_AT + timedelta(minutes=50))
+    patient = pair.patient_client.get(room_url(pair.appointment))
+    therapist = pair.therapist_client.get(room_url(pair.appointment))
+    assert patient.headers["Location"].endswith(f"{room_url(pair.appointment)}/rating")
+    assert therapist.headers["Location"].endswith(f"{room_url(pair.appointment)}/record")
+
+
+def test_the_record_is_required_before_the_next_session_and_suggests_attendance(app, pair):
+    _a_session_with_messages(app, pair)
+    later = factories.make_appointment(
+        factories.make_user(), pair.therapist, starts_at=STARTS_AT + timedelta(hours=1)
+    )
+    pair.move_to(later.starts_at - timedelta(minutes=5))
+    page = pair.therapist_client.get(room_url(later))
+    assert page.headers["Location"].endswith(f"{room_url(pair.appointment)}/record")
+    form = pair.therapist_client.get(room_url(pair.appointment) + "/record").get_data(as_text=True)
+    assert "will be marked late" not in form
+    assert re.search(r'value="5"\s+checked', form)  # suggested from the attendance records
+    response = submit(pair.therapist_client, room_url(pair.appointment) + "/record", RECORD)
+    assert response.status_code == 302
+    record = db.session.scalar(select(SessionRecord))
+    assert record.clinical_notes == RECORD["clinical_notes"] and not record.is_late
+    assert record.proposed_outcome == "attended"
+    assert pair.therapist_client.get(room_url(later)).status_code == 200
+
+
+def test_a_record_with_missing_or_bad_answers_is_refused_and_nothing_is_saved(app, pair):
+    _a_session_with_messages(app, pair)
+    pair.move_to(STARTS_AT + timedelta(minutes=52))
+    bad = {**RECORD, "clinical_notes": "", "contact_minutes": "90", "attendance_code": "9"}
+    page = submit(pair.therapist_client, room_url(pair.appointment) + "/record", bad)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "There is a problem" in html
+    assert "Enter brief clinical notes" in html and "between 0 and 60" in html
+    assert db.session.scalar(select(SessionRecord)) is None
+
+
+def test_a_record_written_after_the_10_minutes_is_kept_and_marked_late(app, pair):
+    _a_session_with_messages(app, pair)
+    pair.move_to(STARTS_AT + timedelta(minutes=75))
+    submit(pair.therapist_client, room_url(pair.appointment) + "/record", RECORD)
+    assert db.session.scalar(select(SessionRecord)).is_late
+
+
+def test_the_record_is_not_open_during_the_session(app, pair):
+    pair.move_to(STARTS_AT + timedelta(minutes=20))
+    page = submit(pair.therapist_client, room_url(pair.appointment) + "/record", RECORD)
+    assert "opens when the session ends" in page.get_data(as_text=True)
+    assert db.session.scalar(select(SessionRecord)) is None
+
+
+def test_the_patient_rates_the_session_and_a_low_rating_is_shown_to_the_therapist(app, pair):
+    _a_session_with_messages(app, pair)
+    pair.move_to(STARTS_AT + timedelta(minutes=51))
+    answers = {"relationship": "9", "goals_topics": "9", "approach_method": "9", "overall": "9"}
+    assert (
+        submit(pair.patient_client, room_url(pair.appointment) + "/rating", answers).status_code
+        == 302
+    )
+    rating = db.session.scalar(select(SessionRating))
+    assert rating.total == 36 and rating.is_alliance_concern
+    assert "Total 36 out of 40" in pair.therapist_client.get("/sessions/").get_data(as_text=True)
+    record_page = pair.therapist_client.get(room_url(pair.appointment) + "/record")
+    assert "Low session rating" in record_page.get_data(as_text=True)
+
+
+def test_a_rating_of_37_is_not_a_concern_and_a_missing_answer_is_refused(app, pair):
+    _a_session_with_messages(app, pair)
+    pair.move_to(STARTS_AT + timedelta(minutes=51))
+    url = room_url(pair.appointment) + "/rating"
+    page = submit(pair.patient_client, url, {"relationship": "10", "goals_topics": "9"})
+    assert "There is a problem" in page.get_data(as_text=True)
+    assert db.session.scalar(select(SessionRating)) is None
+    answers = {"relationship": "10", "goals_topics": "9", "approach_method": "9", "overall": "9"}
+    submit(pair.patient_client, url, answers)
+    assert not db.session.scalar(select(SessionRating)).is_alliance_concern
+
+
+def test_the_patients_own_notes_are_saved_encrypted(app, pair):
+    _a_session_with_messages(app, pair)
+    pair.move_to(STARTS_AT + timedelta(minutes=51))
+    url = room_url(pair.appointment) + "/my-notes"
+    assert "There is a problem" in submit(pair.patient_client, url, {"body": ""}).get_data(
+        as_text=True
+    )
+    submit(pair.patient_client, url, {"body": "Try the breathing exercise"})
+    assert db.session.scalar(select(PatientSessionNote)).body == "Try the breathing exercise"
+    assert "Try the breathing exercise" in pair.patient_client.get(url).get_data(as_text=True)
+
+
+def test_transcripts_are_readable_by_the_two_people_and_every_read_is_audited(app, pair):
+    _a_session_with_messages(app, pair)
+    pair.move_to(STARTS_AT + timedelta(minutes=51))
+    for client in (pair.patient_client, pair.therapist_client):
+        html = client.get(room_url(pair.appointment) + "/transcript").get_data(as_text=True)
+        assert "I slept badly &lt;again&gt;" in html
+        assert (
+            'href="https://www.nhs.uk/every-mind-matters" rel="nofollow noopener noreferrer"'
+            in html
+        )
+    actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert actions[-2:] == ["session.transcript_viewed", "patient_record.viewed"]
+    assert db.session.query(ChatMessage).count() == 2

@@ -1,0 +1,112 @@
+"""Therapy sessions: the chat transcript, the server's attendance records, the therapist's
+session record, the patient's own notes and their Session Rating Scale answers.
+
+Message bodies and clinical notes are encrypted at rest (EncryptedText; `flask rotate-keys`).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from webapp.models.base import Base, EncryptedText, UTCDateTime, enum_values, utcnow
+
+
+class ChatMessage(Base):
+    """One message in a session room. `sequence` orders the room (1, 2, 3...) and is what a
+    reconnecting client resumes from; `client_id` is the sender's own id for the message, so a
+    resend after a dropped connection is stored once."""
+
+    __tablename__ = "chat_messages"
+    __table_args__ = (
+        UniqueConstraint("appointment_id", "sequence"),
+        UniqueConstraint("appointment_id", "sender_id", "client_id"),
+        Index("ix_chat_messages_sender_sent", "sender_id", "sent_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id"))
+    sequence: Mapped[int] = mapped_column(Integer)
+    sender_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    client_id: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(EncryptedText())
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AttendanceKind(enum.StrEnum):
+    JOIN = "join"
+    LEAVE = "leave"
+    DISCONNECT = "disconnect"
+
+
+class AttendanceEvent(Base):
+    """The server's own record of who was in the room: one row per connection joining, and one
+    when it ends (left, or dropped)."""
+
+    __tablename__ = "attendance_events"
+    __table_args__ = (Index("ix_attendance_events_appointment_at", "appointment_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    party: Mapped[str] = mapped_column(String(10))  # "patient" or "therapist"
+    kind: Mapped[AttendanceKind] = mapped_column(
+        Enum(
+            AttendanceKind,
+            name="attendance_kind",
+            values_callable=enum_values,
+            native_enum=False,
+            length=12,
+        )
+    )
+    connection: Mapped[str] = mapped_column(String(64))  # the socket's id
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class SessionRecord(Base):
+    """The therapist's record of a session (DOMAIN.md section 2), one per appointment."""
+
+    __tablename__ = "session_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id"), unique=True)
+    therapist_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    clinical_notes: Mapped[str] = mapped_column(EncryptedText())
+    therapy_type: Mapped[str] = mapped_column(String(40))
+    step_of_care: Mapped[str] = mapped_column(String(10))
+    contact_minutes: Mapped[int] = mapped_column(Integer)
+    attendance_code: Mapped[str] = mapped_column(String(2))
+    next_steps: Mapped[str] = mapped_column(EncryptedText())
+    proposed_outcome: Mapped[str | None] = mapped_column(String(30))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    is_late: Mapped[bool] = mapped_column(default=False)
+
+
+class PatientSessionNote(Base):
+    """The patient's own notes about a session: theirs to write and read, one per session."""
+
+    __tablename__ = "patient_session_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id"), unique=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(EncryptedText())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class SessionRating(Base):
+    """The patient's Session Rating Scale answers for a session, every item kept."""
+
+    __tablename__ = "session_ratings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id"), unique=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    therapist_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    answers: Mapped[dict[str, int]] = mapped_column(JSON)
+    total: Mapped[int] = mapped_column(Integer)
+    is_alliance_concern: Mapped[bool] = mapped_column(default=False)
+    rated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,175 @@
+"""Read-only queries for session rooms. A patient sees only their own sessions; a therapist
+only the sessions booked with them. Another person's appointment is a 404 (or None where the
+caller is a socket, which cannot render a page)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import abort
+from sqlalchemy import exists, or_, select
+
+from webapp.extensions import db
+from webapp.models import (
+    Appointment,
+    AppointmentStatus,
+    AttendanceEvent,
+    AttendanceKind,
+    ChatMessage,
+    PatientSessionNote,
+    SessionRating,
+    SessionRecord,
+)
+from webapp.sessions import room
+
+
+def appointment_for_participant(user_id: int, appointment_id: int) -> Appointment | None:
+    """The appointment if this user is its patient or its therapist; otherwise None."""
+    return db.session.scalar(
+        select(Appointment).where(
+            Appointment.id == appointment_id,
+            or_(Appointment.patient_id == user_id, Appointment.therapist_id == user_id),
+        )
+    )
+
+
+def appointment_for_participant_or_404(user_id: int, appointment_id: int) -> Appointment:
+    appointment = appointment_for_participant(user_id, appointment_id)
+    if appointment is None:
+        abort(404)
+    return appointment
+
+
+def party_of(user_id: int, appointment: Appointment) -> room.Party:
+    return room.Party.PATIENT if appointment.patient_id == user_id else room.Party.THERAPIST
+
+
+def messages_after(user_id: int, appointment_id: int, last_seen: int) -> list[ChatMessage]:
+    """The room's messages after `last_seen`, in order: for its patient or therapist only."""
+    if appointment_for_participant(user_id, appointment_id) is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(ChatMessage)
+            .where(ChatMessage.appointment_id == appointment_id, ChatMessage.sequence > last_seen)
+            .order_by(ChatMessage.sequence)
+        )
+    )
+
+
+def recent_send_times(sender_id: int, appointment_id: int) -> list[datetime]:
+    """When this sender's latest messages in the room were sent (for the rate limit)."""
+    return list(
+        db.session.scalars(
+            select(ChatMessage.sent_at)
+            .where(ChatMessage.appointment_id == appointment_id, ChatMessage.sender_id == sender_id)
+            .order_by(ChatMessage.sequence.desc())
+            .limit(room.RATE_LIMIT_MESSAGES)
+        )
+    )
+
+
+def attendance_for(user_id: int, appointment_id: int) -> list[room.AttendanceEvent]:
+    """The server's attendance records for the appointment, as the pure rules take them."""
+    if appointment_for_participant(user_id, appointment_id) is None:
+        return []
+    return attendance_events(appointment_id)
+
+
+def attendance_events(appointment_id: int) -> list[room.AttendanceEvent]:
+    """For trusted callers (charging jobs, the record form) that have checked access already."""
+    rows = db.session.scalars(
+        select(AttendanceEvent)
+        .where(AttendanceEvent.appointment_id == appointment_id)
+        .order_by(AttendanceEvent.at, AttendanceEvent.id)
+    )
+    return [
+        room.AttendanceEvent(
+            room.Party(row.party), room.AttendanceKind(row.kind.value), row.at, row.connection
+        )
+        for row in rows
+    ]
+
+
+def appointment_awaiting_record(
+    therapist_id: int, now: datetime, *, other_than: int | None = None
+) -> Appointment | None:
+    """The therapist's earliest finished session that they joined but have not yet recorded:
+    it must be recorded before they open another session."""
+    joined = exists().where(
+        AttendanceEvent.appointment_id == Appointment.id,
+        AttendanceEvent.user_id == therapist_id,
+        AttendanceEvent.kind == AttendanceKind.JOIN,
+    )
+    recorded = exists().where(SessionRecord.appointment_id == Appointment.id)
+    query = (
+        select(Appointment)
+        .where(
+            Appointment.therapist_id == therapist_id,
+            Appointment.status.in_([AppointmentStatus.BOOKED, AppointmentStatus.CLOSED]),
+            Appointment.ends_at <= now,
+            joined,
+            ~recorded,
+        )
+        .order_by(Appointment.starts_at)
+        .limit(1)
+    )
+    if other_than is not None:
+        query = query.where(Appointment.id != other_than)
+    return db.session.scalar(query)
+
+
+def record_for(therapist_id: int, appointment_id: int) -> SessionRecord | None:
+    return db.session.scalar(
+        select(SessionRecord).where(
+            SessionRecord.appointment_id == appointment_id,
+            SessionRecord.therapist_id == therapist_id,
+        )
+    )
+
+
+def note_for(patient_id: int, appointment_id: int) -> PatientSessionNote | None:
+    return db.session.scalar(
+        select(PatientSessionNote).where(
+            PatientSessionNote.appointment_id == appointment_id,
+            PatientSessionNote.patient_id == patient_id,
+        )
+    )
+
+
+def rating_for(user_id: int, appointment_id: int) -> SessionRating | None:
+    """The session's rating, for the patient who gave it or the therapist it rates."""
+    return db.session.scalar(
+        select(SessionRating).where(
+            SessionRating.appointment_id == appointment_id,
+            or_(SessionRating.patient_id == user_id, SessionRating.therapist_id == user_id),
+        )
+    )
+
+
+def sessions_for(user_id: int) -> list[Appointment]:
+    """The user's booked or finished sessions (as patient or therapist), newest first."""
+    return list(
+        db.session.scalars(
+            select(Appointment)
+            .where(
+                or_(Appointment.patient_id == user_id, Appointment.therapist_id == user_id),
+                Appointment.status.in_([AppointmentStatus.BOOKED, AppointmentStatus.CLOSED]),
+            )
+            .order_by(Appointment.starts_at.desc())
+        )
+    )
+
+
+def alliance_concerns_for_therapist(therapist_id: int) -> list[SessionRating]:
+    """Low Session Rating Scale totals (36 or less) given to this therapist, newest first."""
+    return list(
+        db.session.scalars(
+            select(SessionRating)
+            .where(
+                SessionRating.therapist_id == therapist_id,
+                SessionRating.is_alliance_concern.is_(True),
+            )
+            .order_by(SessionRating.rated_at.desc())
+        )
+    )

@@ -1,0 +1,287 @@
+"""Writes for session rooms: who may be in the room now, attendance, messages, the therapist's
+record, the patient's notes and rating. One write = one function = one transaction; time is
+passed in as `now`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+import questionnaires
+from webapp import audit
+from webapp.extensions import db
+from webapp.measures import queries as measures
+from webapp.models import (
+    Appointment,
+    AppointmentStatus,
+    AttendanceEvent,
+    AttendanceKind,
+    ChatMessage,
+    PatientSessionNote,
+    SessionRating,
+    SessionRecord,
+    User,
+)
+from webapp.sessions import queries, room
+
+SEQUENCE_RETRIES = 5
+
+
+class RoomRefused(Exception):
+    """The person may not be in (or act in) this room now. `code` is stable, for audit rows
+    and the page's choice of where to send them; the message is for the person."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class MessageRefused(ValueError):
+    """A message that cannot be sent; nothing was stored."""
+
+
+def check_room(user: User, appointment: Appointment, now: datetime) -> room.Party:
+    """Raise RoomRefused unless `user` may be in the room now (the caller has checked they are
+    its patient or therapist)."""
+    party = queries.party_of(user.id, appointment)
+    if appointment.status is not AppointmentStatus.BOOKED:
+        raise RoomRefused("not_booked", "This session is no longer booked.")
+    state = room.room_state(party, appointment.starts_at, now)
+    if state is room.RoomState.NOT_YET:
+        raise RoomRefused("not_yet", "The session room is not open yet.")
+    if state is room.RoomState.CLOSED:
+        raise RoomRefused("closed", "This session has ended.")
+    if party is room.Party.THERAPIST:
+        owed = queries.appointment_awaiting_record(user.id, now, other_than=appointment.id)
+        if owed is not None:
+            raise RoomRefused(
+                "record_owed", "Complete the record of your previous session before this one."
+            )
+        if measures.unacknowledged_risk_flags(appointment.id):
+            raise RoomRefused(
+                "risk_flags", "Read and acknowledge the risk flags for this session first."
+            )
+        return party
+    if not measures.is_pre_session_set_complete(appointment.id):
+        raise RoomRefused(
+            "questionnaires", "Finish your questionnaires before your session can start."
+        )
+    if measures.unacknowledged_risk_flags(appointment.id):
+        raise RoomRefused(
+            "risk_flags",
+            "Your therapist is reading your answers. The room opens as soon as they have.",
+        )
+    return party
+
+
+def _end_reads() -> None:
+    """Close the read transaction the checks before a write began (nothing is pending), so a
+    short write transaction follows: SQLite refuses a write from a transaction whose snapshot
+    another connection has since moved past, where PostgreSQL would simply go ahead."""
+    db.session.commit()
+
+
+def refuse(user: User | None, appointment_id: int | None, code: str) -> None:
+    """Audit a refusal at the door or on an event (committed on its own)."""
+    _end_reads()
+    audit.record_now(
+        "session.refused",
+        actor=user,
+        subject_type="appointment",
+        subject_id=appointment_id,
+        detail={"reason": code},
+    )
+
+
+def record_attendance(
+    appointment: Appointment,
+    user: User,
+    kind: AttendanceKind,
+    *,
+    connection: str,
+    now: datetime,
+) -> AttendanceEvent:
+    _end_reads()
+    with db.transaction() as session:
+        event = AttendanceEvent(
+            appointment_id=appointment.id,
+            user_id=user.id,
+            party=queries.party_of(user.id, appointment).value,
+            kind=kind,
+            connection=connection[:64],
+            at=now,
+        )
+        session.add(event)
+    return event
+
+
+def _existing(appointment_id: int, sender_id: int, client_id: str) -> ChatMessage | None:
+    return db.session.scalar(
+        select(ChatMessage).where(
+            ChatMessage.appointment_id == appointment_id,
+            ChatMessage.sender_id == sender_id,
+            ChatMessage.client_id == client_id,
+        )
+    )
+
+
+def post_message(
+    appointment: Appointment, sender: User, client_id: object, body: object, *, now: datetime
+) -> tuple[ChatMessage, bool]:
+    """Store a message with the room's next sequence number; (message, created). A resend with
+    the same client id returns the stored message and stores nothing."""
+    try:
+        client_id = room.clean_client_id(client_id)
+        text = room.clean_message(body)
+    except ValueError as error:
+        raise MessageRefused(str(error)) from error
+    for _attempt in range(SEQUENCE_RETRIES):
+        existing = _existing(appointment.id, sender.id, client_id)
+        if existing is not None:
+            db.session.rollback()
+            return existing, False
+        if room.is_rate_limited(queries.recent_send_times(sender.id, appointment.id), now):
+            db.session.rollback()
+            raise MessageRefused("You are sending messages too quickly. Wait a moment.")
+        _end_reads()
+        try:
+            with db.transaction() as session:
+                # Lock the appointment row (PostgreSQL) so rooms on two instances take turns.
+                session.execute(
+                    select(Appointment.id).where(Appointment.id == appointment.id).with_for_update()
+                )
+                last = session.scalar(
+                    select(func.max(ChatMessage.sequence)).where(
+                        ChatMessage.appointment_id == appointment.id
+                    )
+                )
+                message = ChatMessage(
+                    appointment_id=appointment.id,
+                    sequence=(last or 0) + 1,
+                    sender_id=sender.id,
+                    client_id=client_id,
+                    body=text,
+                    sent_at=now,
+                )
+                session.add(message)
+            return message, True
+        except IntegrityError:
+            continue  # another instance took the number, or the same resend raced: look again
+        except OperationalError:
+            continue  # SQLite only: another connection wrote first (busy); try again
+    raise MessageRefused("The message could not be sent. Try again.")
+
+
+RECORD_FIELDS = (
+    "clinical_notes",
+    "therapy_type",
+    "step_of_care",
+    "contact_minutes",
+    "attendance_code",
+    "next_steps",
+)
+
+
+def save_record(
+    appointment: Appointment, therapist: User, values: Mapping[str, object], *, now: datetime
+) -> SessionRecord:
+    """The therapist's record of a finished session (one per session; saving again updates it)."""
+    state = room.record_state(appointment.starts_at, now)
+    if state is room.RecordState.NOT_YET:
+        raise RoomRefused("record_not_yet", "The record opens when the session ends.")
+    proposal = proposed_outcome(appointment, now)
+    with db.transaction() as session:
+        record = queries.record_for(therapist.id, appointment.id) or SessionRecord(
+            appointment_id=appointment.id, therapist_id=therapist.id
+        )
+        for name in RECORD_FIELDS:
+            setattr(record, name, values[name])
+        record.recorded_at = now
+        record.is_late = state is room.RecordState.LATE
+        record.proposed_outcome = proposal.outcome.value
+        appointment.attendance_code = str(values["attendance_code"])
+        session.add(record)
+        audit.record(
+            "session.record_saved",
+            actor=therapist,
+            subject_type="appointment",
+            subject_id=appointment.id,
+            patient_id=appointment.patient_id,
+            detail={"late": record.is_late},
+        )
+    return record
+
+
+def save_note(
+    appointment: Appointment, patient: User, body: str, *, now: datetime
+) -> PatientSessionNote:
+    with db.transaction() as session:
+        note = queries.note_for(patient.id, appointment.id) or PatientSessionNote(
+            appointment_id=appointment.id, patient_id=patient.id
+        )
+        note.body = body
+        note.updated_at = now
+        session.add(note)
+        audit.record(
+            "session.patient_note_saved",
+            actor=patient,
+            subject_type="appointment",
+            subject_id=appointment.id,
+            patient_id=patient.id,
+        )
+    return note
+
+
+def save_rating(
+    appointment: Appointment, patient: User, answers: Mapping[str, object], *, now: datetime
+) -> SessionRating:
+    """Score the Session Rating Scale; a total of 36 or less is shown to the therapist."""
+    if now < appointment.starts_at:
+        raise RoomRefused("rating_not_yet", "You can rate the session once it has started.")
+    result = questionnaires.score("srs", answers)
+    with db.transaction() as session:
+        rating = queries.rating_for(patient.id, appointment.id) or SessionRating(
+            appointment_id=appointment.id,
+            patient_id=patient.id,
+            therapist_id=appointment.therapist_id,
+        )
+        rating.answers = dict(result.answers)  # type: ignore[arg-type]
+        rating.total = int(result.total or 0)
+        rating.is_alliance_concern = "srs_alliance_concern" in result.risk_flags
+        rating.rated_at = now
+        session.add(rating)
+        audit.record(
+            "session.rated",
+            actor=patient,
+            subject_type="appointment",
+            subject_id=appointment.id,
+            patient_id=patient.id,
+            detail={"total": rating.total},
+        )
+    return rating
+
+
+def proposed_outcome(appointment: Appointment, now: datetime) -> room.Proposal:
+    """The outcome the server's attendance records suggest, for the charging rules
+    (`webapp.charging.decide_charge`). Raises ValueError before the session has ended."""
+    return room.propose_outcome(
+        queries.attendance_events(appointment.id), starts_at=appointment.starts_at, now=now
+    )
+
+
+def audit_transcript_read(viewer: User, appointment: Appointment) -> None:
+    """Every read of a transcript is audited, the patient's own included."""
+    if viewer.id == appointment.patient_id:
+        audit.record_now(
+            "session.transcript_viewed",
+            actor=viewer,
+            subject_type="appointment",
+            subject_id=appointment.id,
+            patient_id=appointment.patient_id,
+        )
+    else:
+        audit.record_patient_record_view(viewer, appointment.patient_id, "transcript")

@@ -1,0 +1,241 @@
+"""The session room's real-time channel: one Socket.IO namespace, `/chat` (STYLE.md section 5).
+
+Who may be here is checked at the door (`on_connect`: signed in, same-origin, a valid CSRF token,
+the appointment's own patient or therapist, the room open for them) and again on every event,
+since a session can end or an account be switched off while a socket stays open. Refusals are
+audited. The namespace keeps no state of its own: what a connection is for lives in its
+Socket.IO session, and everything else in the database, so any instance can serve any event.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import current_app, request, session
+from flask_login import current_user
+from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
+from flask_wtf.csrf import ValidationError, validate_csrf
+
+from webapp.models import Appointment, AttendanceKind, ChatMessage, User
+from webapp.security import is_session_expired
+from webapp.sessions import queries, room, services
+from webapp.user_text import to_html
+
+APPOINTMENT_KEY = "chat_appointment_id"
+SHARE_TYPING_KEY = "chat_share_typing"
+ENDED_BY_LEAVING = {"client disconnect", "server disconnect"}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def room_name(appointment_id: int) -> str:
+    return f"appointment-{appointment_id}"
+
+
+def message_payload(message: ChatMessage, appointment: Appointment) -> dict[str, Any]:
+    return {
+        "sequence": message.sequence,
+        "client_id": message.client_id,
+        "party": queries.party_of(message.sender_id, appointment).value,
+        "html": str(to_html(message.body)),
+        "sent_at": message.sent_at.isoformat(),
+    }
+
+
+def _origin_allowed() -> bool:
+    """Browsers send Origin on the websocket and on cross-origin polling: when present it must
+    be the site's own address (the CSRF token is required whatever the Origin says)."""
+    from webapp import site_origin
+
+    origin = request.headers.get("Origin")
+    return origin is None or origin == site_origin(current_app.config["SITE_URL"])
+
+
+class Refusal(Exception):
+    def __init__(self, code: str, message: str, appointment_id: int | None = None) -> None:
+        super().__init__(message)
+        self.code, self.message, self.appointment_id = code, message, appointment_id
+
+
+class ChatNamespace(Namespace):
+    """Events: connect(auth) → "joined" and "history"; send → ack; resync → ack; typing;
+    typing_preference; leave. Broadcasts: "chat", "typing", "presence", "closed"."""
+
+    # --- the door ------------------------------------------------------------------------------
+
+    def on_connect(self, auth: Any = None) -> None:
+        user = current_user if current_user.is_authenticated else None
+        appointment_id = auth.get("appointment_id") if isinstance(auth, dict) else None
+        appointment_id = appointment_id if isinstance(appointment_id, int) else None
+        try:
+            if user is None or is_session_expired():
+                raise Refusal("signed_out", "Sign in to join your session.")
+            if not _origin_allowed():
+                raise Refusal("origin", "This page is not allowed to join sessions.")
+            try:
+                validate_csrf(auth.get("csrf_token") if isinstance(auth, dict) else None)
+            except ValidationError as error:
+                raise Refusal("csrf", "Your page has expired. Reload it to join.") from error
+            if appointment_id is None:
+                raise Refusal("no_appointment", "Say which session to join.")
+            appointment = self._appointment(user, appointment_id)
+            try:
+                last_seen = room.clean_last_seen(auth.get("last_seen"))
+            except ValueError as error:
+                raise Refusal("bad_last_seen", str(error), appointment_id) from error
+        except Refusal as refusal:
+            services.refuse(user, appointment_id, refusal.code)
+            raise ConnectionRefusedError(refusal.message) from None
+        now = utcnow()
+        party = queries.party_of(user.id, appointment)
+        session[APPOINTMENT_KEY] = appointment.id
+        session[SHARE_TYPING_KEY] = True
+        join_room(room_name(appointment.id))
+        services.record_attendance(
+            appointment,
+            user,
+            AttendanceKind.JOIN,
+            connection=request.sid,
+            now=now,  # type: ignore[attr-defined]
+        )
+        emit(
+            "joined",
+            {
+                "party": party.value,
+                "starts_at": appointment.starts_at.isoformat(),
+                "ends_at": room.closes_at(appointment.starts_at).isoformat(),
+                "now": now.isoformat(),
+                "seconds_left": room.seconds_left(appointment.starts_at, now),
+            },
+        )
+        emit("history", self._missed(user, appointment, last_seen))
+        emit("presence", {"party": party.value, "present": True}, to=room_name(appointment.id))
+
+    def _appointment(self, user: User, appointment_id: int) -> Appointment:
+        appointment = queries.appointment_for_participant(user.id, appointment_id)
+        if appointment is None:
+            raise Refusal("not_a_participant", "You cannot join this session.", appointment_id)
+        try:
+            services.check_room(user, appointment, utcnow())
+        except services.RoomRefused as refused:
+            raise Refusal(refused.code, refused.message, appointment_id) from None
+        return appointment
+
+    def _current(self) -> tuple[User, Appointment]:
+        """Every event: still signed in, still this room's patient or therapist, still open."""
+        user = current_user if current_user.is_authenticated else None
+        appointment_id = session.get(APPOINTMENT_KEY)
+        if user is None:
+            raise Refusal("signed_out", "Sign in to join your session.", appointment_id)
+        if not isinstance(appointment_id, int):
+            raise Refusal("no_appointment", "Join a session first.")
+        return user, self._appointment(user, appointment_id)
+
+    def _refused(self, refusal: Refusal) -> dict[str, Any]:
+        user = current_user if current_user.is_authenticated else None
+        services.refuse(user, refusal.appointment_id, refusal.code)
+        if refusal.code == "closed":
+            emit("closed", {"message": refusal.message})
+        return {"ok": False, "error": refusal.message, "code": refusal.code}
+
+    def _missed(self, user: User, appointment: Appointment, last_seen: int) -> list[dict[str, Any]]:
+        return [
+            message_payload(message, appointment)
+            for message in queries.messages_after(user.id, appointment.id, last_seen)
+        ]
+
+    # --- events --------------------------------------------------------------------------------
+
+    def on_send(self, data: Any = None) -> dict[str, Any]:
+        """{client_id, body} → {ok, message} (the stored message, also on a resend) or
+        {ok: False, error}. A new message is broadcast to the room."""
+        try:
+            user, appointment = self._current()
+        except Refusal as refusal:
+            return self._refused(refusal)
+        data = data if isinstance(data, dict) else {}
+        try:
+            message, created = services.post_message(
+                appointment, user, data.get("client_id"), data.get("body"), now=utcnow()
+            )
+        except services.MessageRefused as error:
+            return {"ok": False, "error": str(error), "code": "message"}
+        payload = message_payload(message, appointment)
+        if created:
+            emit("chat", payload, to=room_name(appointment.id))
+        return {"ok": True, "message": payload, "duplicate": not created}
+
+    def on_resync(self, data: Any = None) -> dict[str, Any]:
+        """{last_seen} → {ok, messages}: everything after it, in order, once."""
+        try:
+            user, appointment = self._current()
+        except Refusal as refusal:
+            return self._refused(refusal)
+        try:
+            last_seen = room.clean_last_seen(
+                (data or {}).get("last_seen") if isinstance(data, dict) else None
+            )
+        except ValueError as error:
+            return {"ok": False, "error": str(error), "code": "bad_last_seen"}
+        return {"ok": True, "messages": self._missed(user, appointment, last_seen)}
+
+    def on_typing(self, data: Any = None) -> dict[str, Any]:
+        try:
+            user, appointment = self._current()
+        except Refusal as refusal:
+            return self._refused(refusal)
+        if not session.get(SHARE_TYPING_KEY, True):
+            return {"ok": True, "shared": False}
+        typing = bool(data.get("typing")) if isinstance(data, dict) else False
+        party = queries.party_of(user.id, appointment).value
+        emit(
+            "typing",
+            {"party": party, "typing": typing},
+            to=room_name(appointment.id),
+            include_self=False,
+        )
+        return {"ok": True, "shared": True}
+
+    def on_typing_preference(self, data: Any = None) -> dict[str, Any]:
+        """A patient may stop sharing that they are typing (and start again)."""
+        try:
+            user, appointment = self._current()
+        except Refusal as refusal:
+            return self._refused(refusal)
+        share = bool(data.get("share")) if isinstance(data, dict) else True
+        session[SHARE_TYPING_KEY] = share
+        if not share:
+            party = queries.party_of(user.id, appointment).value
+            emit(
+                "typing",
+                {"party": party, "typing": False},
+                to=room_name(appointment.id),
+                include_self=False,
+            )
+        return {"ok": True, "share": share}
+
+    def on_disconnect(self, reason: str | None = None) -> None:
+        appointment_id = session.get(APPOINTMENT_KEY)
+        if not isinstance(appointment_id, int) or not current_user.is_authenticated:
+            return
+        appointment = queries.appointment_for_participant(current_user.id, appointment_id)
+        if appointment is None:
+            return
+        kind = AttendanceKind.LEAVE if reason in ENDED_BY_LEAVING else AttendanceKind.DISCONNECT
+        services.record_attendance(
+            appointment,
+            current_user,
+            kind,
+            connection=request.sid,
+            now=utcnow(),  # type: ignore[attr-defined]
+        )
+        party = queries.party_of(current_user.id, appointment).value
+        emit(
+            "presence",
+            {"party": party, "present": False},
+            to=room_name(appointment.id),
+            include_self=False,
+        )
