@@ -126,6 +126,7 @@ BLUEPRINTS = (
     "measures",
     "therapy",
     "sessions",
+    "community",
     "moderation_console",
     "clinical",
     "reports",

@@ -13,10 +13,19 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("patient.home", "Home"),
         ("sessions.index", "Your sessions"),
         ("measures.scores", "Your scores"),
+        ("community.index", "Community"),
     ],
     Role.THERAPIST: [("therapy.dashboard", "Your sessions"), ("sessions.index", "Session rooms")],
-    Role.MODERATOR: [("moderation_console.dashboard", "Moderation")],
-    Role.CLINICAL_LEAD: [("clinical.dashboard", "Clinical lead")],
+    Role.MODERATOR: [
+        ("moderation_console.dashboard", "Moderation"),
+        ("moderation_console.watchwords", "Watchwords"),
+        ("moderation_console.rota", "Rota"),
+    ],
+    Role.CLINICAL_LEAD: [
+        ("clinical.dashboard", "Clinical lead"),
+        ("moderation_console.escalations", "Escalations"),
+        ("moderation_console.watchwords", "Watchwords"),
+    ],
     Role.COMMISSIONER: [("reports.index", "Reports")],
     Role.ADMIN: [("admin.users", "Accounts"), ("admin.audit_log", "Audit log")],
 }

@@ -2,7 +2,7 @@
 
 Revision ID: 0006
 Revises: 0005
-Create Date: 2026-11-23 15:43:27.733018
+Create Date: 2026-11-23 15:47:22.728624
 """
 
 from __future__ import annotations
@@ -127,6 +127,7 @@ def upgrade() -> None:
         sa.Column("thread_id", sa.Integer(), nullable=False),
         sa.Column("author_id", sa.Integer(), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("is_opening", sa.Boolean(), nullable=False),
         sa.Column(
             "status", sa.Enum("visible", "held", "removed", name="post_status"), nullable=False
         ),

@@ -88,6 +88,8 @@ class Post(Base):
     thread_id: Mapped[int] = mapped_column(ForeignKey("community_threads.id"), index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("community_members.user_id"), index=True)
     body: Mapped[str] = mapped_column(Text)
+    # The thread's first post: screened with the title, and the thread is seen only when it is.
+    is_opening: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[PostStatus] = mapped_column(
         Enum(PostStatus, name="post_status", values_callable=enum_values)
     )

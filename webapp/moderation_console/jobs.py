@@ -1,0 +1,35 @@
+"""Alert escalation as Huey jobs: `check_alert(item_id)` texts the on-call clinical lead if the
+alert is due and still unacknowledged, then schedules its next look. Idempotent: the service
+checks the alert's state and due time before sending, so a duplicate or early run sends nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from webapp.jobs import app_task
+from webapp.moderation_console import services
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _huey_eta(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None)  # Huey (utc=True) takes naive UTC
+
+
+def watch_alert(item_id: int, due_at: datetime, *, now: datetime) -> None:
+    """Run the check at `due_at`: now if it is already due, else scheduled for then."""
+    if due_at <= now:
+        check_alert(item_id)
+    else:
+        check_alert.schedule(args=(item_id,), eta=_huey_eta(due_at))
+
+
+@app_task()
+def check_alert(item_id: int) -> None:
+    now = utcnow()
+    next_look = services.escalate_if_due(item_id, now=now)
+    if next_look is not None:
+        check_alert.schedule(args=(item_id,), eta=_huey_eta(max(next_look, now)))
