@@ -151,7 +151,17 @@ def seed() -> bool:
                 )
     for local_part, name in PATIENTS:
         _make(local_part, name, Role.PATIENT)
+    from webapp.community.demo import seed_community
+
+    locals_ = [local for local, _name, _role in STAFF] + [local for local, _name in PATIENTS]
+    seed_community({local: _make_or_get(local) for local in locals_})
     return before is None
+
+
+def _make_or_get(local_part: str) -> User:
+    user = db.session.scalar(select(User).where(User.email == demo_email(local_part)))
+    assert user is not None  # made just above
+    return user
 
 
 def current_totp_code(email: str) -> str:
@@ -163,7 +173,10 @@ def current_totp_code(email: str) -> str:
 
 def describe() -> str:
     lines = [f"Every demo account's password: {DEMO_PASSWORD}", ""]
-    lines.append("Patients (no second step):")
+    lines.append(
+        "Patients (no second step); the first three are in the community as quiet-owl, "
+        "river-stone and blue-kite, with a held risk alert waiting for the moderator:"
+    )
     lines += [f"  {demo_email(local)}  {name}" for local, name in PATIENTS]
     lines.append("")
     lines.append(
