@@ -74,9 +74,10 @@ def join() -> Response | str:
 @bp.route("/spaces/<int:space_id>")
 def space(space_id: int) -> str:
     _member()
+    space = queries.space_for(current_user.id, space_id)
     return render_template(
         "community/space.html",
-        title=(space := queries.space_for(current_user.id, space_id)).title,
+        title=space.title,
         space=space,
         threads=queries.threads_in(current_user.id, space_id),
     )

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from webapp.jobs import app_task
+from huey import crontab
+
+from webapp.jobs import app_task, application_context, huey
 from webapp.moderation_console import services
 
 
@@ -33,3 +35,13 @@ def check_alert(item_id: int) -> None:
     next_look = services.escalate_if_due(item_id, now=now)
     if next_look is not None:
         check_alert.schedule(args=(item_id,), eta=_huey_eta(max(next_look, now)))
+
+
+@huey.periodic_task(crontab(minute="*"), name="sweep_open_alerts")
+def sweep_open_alerts() -> None:
+    """A safety net each minute: look at every open alert, in case a scheduled check was lost
+    (a worker's storage wiped, a deploy mid-schedule). Idempotent like `check_alert`."""
+    with application_context():
+        now = utcnow()
+        for item_id in services.open_alert_ids():
+            services.escalate_if_due(item_id, now=now)

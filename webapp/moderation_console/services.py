@@ -141,19 +141,30 @@ def on_call_numbers(now: datetime) -> list[str]:
     return numbers or ([fallback] if fallback else [])
 
 
+def _claim_due_alert(item_id: int, now: datetime) -> tuple[ModerationItem | None, datetime | None]:
+    """Lock the alert and, if it is due, move its next time on (claiming this round, so that a
+    concurrent or repeated run sends nothing). Returns (item to text about, next look)."""
+    with db.transaction():
+        item = db.session.scalar(
+            select(ModerationItem).where(ModerationItem.id == item_id).with_for_update()
+        )
+        if item is None or item.kind is not ItemKind.ALERT or item.next_escalation_at is None:
+            return None, None
+        if item.acknowledged_at is not None or item.resolved_at is not None:
+            return None, None
+        if now < item.next_escalation_at:
+            return None, item.next_escalation_at
+        item.next_escalation_at = now + repeat_minutes()
+        return item, item.next_escalation_at
+
+
 def escalate_if_due(item_id: int, *, now: datetime) -> datetime | None:
     """Text the on-call clinical lead about an unacknowledged alert that is due; returns when
     to look again (None once acknowledged or resolved). Idempotent: a second run before the next
-    due time sends nothing."""
-    item = db.session.get(ModerationItem, item_id)
-    if item is None or item.kind is not ItemKind.ALERT:
-        return None
-    if item.acknowledged_at is not None or item.resolved_at is not None:
-        return None
-    if item.next_escalation_at is None:
-        return None
-    if now < item.next_escalation_at:
-        return item.next_escalation_at
+    due time sends nothing. The text carries no name, handle or post content."""
+    item, next_look = _claim_due_alert(item_id, now)
+    if item is None:
+        return next_look
     numbers = on_call_numbers(now)
     minutes = int((now - item.created_at).total_seconds() // 60)
     body = (
@@ -167,16 +178,17 @@ def escalate_if_due(item_id: int, *, now: datetime) -> datetime | None:
             sent.append(number)
         except DeliveryError:
             log.exception("escalation text to the on-call clinical lead failed (item %s)", item.id)
+    if not numbers:
+        log.error("risk alert %s is due but nobody is on call: set ON_CALL_MOBILE", item.id)
     with db.transaction():
         item.escalations_sent += 1 if sent else 0
-        item.next_escalation_at = now + repeat_minutes()
         audit.record(
             "moderation.alert_escalated" if sent else "moderation.alert_escalation_failed",
             subject_type="moderation_item",
             subject_id=item.id,
             detail={"texts": len(sent), "numbers_tried": len(numbers)},
         )
-    return item.next_escalation_at
+    return next_look
 
 
 # --- decisions ----------------------------------------------------------------------------------

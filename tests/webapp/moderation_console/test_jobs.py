@@ -138,3 +138,18 @@ def test_a_failed_text_is_audited_and_tried_again_later(
     clock.move_to(T + timedelta(minutes=10))
     _check(app, item.id)
     assert [message.to for message in sms] == [LEAD_MOBILE]
+
+
+def test_the_sweep_texts_a_due_alert_whose_scheduled_check_was_lost(
+    app, clock, sms, signed_in, space, on_call_lead
+):
+    from webapp.moderation_console.jobs import sweep_open_alerts
+
+    moderator = factories.make_user(Role.MODERATOR)
+    put_on_shift(moderator, ShiftKind.MODERATOR, T - timedelta(hours=1))
+    post_thread(signed_in(make_member("calm-heron")), space.id, "Tonight", RISK)
+    huey.storage.flush_schedule()  # the scheduled check is lost
+    clock.move_to(T + timedelta(minutes=10))
+    sweep_open_alerts.call_local()
+    sweep_open_alerts.call_local()
+    assert [message.to for message in sms] == [LEAD_MOBILE]
