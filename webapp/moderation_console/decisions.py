@@ -5,12 +5,23 @@ from __future__ import annotations
 from datetime import datetime
 
 from webapp.models import Post, User
-from webapp.moderation_console import services
+from webapp.moderation_console import services, sockets
 from webapp.moderation_console.forms import DecisionForm
 
 
 def apply(form: DecisionForm, post: Post, moderator: User, *, now: datetime) -> str:
-    """Make the decision; returns the confirmation to show. ModerationRefused if incomplete."""
+    """Make the decision; returns the confirmation to show. ModerationRefused if incomplete.
+    Approve, edit and remove close the post's items: every moderator's live queue drops them."""
+    message = _apply(form, post, moderator, now=now)
+    if form.decision.data in CLOSING:
+        sockets.announce_decided(post.id)
+    return message
+
+
+CLOSING = frozenset({"approve", "edit", "remove"})
+
+
+def _apply(form: DecisionForm, post: Post, moderator: User, *, now: datetime) -> str:
     reason = form.reason.data or ""
     message = form.message.data or ""
     match form.decision.data:

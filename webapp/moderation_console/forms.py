@@ -116,7 +116,7 @@ class ShiftForm(FlaskForm):
     )
 
     def __init__(self, people: list[tuple[int, str]], *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         self.user_id.choices = [SelectChoice(person_id, name) for person_id, name in people]
 
 

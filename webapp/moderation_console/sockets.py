@@ -39,6 +39,7 @@ def item_payload(item: ModerationItem) -> dict[str, Any]:
     post = item.post
     return {
         "id": item.id,
+        "post_id": item.post_id,
         "kind": item.kind.value,
         "is_clinical_risk": item.is_clinical_risk,
         "handle": post.author.handle,
@@ -54,6 +55,11 @@ def announce(item: ModerationItem) -> None:
     socketio.emit("item", item_payload(item), namespace=NAMESPACE, to=ROOM)
 
 
+def announce_decided(post_id: int) -> None:
+    """A moderator decided on a post: its items leave every moderator's queue."""
+    socketio.emit("decided", {"post_id": post_id}, namespace=NAMESPACE, to=ROOM)
+
+
 def _origin_allowed() -> bool:
     from webapp import site_origin
 
@@ -65,7 +71,7 @@ def _staff() -> User | None:
     """The signed-in moderator or clinical lead, or None."""
     if not current_user.is_authenticated or is_session_expired():
         return None
-    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    user: User = current_user._get_current_object()
     if user.role not in ALLOWED_ROLES or not user.is_active_account:
         return None
     return user
@@ -78,7 +84,8 @@ def _refuse(code: str) -> None:
 
 class ModerationNamespace(Namespace):
     """Events: connect(auth: {csrf_token}) → "queue"; acknowledge({item_id}) → ack.
-    Broadcast: "item" (a new queue item), "acknowledged"."""
+    Broadcast: "item" (a new queue item), "acknowledged", and "decided" (a post's items left
+    the queue)."""
 
     def on_connect(self, auth: Any = None) -> None:
         code = None

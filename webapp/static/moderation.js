@@ -19,6 +19,7 @@ function start (root) {
     const li = document.createElement('li')
     li.className = 'nhsuk-card app-queue__item' + (item.is_clinical_risk ? ' app-queue__item--risk' : '')
     li.dataset.itemId = String(item.id)
+    li.dataset.postId = String(item.post_id)
     li.dataset.risk = item.is_clinical_risk ? '1' : '0'
     const content = document.createElement('div')
     content.className = 'nhsuk-card__content'
@@ -66,6 +67,10 @@ function start (root) {
   socket.on('disconnect', () => { status.textContent = 'Reconnecting… reload the page if this lasts.' })
   socket.on('connect_error', (error) => { status.textContent = `Not live: ${error.message}` })
   socket.on('item', add)
+  socket.on('decided', ({ post_id: postId }) => {
+    list.querySelectorAll(`[data-post-id="${postId}"]`).forEach((li) => li.remove())
+    status.textContent = 'A moderator decided on an item; it has left the queue.'
+  })
   socket.on('acknowledged', ({ id }) => {
     const element = list.querySelector(`[data-item-id="${id}"] .nhsuk-tag`)
     if (element) element.textContent += ' (acknowledged)'

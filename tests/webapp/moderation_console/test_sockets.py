@@ -81,3 +81,23 @@ def test_acknowledge_over_the_socket_and_the_role_is_checked_on_every_event(app,
     db.session.commit()
     refused = socket.emit("acknowledge", {"item_id": item_id}, namespace=NS, callback=True)
     assert refused["ok"] is False
+
+
+def test_a_decision_takes_the_post_off_every_moderators_live_queue(app, signed_in, space):
+    from tests.conftest import csrf_token
+
+    watcher = connect_queue(app, signed_in(factories.make_user(Role.MODERATOR)))
+    post_thread(signed_in(make_member("calm-heron")), space.id, "Number", "Ring 07700 900123")
+    item = db.session.scalar(select(ModerationItem))
+    _events(watcher)
+    deciding = signed_in(factories.make_user(Role.MODERATOR))
+    path = f"/moderation/items/{item.id}"
+    deciding.post(
+        path,
+        data={
+            "csrf_token": csrf_token(deciding, path),
+            "decision": "remove",
+            "reason": "Contact details",
+        },
+    )
+    assert _events(watcher)["decided"] == [{"post_id": item.post_id}]
