@@ -67,6 +67,11 @@ function start (root) {
   socket.on('disconnect', () => { status.textContent = 'Reconnecting… reload the page if this lasts.' })
   socket.on('connect_error', (error) => { status.textContent = `Not live: ${error.message}` })
   socket.on('item', add)
+  // On every (re)connection the server sends the open queue: add anything missed while away.
+  socket.on('queue', (items) => {
+    items.slice().reverse().forEach(add)
+    status.textContent = 'Live: new items appear as they arrive.'
+  })
   socket.on('decided', ({ post_id: postId }) => {
     list.querySelectorAll(`[data-post-id="${postId}"]`).forEach((li) => li.remove())
     status.textContent = 'A moderator decided on an item; it has left the queue.'
