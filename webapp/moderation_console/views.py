@@ -10,6 +10,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from moderation import backtest
+from webapp import audit
 from webapp.models import Role, ShiftKind
 from webapp.moderation_console import bp, decisions, queries, services
 from webapp.moderation_console.forms import (
@@ -180,8 +181,13 @@ def mobile() -> Response | str:
 @bp.route("/escalations")
 @roles_required(Role.CLINICAL_LEAD)
 def escalations() -> str:
+    found = queries.escalations(current_user.id)
+    # The one page that links community posts to patients: every viewing is audited.
+    audit.record_now(
+        "moderation.escalations_viewed",
+        actor=current_user,
+        detail={"patients": sorted({entry.patient.id for entry in found})},
+    )
     return render_template(
-        "moderation_console/escalations.html",
-        title="Escalations",
-        escalations=queries.escalations(current_user.id),
+        "moderation_console/escalations.html", title="Escalations", escalations=found
     )

@@ -33,15 +33,15 @@ def test_a_moderator_receives_a_new_item_live(app, signed_in, space):
     assert socket.is_connected(NS)
     assert _events(socket)["queue"] == [[]]
 
-    post_thread(
-        signed_in(make_member("calm-heron")), space.id, "Tonight", "I want to <b>kill myself</b>"
-    )
+    author = make_member("calm-heron", full_name="Priyanka Example")
+    post_thread(signed_in(author), space.id, "Tonight", "I want to <b>kill myself</b>")
     items = _events(socket)["item"]
     assert len(items) == 1
     item = items[0]
     assert item["kind"] == "alert" and item["is_clinical_risk"] and item["handle"] == "calm-heron"
     assert "&lt;b&gt;" in item["html"] and "<b>" not in item["html"]
     assert item["id"] == db.session.scalar(select(ModerationItem.id))
+    assert "Priyanka" not in str(item)  # moderators see the handle, never the name
 
 
 def test_the_clinical_lead_may_watch_the_queue_too(app, signed_in):

@@ -168,3 +168,7 @@ def test_escalation_shows_the_real_name_to_the_clinical_lead_only(signed_in, spa
     lead = signed_in(factories.make_user(Role.CLINICAL_LEAD))
     page = lead.get("/moderation/escalations").get_data(as_text=True)
     assert "Priyanka Example" in page and "calm-heron" in page
+    viewed = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "moderation.escalations_viewed")
+    )
+    assert viewed.detail["patients"] == [author.id]
