@@ -242,3 +242,10 @@ def test_a_suspended_member_cannot_post_and_keeps_their_words(signed_in, space):
     text = page.get_data(as_text=True)
     assert "paused your posting" in text and "Words I typed" in text
     assert db.session.scalar(select(Post)) is None
+
+
+def test_the_house_rules_and_the_spaces_are_listed(signed_in, space):
+    client = signed_in(make_member("calm-heron"))
+    assert "contact details" in client.get("/community/house-rules").get_data(as_text=True)
+    page = client.get("/community/").get_data(as_text=True)
+    assert space.title in page and "calm-heron" in page
