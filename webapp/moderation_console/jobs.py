@@ -37,6 +37,12 @@ def check_alert(item_id: int) -> None:
         check_alert.schedule(args=(item_id,), eta=_huey_eta(max(next_look, now)))
 
 
+@app_task(retries=3, retry_delay=60)
+def text_clinical_escalation(post_id: int) -> None:
+    """A moderator escalated this post: text the on-call clinical lead (once per escalation)."""
+    services.text_escalation_if_owed(post_id, now=utcnow())
+
+
 @huey.periodic_task(crontab(minute="*"), name="sweep_open_alerts")
 def sweep_open_alerts() -> None:
     """A safety net each minute: look at every open alert, in case a scheduled check was lost

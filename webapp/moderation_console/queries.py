@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import abort
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 import moderation
 from moderation import RulePrecision, Verdict
 from webapp.extensions import db
 from webapp.models import (
+    AuditEvent,
     ModerationItem,
     PatientProfile,
     Post,
@@ -176,3 +177,16 @@ def escalations(actor_id: int) -> list[Escalation]:
 def open_queue_item(actor_id: int, item_id: int) -> ModerationItem | None:
     item = db.session.get(ModerationItem, item_id)
     return item if item is not None and item.resolved_at is None else None
+
+
+def audit_count(action: str, subject_type: str, subject_id: int) -> int:
+    return int(
+        db.session.scalar(
+            select(func.count(AuditEvent.id)).where(
+                AuditEvent.action == action,
+                AuditEvent.subject_type == subject_type,
+                AuditEvent.subject_id == subject_id,
+            )
+        )
+        or 0
+    )

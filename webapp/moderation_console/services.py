@@ -313,6 +313,39 @@ def escalate_to_clinical(post: Post, moderator: User, reason: str, *, now: datet
                 item.acknowledged_at, item.acknowledged_by_id = now, moderator.id
                 item.next_escalation_at = None
         _audit("escalated", moderator, post, reason)
+    from webapp.moderation_console import jobs
+
+    jobs.text_clinical_escalation(post.id)
+
+
+def text_escalation_if_owed(post_id: int, *, now: datetime) -> int:
+    """Text the on-call clinical lead once per moderator escalation of this post (the audit log
+    counts both), so a repeated job sends nothing. Returns how many texts went."""
+    escalated, texted = (
+        queries.audit_count(action, "community_post", post_id)
+        for action in ("moderation.escalated", "moderation.escalation_texted")
+    )
+    if texted >= escalated:
+        return 0
+    body = (
+        "Talking Therapies community: a moderator has escalated a post to the clinical lead. "
+        "Please open Escalations in the moderation console."
+    )
+    sent = 0
+    for number in on_call_numbers(now):
+        try:
+            send_sms(number, body)
+            sent += 1
+        except DeliveryError:
+            log.exception("escalation text to the on-call clinical lead failed (post %s)", post_id)
+    with db.transaction():
+        audit.record(
+            "moderation.escalation_texted",
+            subject_type="community_post",
+            subject_id=post_id,
+            detail={"texts": sent},
+        )
+    return sent
 
 
 # --- watchwords ---------------------------------------------------------------------------------

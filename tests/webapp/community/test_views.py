@@ -87,6 +87,7 @@ def test_joining_asks_for_a_handle_and_the_house_rules(signed_in):
     assert "does not include your real name" in text and 'value="SamiraH"' in text
     assert "Error:" in text  # the page title says there is a problem
     assert "without contact details" in join("whatsapp_me").get_data(as_text=True)
+    assert "without contact details" in join("kms_forever").get_data(as_text=True)
     assert "Agree to the house rules" in join("quiet-owl", accept=False).get_data(as_text=True)
     assert db.session.get(CommunityMember, user.id) is None
 

@@ -19,6 +19,7 @@ from webapp.models import (
     PostStatus,
     Role,
 )
+from webapp.moderation_console.jobs import text_clinical_escalation
 
 PHONE = "Call me on 07700 900123 any time"
 
@@ -157,13 +158,24 @@ def test_message_warn_and_suspend_reach_the_author(signed_in, space):
     assert "Please keep numbers private." in inbox and "Warning" in inbox
 
 
-def test_escalation_shows_the_real_name_to_the_clinical_lead_only(signed_in, space):
+def test_escalation_shows_the_real_name_to_the_clinical_lead_only_and_texts_on_call(
+    app, signed_in, space, monkeypatch
+):
+    monkeypatch.setitem(app.config, "ON_CALL_MOBILE", "+447700900999")
+    sms = app.extensions["sms_backend"].outbox
+    sms.clear()
     author = make_member("calm-heron", full_name="Priyanka Example")
     post_thread(signed_in(author), space.id, "Number", PHONE)
     item = _latest_item()
     moderator = signed_in(factories.make_user(Role.MODERATOR))
     _decide(moderator, item.id, decision="escalate", reason="Sounds very low")
     assert db.session.get(ModerationItem, item.id).escalated_to_clinical_at is not None
+    assert [message.to for message in sms] == ["+447700900999"]
+    assert "Priyanka" not in sms[0].body and "calm-heron" not in sms[0].body
+    with app.app_context():
+        text_clinical_escalation.call_local(item.post_id)  # a repeated job sends nothing
+    assert len(sms) == 1
+    sms.clear()
     assert moderator.get("/moderation/escalations").status_code == 403
     lead = signed_in(factories.make_user(Role.CLINICAL_LEAD))
     page = lead.get("/moderation/escalations").get_data(as_text=True)
