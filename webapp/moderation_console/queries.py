@@ -190,3 +190,15 @@ def audit_count(action: str, subject_type: str, subject_id: int) -> int:
         )
         or 0
     )
+
+
+def thread_context(actor_id: int, thread_id: int) -> list[Post]:
+    """Every post in the thread, whatever its status (moderators judge a post in its context)."""
+    return list(
+        db.session.scalars(
+            select(Post)
+            .options(joinedload(Post.author))
+            .where(Post.thread_id == thread_id)
+            .order_by(Post.created_at, Post.id)
+        )
+    )

@@ -61,6 +61,7 @@ def item(item_id: int) -> Response | str:
         item=item,
         form=form,
         history=queries.history_of_post(current_user.id, item.post_id),
+        context=queries.thread_context(current_user.id, item.post.thread_id),
         ack_form=AcknowledgeForm(),
         page_has_errors=bool(form.errors),
     )

@@ -56,6 +56,7 @@ def test_the_queue_shows_risk_first_and_handles_not_names(signed_in, space):
     assert "calm-heron" in page and "Priyanka" not in page
     item_page = moderator.get(f"/moderation/items/{_latest_item().id}").get_data(as_text=True)
     assert "calm-heron" in item_page and "Priyanka" not in item_page
+    assert "The conversation" in item_page and "07700 900123" in item_page
 
 
 def test_approving_a_held_post_shows_it_to_others_and_is_audited(signed_in, space):
