@@ -163,6 +163,7 @@ BLUEPRINTS = (
     "safety_plan",
     "therapy",
     "sessions",
+    "community",
     "moderation_console",
     "clinical",
     "reports",

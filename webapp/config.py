@@ -140,6 +140,15 @@ class Config:
     SOCKETIO_MESSAGE_QUEUE = _env("SOCKETIO_MESSAGE_QUEUE")
     SOCKETIO_CHANNEL = _env("SOCKETIO_CHANNEL", "talking-therapies-socketio")
 
+    # Community moderation (issue #8). Authors of held posts are told a moderator usually looks
+    # within MODERATION_RESPONSE_MINUTES. An alert not acknowledged within
+    # ALERT_ACKNOWLEDGE_MINUTES (or raised with no moderator on shift) is texted to the on-call
+    # clinical lead (the rota's clinical on-call shift, else ON_CALL_MOBILE), again every
+    # ALERT_REPEAT_MINUTES until someone acknowledges it.
+    MODERATION_RESPONSE_MINUTES = int(_env("MODERATION_RESPONSE_MINUTES", "30"))
+    ALERT_ACKNOWLEDGE_MINUTES = int(_env("ALERT_ACKNOWLEDGE_MINUTES", "10"))
+    ALERT_REPEAT_MINUTES = int(_env("ALERT_REPEAT_MINUTES", "10"))
+    ON_CALL_MOBILE = _env("ON_CALL_MOBILE")
     # Content-Security-Policy: the NHS.UK font host is the only outside origin.
     CSP_FONT_SOURCES = _env_list("CSP_FONT_SOURCES", "https://assets.nhs.uk")
     TIMEZONE = "Europe/London"

@@ -203,6 +203,10 @@ def seed() -> bool:
     _seed_self_help(_make(*PATIENTS[0], Role.PATIENT))
     _seed_referrals()
     _past_session()
+    from webapp.community.demo import seed_community
+
+    locals_ = [local for local, _name, _role in STAFF] + [local for local, _name in PATIENTS]
+    seed_community({local: _user(local) for local in locals_})
     return before is None
 
 
@@ -537,7 +541,10 @@ def current_totp_code(email: str) -> str:
 
 def describe() -> str:
     lines = [f"Every demo account's password: {DEMO_PASSWORD}", ""]
-    lines.append("Patients (no second step):")
+    lines.append(
+        "Patients (no second step); the first three are in the community as quiet-owl, "
+        "river-stone and blue-kite, with a held risk alert waiting for the moderator:"
+    )
     lines += [f"  {demo_email(local)}  {name}" for local, name in PATIENTS]
     lines.append("")
     lines.append(

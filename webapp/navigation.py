@@ -17,6 +17,7 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("measures.scores", "Your scores"),
         ("library.index", "Self-help"),
         ("safety_plan.show", "Your safety plan"),
+        ("community.index", "Community"),
     ],
     Role.THERAPIST: [
         ("therapy.dashboard", "Your day"),
@@ -25,9 +26,15 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("therapy.profile", "Your profile"),
         ("referrals.queue", "Referrals"),
     ],
-    Role.MODERATOR: [("moderation_console.dashboard", "Moderation")],
+    Role.MODERATOR: [
+        ("moderation_console.dashboard", "Moderation"),
+        ("moderation_console.watchwords", "Watchwords"),
+        ("moderation_console.rota", "Rota"),
+    ],
     Role.CLINICAL_LEAD: [
         ("clinical.dashboard", "Clinical lead"),
+        ("moderation_console.escalations", "Escalations"),
+        ("moderation_console.watchwords", "Watchwords"),
         ("clinical.credentials", "Credentials"),
         ("clinical.notifications", "Messages"),
         ("referrals.queue", "Referrals"),

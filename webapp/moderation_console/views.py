@@ -1,10 +1,194 @@
+"""The moderation console's pages. Views parse, call once and render (STYLE.md section 2)."""
+
 from __future__ import annotations
 
-from flask import render_template
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
-from webapp.moderation_console import bp
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from moderation import backtest
+from webapp import audit
+from webapp.models import Role, ShiftKind
+from webapp.moderation_console import bp, decisions, queries, services
+from webapp.moderation_console.forms import (
+    AcknowledgeForm,
+    DecisionForm,
+    MobileForm,
+    ShiftForm,
+    SwitchForm,
+    WatchwordForm,
+)
+from webapp.moderation_console.watchwords import listed_rules
+from webapp.security import roles_required
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
 
 
 @bp.route("/")
 def dashboard() -> str:
-    return render_template("staff/moderation_dashboard.html", title="Moderation")
+    now = utcnow()
+    return render_template(
+        "moderation_console/queue.html",
+        title="Moderation queue",
+        items=queries.open_queue(current_user.id),
+        ack_form=AcknowledgeForm(),
+        on_shift=queries.on_shift(ShiftKind.MODERATOR, now),
+    )
+
+
+@bp.route("/items/<int:item_id>", methods=["GET", "POST"])
+def item(item_id: int) -> Response | str:
+    item = queries.item_for(current_user.id, item_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            message = decisions.apply(form, item.post, current_user, now=utcnow())
+        except services.ModerationRefused as refused:
+            form.form_errors.append(str(refused))
+        else:
+            flash(message)
+            return redirect(url_for("moderation_console.dashboard"))
+    return render_template(
+        "moderation_console/item.html",
+        title=f"Queue item {item.id}",
+        item=item,
+        form=form,
+        history=queries.history_of_post(current_user.id, item.post_id),
+        context=queries.thread_context(current_user.id, item.post.thread_id),
+        ack_form=AcknowledgeForm(),
+        page_has_errors=bool(form.errors),
+    )
+
+
+@bp.route("/items/<int:item_id>/acknowledge", methods=["POST"])
+def acknowledge(item_id: int) -> Response:
+    item = queries.item_for(current_user.id, item_id)
+    if AcknowledgeForm().validate_on_submit():
+        try:
+            services.acknowledge(item, current_user, now=utcnow())
+            flash("Alert acknowledged: the clinical lead will not be texted about it.")
+        except services.ModerationRefused as refused:
+            flash(str(refused))
+    return redirect(url_for("moderation_console.item", item_id=item.id))
+
+
+@bp.route("/watchwords")
+def watchwords() -> str:
+    return render_template(
+        "moderation_console/watchwords.html",
+        title="Watchwords",
+        rules=listed_rules(),
+        precision=queries.precision_by_rule(current_user.id),
+        switch_form=SwitchForm(),
+    )
+
+
+@bp.route("/watchwords/new", methods=["GET", "POST"])
+def new_watchword() -> Response | str:
+    form, result, rule = WatchwordForm(), None, None
+    if form.validate_on_submit():
+        try:
+            rule = services.proposed_rule(
+                {
+                    name: str(form[name].data)
+                    for name in ("rule_id", "tier", "action", "kind", "pattern", "description")
+                }
+            )
+            if request.form.get("save") == "yes":
+                services.add_rule(current_user, rule, now=utcnow())
+                flash(f"Rule {rule.id} is on.")
+                return redirect(url_for("moderation_console.watchwords"))
+            result = backtest(rule, queries.posts_to_backtest(current_user.id))
+        except (ValueError, services.ModerationRefused) as error:
+            form.pattern.errors = [str(error)]
+    examples = queries.post_bodies(
+        current_user.id, [int(c.post_id) for c in result.examples] if result else []
+    )
+    return render_template(
+        "moderation_console/new_watchword.html",
+        title="Add a watchword",
+        form=form,
+        result=result,
+        examples=examples,
+        page_has_errors=bool(form.errors),
+    )
+
+
+@bp.route("/watchwords/<rule_key>/switch", methods=["POST"])
+def switch_watchword(rule_key: str) -> Response:
+    if SwitchForm().validate_on_submit():
+        is_enabled = request.form.get("enable") == "yes"
+        try:
+            services.set_rule_enabled(current_user, rule_key, is_enabled, now=utcnow())
+            flash(f"Rule {rule_key} is {'on' if is_enabled else 'off'}.")
+        except services.ModerationRefused as refused:
+            flash(str(refused))
+    return redirect(url_for("moderation_console.watchwords"))
+
+
+@bp.route("/rota", methods=["GET", "POST"])
+def rota() -> Response | str:
+    people = queries.rota_people(current_user.id)
+    form = ShiftForm([(p.id, f"{p.full_name} ({p.role.label})") for p in people])
+    if form.validate_on_submit():
+        try:
+            services.add_shift(
+                current_user,
+                form.user_id.data,
+                ShiftKind(form.kind.data),
+                _utc(form.starts_at.data),
+                _utc(form.ends_at.data),
+                now=utcnow(),
+            )
+        except services.ModerationRefused as refused:
+            form.form_errors.append(str(refused))
+        else:
+            flash("Shift added to the rota.")
+            return redirect(url_for("moderation_console.rota"))
+    return render_template(
+        "moderation_console/rota.html",
+        title="Rota",
+        form=form,
+        shifts=queries.rota(current_user.id, utcnow()),
+        mobile=queries.mobile_of(current_user.id),
+        mobile_form=MobileForm(),
+        page_has_errors=bool(form.errors),
+    )
+
+
+def _utc(local: datetime | None) -> datetime:
+    assert local is not None  # the form requires it
+    return local.replace(tzinfo=LONDON).astimezone(UTC)
+
+
+@bp.route("/rota/mobile", methods=["POST"])
+def mobile() -> Response | str:
+    form = MobileForm()
+    if form.validate_on_submit():
+        services.set_mobile(current_user, form.mobile.data or "")
+        flash("Your mobile for on-call texts is saved.")
+        return redirect(url_for("moderation_console.rota"))
+    flash(form.mobile.errors[0] if form.mobile.errors else "Your form has expired. Send it again.")
+    return redirect(url_for("moderation_console.rota"))
+
+
+@bp.route("/escalations")
+@roles_required(Role.CLINICAL_LEAD)
+def escalations() -> str:
+    found = queries.escalations(current_user.id)
+    # The one page that links community posts to patients: every viewing is audited.
+    audit.record_now(
+        "moderation.escalations_viewed",
+        actor=current_user,
+        detail={"patients": sorted({entry.patient.id for entry in found})},
+    )
+    return render_template(
+        "moderation_console/escalations.html", title="Escalations", escalations=found
+    )

@@ -1,0 +1,27 @@
+"""The demo world's community: spaces, a held risk post with an open alert, a flagged post,
+and a rota covering now; seeding twice adds nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from webapp import demo
+from webapp.extensions import db
+from webapp.models import ItemKind, ModerationItem, Post, PostStatus, ShiftKind, Space
+from webapp.moderation_console import queries
+
+
+def test_seeding_the_community_twice_makes_it_once(app):
+    with app.app_context():
+        demo.seed()
+        demo.seed()
+        assert db.session.scalar(select(func.count(Space.id))) == 4
+        kinds = sorted(item.kind for item in db.session.scalars(select(ModerationItem)))
+        assert kinds == [ItemKind.ALERT, ItemKind.FLAG]
+        held = db.session.scalar(select(Post).where(Post.status == PostStatus.HELD))
+        assert held.is_clinical_risk
+        now = datetime.now(UTC)
+        assert queries.on_shift(ShiftKind.MODERATOR, now)
+        assert queries.on_shift(ShiftKind.CLINICAL_ON_CALL, now)

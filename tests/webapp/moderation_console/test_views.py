@@ -1,0 +1,187 @@
+"""The console: who may see it, the queue's order, handles not names, decisions (each audited
+with its reason), and the clinical lead's escalation page."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from tests import factories
+from tests.conftest import csrf_token
+from tests.webapp.community.conftest import make_member, post_reply, post_thread
+from webapp.extensions import db
+from webapp.models import (
+    AuditEvent,
+    CommunityMember,
+    ItemKind,
+    ModerationItem,
+    ModeratorMessage,
+    Post,
+    PostStatus,
+    Role,
+)
+from webapp.moderation_console.jobs import text_clinical_escalation
+
+PHONE = "Call me on 07700 900123 any time"
+
+
+def _latest_item() -> ModerationItem:
+    return db.session.scalars(select(ModerationItem).order_by(ModerationItem.id.desc())).first()
+
+
+def _decide(client, item_id: int, **data):
+    path = f"/moderation/items/{item_id}"
+    return client.post(path, data={"csrf_token": csrf_token(client, path), **data})
+
+
+def test_a_patient_never_reaches_the_console(signed_in):
+    client = signed_in(make_member("calm-heron"))
+    for path in (
+        "/moderation/",
+        "/moderation/watchwords",
+        "/moderation/rota",
+        "/moderation/escalations",
+    ):
+        assert client.get(path).status_code == 403
+
+
+def test_the_queue_shows_risk_first_and_handles_not_names(signed_in, space):
+    author = make_member("calm-heron", full_name="Priyanka Example")
+    client = signed_in(author)
+    post_thread(client, space.id, "Money", "Has anyone tried bitcoin")
+    post_thread(client, space.id, "Tonight", "I want to kill myself")
+    post_thread(client, space.id, "Number", PHONE)
+    moderator = signed_in(factories.make_user(Role.MODERATOR))
+    page = moderator.get("/moderation/").get_data(as_text=True)
+    assert page.index("kill myself") < page.index("07700") < page.index("bitcoin")
+    assert "calm-heron" in page and "Priyanka" not in page
+    item_page = moderator.get(f"/moderation/items/{_latest_item().id}").get_data(as_text=True)
+    assert "calm-heron" in item_page and "Priyanka" not in item_page
+    assert "The conversation" in item_page and "07700 900123" in item_page
+
+
+def test_approving_a_held_post_shows_it_to_others_and_is_audited(signed_in, space):
+    author, reader = make_member("calm-heron"), make_member("green-fern")
+    post_thread(signed_in(author), space.id, "Number", PHONE)
+    item = _latest_item()
+    moderator = signed_in(factories.make_user(Role.MODERATOR))
+    response = _decide(moderator, item.id, decision="approve", reason="A helpline number")
+    assert response.status_code == 302
+    post = db.session.get(Post, item.post_id)
+    assert post.status is PostStatus.VISIBLE
+    decided = db.session.get(ModerationItem, item.id)
+    assert decided.resolved_at is not None and decided.verdict == "dismissed"
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "moderation.approved"))
+    assert event.detail["reason"] == "A helpline number"
+    page = signed_in(reader).get(f"/community/threads/{post.thread_id}").get_data(as_text=True)
+    assert "07700 900123" in page
+
+
+def test_a_decision_without_a_reason_changes_nothing_and_keeps_what_was_typed(signed_in, space):
+    post_thread(signed_in(make_member("calm-heron")), space.id, "Number", PHONE)
+    item = _latest_item()
+    moderator = signed_in(factories.make_user(Role.MODERATOR))
+    page = _decide(
+        moderator, item.id, decision="edit", reason="", edited_body="Call me", note="Number removed"
+    )
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Give a reason" in text and "Number removed" in text
+    assert db.session.get(Post, item.post_id).status is PostStatus.HELD
+    page = _decide(moderator, item.id, decision="edit", reason="Contact details")
+    assert "Enter the edited text" in page.get_data(as_text=True)
+    assert db.session.get(Post, item.post_id).status is PostStatus.HELD
+
+
+def test_edit_with_note_publishes_the_edited_text_and_keeps_the_original_in_the_audit(
+    signed_in, space
+):
+    author, reader = make_member("calm-heron"), make_member("green-fern")
+    post_thread(signed_in(author), space.id, "Number", PHONE)
+    item = _latest_item()
+    moderator = signed_in(factories.make_user(Role.MODERATOR))
+    _decide(
+        moderator,
+        item.id,
+        decision="edit",
+        reason="Contact details",
+        edited_body="Call me any time",
+        note="A phone number was removed",
+    )
+    post = db.session.get(Post, item.post_id)
+    page = signed_in(reader).get(f"/community/threads/{post.thread_id}").get_data(as_text=True)
+    assert "Call me any time" in page and "A phone number was removed" in page
+    assert "07700" not in page
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "moderation.edited"))
+    assert event.detail["original"] == PHONE
+
+
+def test_removing_a_reported_post_hides_it_from_everyone(signed_in, space):
+    author, reader = make_member("calm-heron"), make_member("green-fern")
+    post_thread(signed_in(author), space.id, "Hello", "A fine opening post")
+    thread_id = db.session.scalar(select(Post.thread_id))
+    post_reply(signed_in(author), thread_id, "Something unkind but unmatched")
+    reply_id = db.session.scalars(select(Post.id).order_by(Post.id.desc())).first()
+    reader_client = signed_in(reader)
+    path = f"/community/posts/{reply_id}/report"
+    reader_client.post(
+        path, data={"csrf_token": csrf_token(reader_client, path), "reason": "Unkind"}
+    )
+    item = _latest_item()
+    assert item.kind is ItemKind.REPORT
+    moderator = signed_in(factories.make_user(Role.MODERATOR))
+    _decide(moderator, item.id, decision="remove", reason="Unkind to another member")
+    assert db.session.get(Post, reply_id).status is PostStatus.REMOVED  # kept for the record
+    for client in (reader_client, signed_in(author)):
+        page = client.get(f"/community/threads/{thread_id}").get_data(as_text=True)
+        assert "Something unkind" not in page and "A fine opening post" in page
+
+
+def test_message_warn_and_suspend_reach_the_author(signed_in, space):
+    author = make_member("calm-heron")
+    post_thread(signed_in(author), space.id, "Number", PHONE)
+    item = _latest_item()
+    moderator = signed_in(factories.make_user(Role.MODERATOR))
+    _decide(
+        moderator,
+        item.id,
+        decision="message",
+        reason="Explain the rule",
+        message="Please keep numbers private.",
+    )
+    _decide(moderator, item.id, decision="warn", reason="Second time", message="This is a warning.")
+    page = _decide(moderator, item.id, decision="suspend", reason="Repeated", days="")
+    assert "from 1 to 90" in page.get_data(as_text=True)
+    _decide(moderator, item.id, decision="suspend", reason="Repeated", days="3")
+    messages = db.session.scalars(select(ModeratorMessage).order_by(ModeratorMessage.id)).all()
+    assert [m.is_warning for m in messages] == [False, True]
+    member = db.session.get(CommunityMember, author.id)
+    assert member.warnings == 1 and member.suspended_until is not None
+    inbox = signed_in(author).get("/community/messages").get_data(as_text=True)
+    assert "Please keep numbers private." in inbox and "Warning" in inbox
+
+
+def test_escalation_shows_the_real_name_to_the_clinical_lead_only_and_texts_on_call(
+    app, signed_in, space, monkeypatch
+):
+    monkeypatch.setitem(app.config, "ON_CALL_MOBILE", "+447700900999")
+    sms = app.extensions["sms_backend"].outbox
+    sms.clear()
+    author = make_member("calm-heron", full_name="Priyanka Example")
+    post_thread(signed_in(author), space.id, "Number", PHONE)
+    item = _latest_item()
+    moderator = signed_in(factories.make_user(Role.MODERATOR))
+    _decide(moderator, item.id, decision="escalate", reason="Sounds very low")
+    assert db.session.get(ModerationItem, item.id).escalated_to_clinical_at is not None
+    assert [message.to for message in sms] == ["+447700900999"]
+    assert "Priyanka" not in sms[0].body and "calm-heron" not in sms[0].body
+    with app.app_context():
+        text_clinical_escalation.call_local(item.post_id)  # a repeated job sends nothing
+    assert len(sms) == 1
+    sms.clear()
+    assert moderator.get("/moderation/escalations").status_code == 403
+    lead = signed_in(factories.make_user(Role.CLINICAL_LEAD))
+    page = lead.get("/moderation/escalations").get_data(as_text=True)
+    assert "Priyanka Example" in page and "calm-heron" in page
+    viewed = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "moderation.escalations_viewed")
+    )
+    assert viewed.detail["patients"] == [author.id]

@@ -1,0 +1,204 @@
+"""Read-only questions for the moderation console. The actor's id comes first. Moderators see
+posts and handles (never real names); `escalations` (the clinical lead's page) alone joins a
+post to the patient's account."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import abort
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
+
+import moderation
+from moderation import RulePrecision, Verdict
+from webapp.extensions import db
+from webapp.models import (
+    AuditEvent,
+    ModerationItem,
+    PatientProfile,
+    Post,
+    Role,
+    Shift,
+    ShiftKind,
+    StaffContact,
+    User,
+)
+
+SHIFT_ROLE = {ShiftKind.MODERATOR: Role.MODERATOR, ShiftKind.CLINICAL_ON_CALL: Role.CLINICAL_LEAD}
+
+
+def _queue_order(item: ModerationItem) -> tuple[bool, int, float]:
+    """Risk first, then alert > hold > report > flag, then newest first."""
+    return (not item.is_clinical_risk, -item.kind.severity, -item.created_at.timestamp())
+
+
+def open_queue(actor_id: int) -> list[ModerationItem]:
+    items = db.session.scalars(
+        select(ModerationItem)
+        .options(joinedload(ModerationItem.post).joinedload(Post.author))
+        .where(ModerationItem.resolved_at.is_(None))
+    ).unique()
+    return sorted(items, key=_queue_order)
+
+
+def item_for(actor_id: int, item_id: int) -> ModerationItem:
+    item = db.session.get(ModerationItem, item_id)
+    if item is None:
+        abort(404)
+    return item
+
+
+def open_items_on_post(post_id: int) -> list[ModerationItem]:
+    return list(
+        db.session.scalars(
+            select(ModerationItem).where(
+                ModerationItem.post_id == post_id, ModerationItem.resolved_at.is_(None)
+            )
+        )
+    )
+
+
+def history_of_post(actor_id: int, post_id: int) -> list[ModerationItem]:
+    return list(
+        db.session.scalars(
+            select(ModerationItem)
+            .where(ModerationItem.post_id == post_id)
+            .order_by(ModerationItem.created_at)
+        )
+    )
+
+
+def on_shift(kind: ShiftKind, now: datetime) -> list[User]:
+    """Who is on a shift of this kind at `now` (active accounts with the matching role)."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Shift, Shift.user_id == User.id)
+            .where(
+                Shift.kind == kind,
+                Shift.starts_at <= now,
+                Shift.ends_at > now,
+                User.is_active_account,
+                User.role == SHIFT_ROLE[kind],
+            )
+            .distinct()
+        )
+    )
+
+
+def rota(actor_id: int, now: datetime) -> list[Shift]:
+    """Shifts not yet over, soonest first."""
+    return list(
+        db.session.scalars(
+            select(Shift)
+            .options(joinedload(Shift.user))
+            .where(Shift.ends_at > now)
+            .order_by(Shift.starts_at, Shift.id)
+        )
+    )
+
+
+def rota_people(actor_id: int) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.role.in_([Role.MODERATOR, Role.CLINICAL_LEAD]), User.is_active_account)
+            .order_by(User.full_name)
+        )
+    )
+
+
+def rota_person(actor_id: int, user_id: int, kind: ShiftKind) -> User | None:
+    user = db.session.get(User, user_id)
+    if user is None or user.role is not SHIFT_ROLE[kind] or not user.is_active_account:
+        return None
+    return user
+
+
+def mobile_of(actor_id: int) -> str | None:
+    contact = db.session.get(StaffContact, actor_id)
+    return contact.mobile_e164 if contact else None
+
+
+def precision_by_rule(actor_id: int) -> dict[str, RulePrecision]:
+    """Each rule's share of upheld verdicts among the items it raised and moderators decided."""
+    verdicts: list[tuple[str, Verdict]] = []
+    for rule_ids, verdict in db.session.execute(
+        select(ModerationItem.rule_ids, ModerationItem.verdict).where(
+            ModerationItem.verdict.is_not(None)
+        )
+    ):
+        verdicts.extend((rule_id, Verdict(verdict)) for rule_id in rule_ids)
+    return moderation.precision(verdicts)
+
+
+def posts_to_backtest(actor_id: int) -> list[tuple[int, str]]:
+    """Every stored post's id and text (moderators may read them all, removed ones included)."""
+    return [
+        (row[0], row[1]) for row in db.session.execute(select(Post.id, Post.body).order_by(Post.id))
+    ]
+
+
+def post_bodies(actor_id: int, post_ids: list[int]) -> dict[int, str]:
+    rows = db.session.execute(select(Post.id, Post.body).where(Post.id.in_(post_ids))).all()
+    return {post_id: body for post_id, body in rows}
+
+
+@dataclass(frozen=True)
+class Escalation:
+    item: ModerationItem
+    patient: User
+    profile: PatientProfile | None
+
+
+def escalations(actor_id: int) -> list[Escalation]:
+    """For the clinical lead only: escalated items (and alerts texted out) with the patient's
+    identity, so they can act on the clinical record. Newest first."""
+    items = db.session.scalars(
+        select(ModerationItem)
+        .where(
+            or_(
+                ModerationItem.escalated_to_clinical_at.is_not(None),
+                ModerationItem.escalations_sent > 0,
+            )
+        )
+        .order_by(ModerationItem.created_at.desc())
+    )
+    found = []
+    for item in items:
+        patient = db.session.get(User, item.post.author_id)
+        assert patient is not None
+        found.append(Escalation(item, patient, db.session.get(PatientProfile, patient.id)))
+    return found
+
+
+def open_queue_item(actor_id: int, item_id: int) -> ModerationItem | None:
+    item = db.session.get(ModerationItem, item_id)
+    return item if item is not None and item.resolved_at is None else None
+
+
+def audit_count(action: str, subject_type: str, subject_id: int) -> int:
+    return int(
+        db.session.scalar(
+            select(func.count(AuditEvent.id)).where(
+                AuditEvent.action == action,
+                AuditEvent.subject_type == subject_type,
+                AuditEvent.subject_id == subject_id,
+            )
+        )
+        or 0
+    )
+
+
+def thread_context(actor_id: int, thread_id: int) -> list[Post]:
+    """Every post in the thread, whatever its status (moderators judge a post in its context)."""
+    return list(
+        db.session.scalars(
+            select(Post)
+            .options(joinedload(Post.author))
+            .where(Post.thread_id == thread_id)
+            .order_by(Post.created_at, Post.id)
+        )
+    )

@@ -1,0 +1,484 @@
+"""Writes for moderation: queueing matched and reported posts, acknowledging alerts, the
+moderators' decisions, escalation to the on-call clinical lead, watchwords and the rota.
+
+One write = one function = one transaction (except `queue_match` and `queue_report`, which join
+the community's posting transaction); time is passed in as `now`. Every decision is audited with
+its reason. Moderators act on handles; only escalation to the clinical lead links a post to the
+patient's record (the escalation page, for the clinical lead alone).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from moderation import Action, Decision, Kind, Tier, Verdict, Watchword
+from webapp import audit
+from webapp.extensions import db
+from webapp.models import (
+    CommunityMember,
+    ItemKind,
+    ModerationItem,
+    ModeratorMessage,
+    Post,
+    PostStatus,
+    Resolution,
+    Shift,
+    ShiftKind,
+    StaffContact,
+    User,
+    WatchwordRule,
+)
+from webapp.moderation_console import queries
+from webapp.notify import DeliveryError, send_sms
+
+log = logging.getLogger(__name__)
+
+KIND_OF_ACTION = {
+    Action.ALERT: ItemKind.ALERT,
+    Action.HOLD: ItemKind.HOLD,
+    Action.FLAG: ItemKind.FLAG,
+}
+
+
+class ModerationRefused(ValueError):
+    """The decision cannot be made as asked; nothing was changed."""
+
+
+def acknowledge_minutes() -> timedelta:
+    return timedelta(minutes=current_app.config["ALERT_ACKNOWLEDGE_MINUTES"])
+
+
+def repeat_minutes() -> timedelta:
+    return timedelta(minutes=current_app.config["ALERT_REPEAT_MINUTES"])
+
+
+# --- into the queue ------------------------------------------------------------------------------
+
+
+def queue_match(post: Post, decision: Decision, *, now: datetime) -> ModerationItem | None:
+    """In the poster's transaction: queue a post the watchwords matched (None if none did).
+    An alert gets its escalation time: at once with no moderator on shift, else after the
+    acknowledgement window."""
+    if decision.action is None:
+        return None
+    kind = KIND_OF_ACTION[decision.action]
+    item = ModerationItem(
+        post_id=post.id,
+        kind=kind,
+        is_clinical_risk=decision.is_clinical_risk,
+        rule_ids=sorted({match.rule_id for match in decision.matches}),
+        created_at=now,
+    )
+    if kind is ItemKind.ALERT:
+        covered = bool(queries.on_shift(ShiftKind.MODERATOR, now))
+        item.next_escalation_at = now + acknowledge_minutes() if covered else now
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
+def queue_report(
+    post: Post, reporter: CommunityMember, reason: str, *, now: datetime
+) -> ModerationItem:
+    item = ModerationItem(
+        post_id=post.id,
+        kind=ItemKind.REPORT,
+        is_clinical_risk=False,
+        rule_ids=[],
+        reporter_id=reporter.user_id,
+        reason=reason,
+        created_at=now,
+    )
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
+def after_queued(item: ModerationItem | None, *, now: datetime) -> None:
+    """Once committed: show the item on moderators' screens, and start an alert's clock."""
+    if item is None:
+        return
+    from webapp.moderation_console import jobs, sockets
+
+    sockets.announce(item)
+    if item.kind is ItemKind.ALERT and item.next_escalation_at is not None:
+        jobs.watch_alert(item.id, item.next_escalation_at, now=now)
+
+
+# --- alerts and escalation ----------------------------------------------------------------------
+
+
+def acknowledge(item: ModerationItem, moderator: User, *, now: datetime) -> None:
+    if item.kind is not ItemKind.ALERT:
+        raise ModerationRefused("Only alerts need acknowledging")
+    if item.acknowledged_at is not None:
+        return
+    with db.transaction():
+        item.acknowledged_at = now
+        item.acknowledged_by_id = moderator.id
+        item.next_escalation_at = None
+        audit.record(
+            "moderation.alert_acknowledged",
+            actor=moderator,
+            subject_type="moderation_item",
+            subject_id=item.id,
+            detail={"minutes": int((now - item.created_at).total_seconds() // 60)},
+        )
+
+
+def on_call_numbers(now: datetime) -> list[str]:
+    """Mobiles of clinical leads on an on-call shift now, else the configured on-call number."""
+    numbers = [
+        contact.mobile_e164
+        for user in queries.on_shift(ShiftKind.CLINICAL_ON_CALL, now)
+        if (contact := db.session.get(StaffContact, user.id)) is not None
+    ]
+    fallback = current_app.config["ON_CALL_MOBILE"]
+    return numbers or ([fallback] if fallback else [])
+
+
+def _claim_due_alert(item_id: int, now: datetime) -> tuple[ModerationItem | None, datetime | None]:
+    """Lock the alert and, if it is due, move its next time on (claiming this round, so that a
+    concurrent or repeated run sends nothing). Returns (item to text about, next look)."""
+    with db.transaction():
+        item = db.session.scalar(
+            select(ModerationItem).where(ModerationItem.id == item_id).with_for_update()
+        )
+        if item is None or item.kind is not ItemKind.ALERT or item.next_escalation_at is None:
+            return None, None
+        if item.acknowledged_at is not None or item.resolved_at is not None:
+            return None, None
+        if now < item.next_escalation_at:
+            return None, item.next_escalation_at
+        item.next_escalation_at = now + repeat_minutes()
+        return item, item.next_escalation_at
+
+
+def escalate_if_due(item_id: int, *, now: datetime) -> datetime | None:
+    """Text the on-call clinical lead about an unacknowledged alert that is due; returns when
+    to look again (None once acknowledged or resolved). Idempotent: a second run before the next
+    due time sends nothing. The text carries no name, handle or post content."""
+    item, next_look = _claim_due_alert(item_id, now)
+    if item is None:
+        return next_look
+    numbers = on_call_numbers(now)
+    minutes = int((now - item.created_at).total_seconds() // 60)
+    body = (
+        f"Talking Therapies community: a risk alert (item {item.id}) has waited {minutes} min "
+        "without a moderator acknowledging it. Please open the moderation console now."
+    )
+    sent = []
+    for number in numbers:
+        try:
+            send_sms(number, body)
+            sent.append(number)
+        except DeliveryError:
+            log.exception("escalation text to the on-call clinical lead failed (item %s)", item.id)
+    if not numbers:
+        log.error("risk alert %s is due but nobody is on call: set ON_CALL_MOBILE", item.id)
+    with db.transaction():
+        item.escalations_sent += 1 if sent else 0
+        audit.record(
+            "moderation.alert_escalated" if sent else "moderation.alert_escalation_failed",
+            subject_type="moderation_item",
+            subject_id=item.id,
+            detail={"texts": len(sent), "numbers_tried": len(numbers)},
+        )
+    return next_look
+
+
+# --- decisions ----------------------------------------------------------------------------------
+
+
+def _audit(action: str, moderator: User, post: Post, reason: str, **detail: object) -> None:
+    audit.record(
+        f"moderation.{action}",
+        actor=moderator,
+        subject_type="community_post",
+        subject_id=post.id,
+        detail={"reason": reason, **detail},
+    )
+
+
+def _resolve_open_items(post: Post, moderator: User, resolution: Resolution, now: datetime) -> None:
+    verdict = Verdict.DISMISSED if resolution is Resolution.APPROVED else Verdict.UPHELD
+    for item in queries.open_items_on_post(post.id):
+        item.resolved_at = now
+        item.resolved_by_id = moderator.id
+        item.resolution = resolution
+        item.verdict = None if item.kind is ItemKind.REPORT else verdict.value
+        if item.kind is ItemKind.ALERT and item.acknowledged_at is None:
+            item.acknowledged_at, item.acknowledged_by_id = now, moderator.id
+        item.next_escalation_at = None
+
+
+def _need(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise ModerationRefused("Give a reason: it is kept in the audit log")
+    return reason
+
+
+def approve(post: Post, moderator: User, reason: str, *, now: datetime) -> None:
+    """The post may be seen: it appears (if held) and its queue items close as false alarms."""
+    reason = _need(reason)
+    with db.transaction():
+        post.status = PostStatus.VISIBLE
+        _resolve_open_items(post, moderator, Resolution.APPROVED, now)
+        _audit("approved", moderator, post, reason)
+
+
+def edit(
+    post: Post, moderator: User, reason: str, new_body: str, note: str, *, now: datetime
+) -> None:
+    """Replace the text (the original is kept in the audit row), show a note, and publish."""
+    reason = _need(reason)
+    if not new_body.strip():
+        raise ModerationRefused("Enter the edited text, or remove the post instead")
+    if not note.strip():
+        raise ModerationRefused("Enter a note for readers, for example: a phone number was removed")
+    with db.transaction():
+        _audit("edited", moderator, post, reason, original=post.body, note=note.strip())
+        post.body = new_body.strip()
+        post.moderator_note = note.strip()
+        post.edited_at = now
+        post.status = PostStatus.VISIBLE
+        _resolve_open_items(post, moderator, Resolution.EDITED, now)
+
+
+def remove(post: Post, moderator: User, reason: str, *, now: datetime) -> None:
+    """Hidden from every member (its author included); kept for the record."""
+    reason = _need(reason)
+    with db.transaction():
+        post.status = PostStatus.REMOVED
+        _resolve_open_items(post, moderator, Resolution.REMOVED, now)
+        _audit("removed", moderator, post, reason)
+
+
+def message_author(
+    post: Post, moderator: User, reason: str, body: str, *, now: datetime, is_warning: bool = False
+) -> ModeratorMessage:
+    reason = _need(reason)
+    if not body.strip():
+        raise ModerationRefused("Enter the message to send")
+    with db.transaction():
+        message = ModeratorMessage(
+            member_id=post.author_id,
+            sender_id=moderator.id,
+            post_id=post.id,
+            body=body.strip(),
+            is_warning=is_warning,
+            sent_at=now,
+        )
+        db.session.add(message)
+        if is_warning:
+            post.author.warnings += 1
+        _audit("warned" if is_warning else "messaged", moderator, post, reason)
+    return message
+
+
+def suspend(post: Post, moderator: User, reason: str, days: int | None, *, now: datetime) -> None:
+    reason = _need(reason)
+    if days is None or not 1 <= days <= 90:
+        raise ModerationRefused("Enter how many days to pause posting, from 1 to 90")
+    with db.transaction():
+        post.author.suspended_until = now + timedelta(days=days)
+        _audit("suspended", moderator, post, reason, days=days)
+
+
+def escalate_to_clinical(post: Post, moderator: User, reason: str, *, now: datetime) -> None:
+    """Ask the clinical lead to look: the post's items appear on the escalation page, which
+    alone shows the patient's identity."""
+    reason = _need(reason)
+    items = queries.open_items_on_post(post.id)
+    with db.transaction():
+        if not items:
+            item = ModerationItem(
+                post_id=post.id,
+                kind=ItemKind.REPORT,
+                is_clinical_risk=post.is_clinical_risk,
+                rule_ids=[],
+                reason=f"Escalated by a moderator: {reason}",
+                created_at=now,
+            )
+            db.session.add(item)
+            items = [item]
+        for item in items:
+            item.escalated_to_clinical_at = now
+            if item.kind is ItemKind.ALERT and item.acknowledged_at is None:
+                item.acknowledged_at, item.acknowledged_by_id = now, moderator.id
+                item.next_escalation_at = None
+        _audit("escalated", moderator, post, reason)
+    from webapp.moderation_console import jobs
+
+    jobs.text_clinical_escalation(post.id)
+
+
+def text_escalation_if_owed(post_id: int, *, now: datetime) -> int:
+    """Text the on-call clinical lead once per moderator escalation of this post (the audit log
+    counts both), so a repeated job sends nothing. Returns how many texts went."""
+    escalated, texted = (
+        queries.audit_count(action, "community_post", post_id)
+        for action in ("moderation.escalated", "moderation.escalation_texted")
+    )
+    if texted >= escalated:
+        return 0
+    body = (
+        "Talking Therapies community: a moderator has escalated a post to the clinical lead. "
+        "Please open Escalations in the moderation console."
+    )
+    sent = 0
+    for number in on_call_numbers(now):
+        try:
+            send_sms(number, body)
+            sent += 1
+        except DeliveryError:
+            log.exception("escalation text to the on-call clinical lead failed (post %s)", post_id)
+    with db.transaction():
+        audit.record(
+            "moderation.escalation_texted",
+            subject_type="community_post",
+            subject_id=post_id,
+            detail={"texts": sent},
+        )
+    return sent
+
+
+# --- watchwords ---------------------------------------------------------------------------------
+
+
+def proposed_rule(values: dict[str, str]) -> Watchword:
+    """A Watchword from the form's values; ValueError (with the engine's own words) if invalid."""
+    try:
+        tier, action, kind = Tier(values["tier"]), Action(values["action"]), Kind(values["kind"])
+    except ValueError as error:
+        raise ValueError(str(error)) from None
+    return Watchword(
+        values["rule_id"].strip(),
+        tier,
+        action,
+        kind,
+        values["pattern"],
+        values["description"].strip(),
+    )
+
+
+def add_rule(actor: User, rule: Watchword, *, now: datetime) -> WatchwordRule:
+    from webapp.moderation_console.watchwords import listed_rules
+
+    if any(listed.watchword.id == rule.id for listed in listed_rules()):
+        raise ModerationRefused("A rule with that id already exists: choose another id")
+    with db.transaction():
+        row = WatchwordRule(
+            id=rule.id,
+            tier=rule.tier.value,
+            action=rule.action.value,
+            kind=rule.kind.value,
+            pattern=rule.pattern,
+            description=rule.description,
+            is_enabled=True,
+            changed_at=now,
+            changed_by_id=actor.id,
+        )
+        db.session.add(row)
+        audit.record(
+            "moderation.watchword_added",
+            actor=actor,
+            subject_type="watchword",
+            detail={"rule": rule.id, "pattern": rule.pattern, "action": rule.action},
+        )
+    return row
+
+
+def set_rule_enabled(actor: User, rule_id: str, is_enabled: bool, *, now: datetime) -> None:
+    """Switch a rule on or off; a shipped rule gets an overriding row the first time."""
+    from webapp.moderation_console.watchwords import listed_rules
+
+    listed = next((r for r in listed_rules() if r.watchword.id == rule_id), None)
+    if listed is None:
+        raise ModerationRefused("There is no rule with that id")
+    with db.transaction():
+        row = db.session.get(WatchwordRule, rule_id)
+        if row is None:
+            rule = listed.watchword
+            row = WatchwordRule(
+                id=rule.id,
+                tier=rule.tier.value,
+                action=rule.action.value,
+                kind=rule.kind.value,
+                pattern=rule.pattern,
+                description=rule.description,
+            )
+            db.session.add(row)
+        row.is_enabled = is_enabled
+        row.changed_at = now
+        row.changed_by_id = actor.id
+        audit.record(
+            "moderation.watchword_switched",
+            actor=actor,
+            subject_type="watchword",
+            detail={"rule": rule_id, "enabled": is_enabled},
+        )
+
+
+# --- rota ---------------------------------------------------------------------------------------
+
+
+def add_shift(
+    actor: User,
+    user_id: int,
+    kind: ShiftKind,
+    starts_at: datetime,
+    ends_at: datetime,
+    *,
+    now: datetime,
+) -> Shift:
+    if ends_at <= starts_at:
+        raise ModerationRefused("The shift must end after it starts")
+    person = queries.rota_person(actor.id, user_id, kind)
+    if person is None:
+        raise ModerationRefused(
+            "Choose a moderator for a moderator shift, or a clinical lead for on-call"
+        )
+    with db.transaction():
+        shift = Shift(user_id=person.id, kind=kind, starts_at=starts_at, ends_at=ends_at)
+        db.session.add(shift)
+        audit.record(
+            "moderation.shift_added",
+            actor=actor,
+            subject_type="user",
+            subject_id=person.id,
+            detail={
+                "kind": kind.value,
+                "starts_at": starts_at.isoformat(),
+                "ends_at": ends_at.isoformat(),
+            },
+        )
+    return shift
+
+
+def set_mobile(actor: User, mobile_e164: str) -> None:
+    with db.transaction():
+        contact = db.session.get(StaffContact, actor.id)
+        if contact is None:
+            db.session.add(StaffContact(user_id=actor.id, mobile_e164=mobile_e164))
+        else:
+            contact.mobile_e164 = mobile_e164
+        audit.record("moderation.mobile_set", actor=actor, subject_type="user", subject_id=actor.id)
+
+
+def open_alert_ids() -> list[int]:
+    """Alerts still waiting for acknowledgement (for the worker to re-arm after a restart)."""
+    return list(
+        db.session.scalars(
+            select(ModerationItem.id).where(
+                ModerationItem.kind == ItemKind.ALERT,
+                ModerationItem.acknowledged_at.is_(None),
+                ModerationItem.resolved_at.is_(None),
+            )
+        )
+    )

@@ -1,0 +1,135 @@
+"""The live moderation queue: one Socket.IO namespace, `/moderation` (STYLE.md section 5).
+
+The door (`on_connect`) checks what the chat namespace checks: signed in and not expired, the
+site's own Origin, a valid CSRF token; and the role: moderators and clinical leads only. The role
+is checked again on every event, since an account can be switched off while a socket stays open.
+Refusals are audited. New queue items are broadcast to the "moderators" room as they are queued.
+The namespace keeps no state of its own.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import current_app, request
+from flask_login import current_user
+from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
+from flask_wtf.csrf import ValidationError, validate_csrf
+
+from webapp import audit
+from webapp.extensions import socketio
+from webapp.models import ModerationItem, Role, User
+from webapp.security import is_session_expired
+from webapp.user_text import to_html
+
+NAMESPACE = "/moderation"
+ROOM = "moderators"
+ALLOWED_ROLES = frozenset({Role.MODERATOR, Role.CLINICAL_LEAD})
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def item_payload(item: ModerationItem) -> dict[str, Any]:
+    """What a moderator's screen shows: the handle, never the real name; the text made safe."""
+    from flask import url_for
+
+    post = item.post
+    return {
+        "id": item.id,
+        "post_id": item.post_id,
+        "kind": item.kind.value,
+        "is_clinical_risk": item.is_clinical_risk,
+        "handle": post.author.handle,
+        "html": str(to_html(post.body)),
+        "rule_ids": list(item.rule_ids),
+        "reason_html": str(to_html(item.reason)) if item.reason else "",
+        "created_at": item.created_at.isoformat(),
+        "url": url_for("moderation_console.item", item_id=item.id),
+    }
+
+
+def announce(item: ModerationItem) -> None:
+    socketio.emit("item", item_payload(item), namespace=NAMESPACE, to=ROOM)
+
+
+def announce_decided(post_id: int) -> None:
+    """A moderator decided on a post: its items leave every moderator's queue."""
+    socketio.emit("decided", {"post_id": post_id}, namespace=NAMESPACE, to=ROOM)
+
+
+def _origin_allowed() -> bool:
+    from webapp import site_origin
+
+    origin = request.headers.get("Origin")
+    return origin is None or origin == site_origin(current_app.config["SITE_URL"])
+
+
+def _staff() -> User | None:
+    """The signed-in moderator or clinical lead, or None."""
+    if not current_user.is_authenticated or is_session_expired():
+        return None
+    user: User = current_user._get_current_object()
+    if user.role not in ALLOWED_ROLES or not user.is_active_account:
+        return None
+    return user
+
+
+def _refuse(code: str) -> None:
+    user = current_user if current_user.is_authenticated else None
+    audit.record_now("moderation.socket_refused", actor=user, detail={"reason": code})
+
+
+class ModerationNamespace(Namespace):
+    """Events: connect(auth: {csrf_token}) → "queue"; acknowledge({item_id}) → ack.
+    Broadcast: "item" (a new queue item), "acknowledged", and "decided" (a post's items left
+    the queue)."""
+
+    def on_connect(self, auth: Any = None) -> None:
+        code = None
+        if not current_user.is_authenticated or is_session_expired():
+            code = "signed_out"
+        elif not _origin_allowed():
+            code = "origin"
+        else:
+            try:
+                validate_csrf(auth.get("csrf_token") if isinstance(auth, dict) else None)
+            except ValidationError:
+                code = "csrf"
+        if code is None and _staff() is None:
+            code = "role"
+        if code is not None:
+            _refuse(code)
+            raise ConnectionRefusedError("You cannot see the moderation queue.")
+        join_room(ROOM)
+        from webapp.moderation_console import queries
+
+        emit("queue", [item_payload(item) for item in queries.open_queue(current_user.id)])
+
+    def on_acknowledge(self, data: Any = None) -> dict[str, Any]:
+        user = _staff()
+        if user is None:
+            _refuse("role")
+            return {"ok": False, "error": "You cannot see the moderation queue."}
+        from webapp.moderation_console import queries, services
+
+        item_id = data.get("item_id") if isinstance(data, dict) else None
+        if not isinstance(item_id, int):
+            return {"ok": False, "error": "Say which alert to acknowledge."}
+        item = queries.open_queue_item(user.id, item_id)
+        if item is None:
+            return {"ok": False, "error": "That alert is no longer in the queue."}
+        try:
+            services.acknowledge(item, user, now=utcnow())
+        except services.ModerationRefused as refused:
+            return {"ok": False, "error": str(refused)}
+        emit("acknowledged", {"id": item.id}, to=ROOM)
+        return {"ok": True}
+
+
+def register_namespace() -> None:
+    """Once per process (as the chat channel is), whatever the number of apps."""
+    if not any(isinstance(h, ModerationNamespace) for h in socketio.namespace_handlers):
+        socketio.on_namespace(ModerationNamespace(NAMESPACE))
