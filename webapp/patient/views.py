@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from flask import render_template
 from flask_login import current_user
 
+from webapp.community import queries as community_queries
 from webapp.library import queries as library_queries
 from webapp.measures import history
 from webapp.measures import queries as measures_queries
@@ -23,5 +24,6 @@ def home() -> str:
         questionnaires_complete=complete,
         experience=measures_queries.pending_experience(current_user.id),
         charts=[c for c in history.score_charts(current_user.id) if c.history],
+        messages=community_queries.messages_for(current_user.id)[:3],
         **library_queries.for_home_page(current_user.id, now),
     )

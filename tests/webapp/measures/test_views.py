@@ -267,3 +267,11 @@ def test_the_patient_home_shows_self_help_suggestions_and_the_safety_plan(client
     sign_in(client, patient)
     page = client.get("/my/").get_data(as_text=True)
     assert "/self-help/coping-while-waiting" in page and "/safety-plan" in page
+
+
+def test_the_patient_home_shows_messages_from_the_service_and_the_community(client):
+    patient = factories.make_patient()
+    sign_in(client, patient)
+    page = client.get("/my/").get_data(as_text=True)
+    assert "Messages from the service" in page and "You have no messages." in page
+    assert "/community/" in page
