@@ -412,6 +412,30 @@ def _seed_referrals() -> None:
             )
 
 
+# The first demo patient's answers before that session: at caseness on PHQ-9 and GAD-7.
+DEMO_PRE_SESSION_ANSWERS: dict[str, dict[str, object]] = {
+    "phq9": dict(zip([f"q{n}" for n in range(1, 10)], [2, 2, 1, 2, 1, 1, 1, 0, 0], strict=True)),
+    "gad7": dict(zip([f"q{n}" for n in range(1, 8)], [2, 2, 1, 1, 1, 1, 1], strict=True)),
+    "phobia": {"social": 2, "panic_agoraphobia": 3, "specific": 1},
+    "employment": {
+        "status": "01",
+        "hours_worked": "01",
+        "statutory_sick_pay": "N",
+        "jobseekers_allowance": "N",
+        "employment_and_support_allowance": "N",
+        "universal_credit": "N",
+        "personal_independence_payment": "N",
+    },
+    "wsas": {
+        "work": 4,
+        "home_management": 3,
+        "social_leisure": 4,
+        "private_leisure": 3,
+        "relationships": 2,
+    },
+    "medication": {"prescribed": "N"},
+}
+
 TRANSCRIPT = [
     ("therapist", "Hello Jamie, it is good to meet you. How has your week been?"),
     ("patient", "Hi. Honestly not great, I have been sleeping badly and worrying about work."),
@@ -461,14 +485,20 @@ def _past_session() -> None:
         session.add(appointment)
         session.flush()
         for code in questionnaires.PRE_SESSION_SET:
+            result = questionnaires.score(code, DEMO_PRE_SESSION_ANSWERS[code])
             session.add(
                 QuestionnaireResponse(
                     patient_id=patient.id,
                     appointment_id=appointment.id,
                     instrument=code,
-                    instrument_version="1",
-                    answers={},
+                    instrument_version=result.version,
+                    answers=dict(result.answers),
+                    started_at=starts_at - timedelta(hours=2, minutes=10),
                     completed_at=starts_at - timedelta(hours=2),
+                    total=result.total,
+                    severity=result.severity,
+                    caseness=result.caseness,
+                    risk_flags=list(result.risk_flags),
                 )
             )
         for user, party, minute in ((therapist, "therapist", -5), (patient, "patient", 0)):

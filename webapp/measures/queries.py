@@ -103,6 +103,7 @@ def score_history(patient_id: int, code: str) -> list[QuestionnaireResponse]:
                 QuestionnaireResponse.patient_id == patient_id,
                 QuestionnaireResponse.instrument == code,
                 QuestionnaireResponse.completed_at.is_not(None),
+                QuestionnaireResponse.total.is_not(None),
             )
             .order_by(QuestionnaireResponse.completed_at)
         )
