@@ -11,6 +11,15 @@ from webapp.models.booking import (
     NotificationKind,
     NotificationStatus,
 )
+from webapp.models.charging import (
+    AllowanceMovement,
+    FailureAffected,
+    FailureFault,
+    FailureReport,
+    FailureStatus,
+    MovementKind,
+    TechnicalFailure,
+)
 from webapp.models.measures import ExperienceResponse, QuestionnaireResponse, RiskFlag
 from webapp.models.people import (
     STAFF_ROLES,
@@ -36,6 +45,7 @@ from webapp.models.therapists import (
 __all__ = [
     "STAFF_ROLES",
     "ActivityEvent",
+    "AllowanceMovement",
     "Appointment",
     "AppointmentStatus",
     "AuditEvent",
@@ -45,6 +55,11 @@ __all__ = [
     "CredentialKind",
     "ExceptionKind",
     "ExperienceResponse",
+    "FailureAffected",
+    "FailureFault",
+    "FailureReport",
+    "FailureStatus",
+    "MovementKind",
     "NotificationAttempt",
     "NotificationChannel",
     "NotificationKind",
@@ -60,6 +75,7 @@ __all__ = [
     "Role",
     "SafetyPlan",
     "SavedWorksheet",
+    "TechnicalFailure",
     "TherapistPhoto",
     "TherapistProfile",
     "TokenPurpose",

@@ -23,10 +23,12 @@ from webapp.config import normalise_database_url
 from webapp.extensions import db, make_engine
 from webapp.migrate import upgrade
 from webapp.models import (
+    AllowanceMovement,
     Appointment,
     AppointmentStatus,
     Credential,
     CredentialKind,
+    MovementKind,
     PatientProfile,
     Role,
     TherapistProfile,
@@ -91,6 +93,15 @@ def _seed(therapists: int, patients: int) -> tuple[list[int], list[int]]:
                 postcode="LS1 4AP",
                 access_starts_at=datetime(2020, 1, 1, tzinfo=UTC),
                 access_ends_at=datetime(2030, 1, 1, tzinfo=UTC),
+            )
+        )
+        session.add(  # funded as an accepted referral is
+            AllowanceMovement(
+                patient_id=patient.id,
+                kind=MovementKind.GRANT,
+                sessions=8,
+                reason_code="referral",
+                occurred_at=datetime(2020, 1, 1, tzinfo=UTC),
             )
         )
     session.commit()
