@@ -39,6 +39,7 @@ PURE_TEST_FILES = (
     "tests/webapp/referral/test_eligibility.py",
     "tests/webapp/booking/test_ics.py",
     "tests/webapp/therapy/test_photos.py",
+    "tests/webapp/reports/test_statement.py",
 )
 
 

@@ -21,7 +21,6 @@ from webapp.models import (
     AuditEvent,
     FailureFault,
     FailureStatus,
-    MovementKind,
     Role,
 )
 from webapp.referral import services as referral_services
@@ -61,7 +60,7 @@ def test_accepting_a_referral_funds_the_configured_sessions(app):
 
 
 def test_a_booking_draws_one_session():
-    appointment, patient, _ = booked()
+    _appointment, patient, _ = booked()
     assert movements(patient.id)[-1] == ("draw", -1, "booked")
     assert queries.sessions_left(patient.id) == 7
 
@@ -76,7 +75,9 @@ def test_a_patients_early_cancellation_is_not_charged_and_returns_its_funding():
 
 def test_a_patients_late_cancellation_is_charged_and_keeps_the_session_used():
     appointment, patient, _ = booked(TOMORROW_9)
-    booking.cancel_appointment(appointment.id, actor=patient, reason="", now=NOW + timedelta(hours=1))
+    booking.cancel_appointment(
+        appointment.id, actor=patient, reason="", now=NOW + timedelta(hours=1)
+    )
     assert (appointment.charged, appointment.charge_reason) == (True, "patient_cancelled_late")
     assert appointment.attendance_code == "2"
     assert queries.sessions_left(patient.id) == 7
@@ -226,14 +227,14 @@ def report(appointment, actor, fault, **kwargs):
 
 
 def test_the_therapists_record_of_who_was_at_fault_settles_a_failure():
-    appointment, patient, therapist = booked()
+    appointment, _patient, therapist = booked()
     failure = report(appointment, therapist, FailureFault.PATIENT)
     assert failure.status is FailureStatus.SETTLED
     assert appointment.outcome == "tech_failure_patient" and appointment.charged is True
 
 
 def test_a_patients_report_alone_waits_for_the_therapist():
-    appointment, patient, therapist = booked()
+    appointment, patient, _therapist = booked()
     failure = report(appointment, patient, FailureFault.PROVIDER)
     assert failure.status is FailureStatus.OPEN and appointment.outcome is None
 
