@@ -19,6 +19,7 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
     ],
     Role.THERAPIST: [
         ("therapy.dashboard", "Your sessions"),
+        ("therapy.outcomes", "Outcomes"),
         ("therapy.availability", "Availability"),
         ("therapy.profile", "Your profile"),
         ("referrals.queue", "Referrals"),
@@ -28,6 +29,8 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("clinical.dashboard", "Clinical lead"),
         ("clinical.credentials", "Credentials"),
         ("clinical.notifications", "Messages"),
+        ("clinical.outcomes", "Outcomes"),
+        ("clinical.disputes", "Disputes"),
         ("referrals.queue", "Referrals"),
     ],
     Role.COMMISSIONER: [("reports.index", "Reports")],
