@@ -80,7 +80,7 @@ def test_arriving_late_but_seen_is_code_6_and_charged(app, clock, people):
 
 
 def test_an_early_patient_cancellation_is_not_charged(client, people):
-    patient, _, appointment = people
+    _, _, appointment = people
     path = f"/booking/appointments/{appointment.id}/cancel"
     assert submit(client, path, {"reason": ""}).status_code == 302
     assert settled(appointment).charged is False
