@@ -82,6 +82,7 @@ def outcomes() -> str:
         "charges/awaiting.html",
         appointments=charge_queries.awaiting_outcome_for_lead(current_user.id, now=utcnow()),
         outcome_endpoint="clinical.record_outcome",
+        sessions_endpoint="clinical.patient_sessions",
         zone=ZONE,
     )
 

@@ -244,6 +244,7 @@ def outcomes() -> str:
         "charges/awaiting.html",
         appointments=charge_queries.awaiting_outcome_for_therapist(current_user.id, now=utcnow()),
         outcome_endpoint="therapy.record_outcome",
+        sessions_endpoint=None,
         zone=ZONE,
     )
 
