@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import abort
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from webapp.extensions import db
 from webapp.models import (
@@ -49,7 +49,7 @@ def patient_for_lead(lead_id: int, patient_id: int) -> User:
     return patient
 
 
-def _awaiting_outcome(now: datetime) -> select:  # type: ignore[valid-type]
+def _awaiting_outcome(now: datetime) -> Select[tuple[Appointment]]:
     return (
         select(Appointment)
         .where(

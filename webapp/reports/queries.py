@@ -3,7 +3,7 @@ A commissioner may read every statement; nothing here returns a name, an email o
 
 from __future__ import annotations
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 
 from webapp.extensions import db
 from webapp.models import AllowanceMovement, Appointment, MovementKind
@@ -37,7 +37,7 @@ def statement(commissioner_id: int, year: int, month: int) -> Statement:
         .order_by(Appointment.charged.desc(), Appointment.charge_reason)
     ).all()
 
-    def kind_sum(*kinds: MovementKind):  # type: ignore[no-untyped-def]
+    def kind_sum(*kinds: MovementKind) -> ColumnElement[int]:
         return func.coalesce(
             func.sum(
                 case((AllowanceMovement.kind.in_(kinds), AllowanceMovement.sessions), else_=0)
