@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp import audit
@@ -269,7 +270,7 @@ def record_outcome(
         raise ChargingError("You can only record what happened once the session has started")
     with db.transaction() as session:
         session.refresh(appointment)
-        return apply_outcome(
+        result = apply_outcome(
             session,
             appointment,
             resolved,
@@ -279,6 +280,34 @@ def record_outcome(
             note=note,
             late=late,
         )
+        _close_failure(session, appointment, resolved, actor=actor, now=now)
+        return result
+
+
+def _close_failure(
+    session: Session,
+    appointment: Appointment,
+    outcome: Outcome,
+    *,
+    actor: User | None,
+    now: datetime,
+) -> None:
+    """An outcome recorded directly settles any open or disputed problem report for the session,
+    so the clinical lead is not asked later to decide what is already decided."""
+    failure = session.scalar(
+        select(TechnicalFailure).where(
+            TechnicalFailure.appointment_id == appointment.id,
+            TechnicalFailure.status != FailureStatus.SETTLED,
+        )
+    )
+    if failure is None:
+        return
+    faults = {fault: kind for kind, fault in _OUTCOME_FOR_FAULT.items()}
+    failure.status = FailureStatus.SETTLED
+    failure.settled_at = now
+    failure.decided_fault = faults.get(outcome)
+    failure.decided_by_id = actor.id if actor is not None else None
+    failure.decision_reason = f"Outcome recorded directly: {outcome.value}"
 
 
 # --- technical failures -------------------------------------------------------------------

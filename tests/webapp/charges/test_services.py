@@ -285,3 +285,14 @@ def test_a_failure_cannot_be_reported_before_the_session():
         services.report_technical_failure(
             appointment, actor=patient, what_happened="x", affected="patient", now=NOW
         )
+
+
+def test_an_outcome_recorded_directly_settles_an_open_dispute():
+    appointment, patient, therapist = booked()
+    report(appointment, patient, FailureFault.PROVIDER)
+    failure = report(appointment, therapist, FailureFault.PATIENT)
+    lead = make_user(Role.CLINICAL_LEAD)
+    services.record_outcome(appointment, Outcome.TECH_FAILURE_PROVIDER, actor=lead, now=AFTER)
+    assert failure.status is FailureStatus.SETTLED
+    assert failure.decided_fault is FailureFault.PROVIDER and failure.decided_by_id == lead.id
+    assert queries.disputes_for_lead(lead.id) == []
