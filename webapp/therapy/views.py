@@ -54,6 +54,7 @@ def dashboard() -> str:
         next_day=day + timedelta(days=1),
         sessions=booking_queries.day_for_therapist(current_user.id, day),
         upcoming=booking_queries.upcoming_for_therapist(current_user.id, now=now),
+        now=now,
         zone=ZONE,
     )
 

@@ -288,3 +288,13 @@ def test_staff_cannot_use_the_patients_report_page(client, login_as, role):
     appointment = make_appointment(starts_at=START - timedelta(days=7))
     login_as(role)
     assert client.get(f"/booking/appointments/{appointment.id}/report-a-problem").status_code == 403
+
+
+def test_the_therapists_day_links_a_started_session_to_its_outcome_and_problem_pages(
+    app, clock, people
+):
+    _, therapist, appointment = people
+    after_start(clock)
+    page = as_user(app, therapist).get("/therapist/?day=2026-03-26").get_data(as_text=True)
+    assert f"/therapist/appointments/{appointment.id}/outcome" in page
+    assert f"/therapist/appointments/{appointment.id}/report-a-problem" in page
