@@ -41,6 +41,7 @@ PURE_TEST_FILES = (
     "tests/webapp/therapy/test_photos.py",
     "tests/webapp/sessions/test_room.py",
     "tests/webapp/test_user_text.py",
+    "tests/webapp/reports/test_statement.py",
 )
 
 

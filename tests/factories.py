@@ -13,9 +13,11 @@ from webapp.auth.passwords import hash_password
 from webapp.booking.slots import SESSION_LENGTH
 from webapp.extensions import db
 from webapp.models import (
+    AllowanceMovement,
     Appointment,
     Credential,
     CredentialKind,
+    MovementKind,
     PatientProfile,
     Referral,
     ReferralStatus,
@@ -130,9 +132,11 @@ def make_patient(
     sms: bool = True,
     email: bool = True,
     timezone: str = "Europe/London",
+    sessions: int = 8,
     **overrides: Any,
 ) -> User:
-    """A patient with a profile whose access period runs a year from 2020 unless told."""
+    """A patient with a profile whose access period runs a year from 2020 unless told, funded
+    for `sessions` sessions as an accepted referral is (SESSIONS_PER_REFERRAL)."""
     user = make_user(Role.PATIENT, **overrides)
     user.patient_profile = PatientProfile(
         date_of_birth=date(1990, 1, 1),
@@ -144,6 +148,16 @@ def make_patient(
         access_starts_at=datetime(2020, 1, 1, tzinfo=UTC),
         access_ends_at=access_ends_at or datetime(2030, 1, 1, tzinfo=UTC),
     )
+    if sessions:
+        db.session.add(
+            AllowanceMovement(
+                patient_id=user.id,
+                kind=MovementKind.GRANT,
+                sessions=sessions,
+                reason_code="referral",
+                occurred_at=datetime(2020, 1, 1, tzinfo=UTC),
+            )
+        )
     db.session.commit()
     return user
 

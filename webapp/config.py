@@ -129,6 +129,8 @@ class Config:
     MAX_RESCHEDULES = int(_env("MAX_RESCHEDULES", "2"))
     BOOKING_WINDOW_DAYS = int(_env("BOOKING_WINDOW_DAYS", "28"))
     BOOKING_MIN_NOTICE = timedelta(hours=int(_env("BOOKING_MIN_NOTICE_HOURS", "2")))
+    # Charging (issue 6): the sessions each accepted referral is funded for.
+    SESSIONS_PER_REFERRAL = int(_env("SESSIONS_PER_REFERRAL", "8"))
     CREDENTIAL_WARNING_DAYS = int(_env("CREDENTIAL_WARNING_DAYS", "30"))
     PHOTO_MAX_BYTES = int(_env("PHOTO_MAX_BYTES", str(4 * 1024 * 1024)))
 

@@ -12,18 +12,21 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pyotp
+from flask import current_app
 from sqlalchemy import select
 
 from webapp.auth import services
 from webapp.booking.slots import SESSION_LENGTH
 from webapp.extensions import db
 from webapp.models import (
+    AllowanceMovement,
     Appointment,
     AppointmentStatus,
     AvailabilityException,
     Credential,
     CredentialKind,
     ExceptionKind,
+    MovementKind,
     PatientProfile,
     Referral,
     ReferralStatus,
@@ -200,9 +203,10 @@ def seed() -> bool:
     _seed_therapists_availability(now)
     _seed_patient_profiles(now)
     _seed_appointments(now)
+    _past_session()
+    _seed_allowances()  # after every demo appointment exists: each draws a session
     _seed_self_help(_make(*PATIENTS[0], Role.PATIENT))
     _seed_referrals()
-    _past_session()
     from webapp.community.demo import seed_community
 
     locals_ = [local for local, _name, _role in STAFF] + [local for local, _name in PATIENTS]
@@ -316,7 +320,47 @@ def _seed_appointments(now: datetime) -> None:
                         status=AppointmentStatus.CLOSED if attended else AppointmentStatus.BOOKED,
                         attendance_code="5" if attended else "0",
                         outcome="attended" if attended else None,
+                        charged=True if attended else None,
+                        charge_reason="attended" if attended else None,
+                        outcome_recorded_at=starts_at + SESSION_LENGTH if attended else None,
                         created_at=starts_at - timedelta(days=10),
+                    )
+                )
+
+
+def _seed_allowances() -> None:
+    """Each demo patient's funded sessions (as an accepted referral gets) and a draw for each of
+    their demo bookings, once per patient: a patient with any ledger row is left alone."""
+    sessions = int(current_app.config["SESSIONS_PER_REFERRAL"])
+    with db.transaction() as session:
+        for local_part, _name in PATIENTS:
+            patient = _user(local_part)
+            has_rows = session.scalar(
+                select(AllowanceMovement.id).where(AllowanceMovement.patient_id == patient.id)
+            )
+            if has_rows or patient.patient_profile is None:
+                continue
+            granted_at = patient.patient_profile.access_starts_at
+            session.add(
+                AllowanceMovement(
+                    patient_id=patient.id,
+                    kind=MovementKind.GRANT,
+                    sessions=sessions,
+                    reason_code="referral",
+                    occurred_at=granted_at,
+                )
+            )
+            for appointment in session.scalars(
+                select(Appointment).where(Appointment.patient_id == patient.id)
+            ):
+                session.add(
+                    AllowanceMovement(
+                        patient_id=patient.id,
+                        appointment_id=appointment.id,
+                        kind=MovementKind.DRAW,
+                        sessions=-1,
+                        reason_code="booked",
+                        occurred_at=appointment.created_at,
                     )
                 )
 

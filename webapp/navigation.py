@@ -22,6 +22,7 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
     Role.THERAPIST: [
         ("therapy.dashboard", "Your day"),
         ("sessions.index", "Session rooms"),
+        ("therapy.outcomes", "Outcomes"),
         ("therapy.availability", "Availability"),
         ("therapy.profile", "Your profile"),
         ("referrals.queue", "Referrals"),
@@ -37,6 +38,8 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("moderation_console.watchwords", "Watchwords"),
         ("clinical.credentials", "Credentials"),
         ("clinical.notifications", "Messages"),
+        ("clinical.outcomes", "Outcomes"),
+        ("clinical.disputes", "Disputes"),
         ("referrals.queue", "Referrals"),
     ],
     Role.COMMISSIONER: [("reports.index", "Reports")],

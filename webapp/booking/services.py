@@ -9,8 +9,8 @@ transaction, after locking the therapist's and the patient's rows, so two concur
 cannot both pass the check: on PostgreSQL with SELECT ... FOR UPDATE, on SQLite by taking the
 database's write lock with the transaction's first statement.
 
-Hooks for features built in parallel: `allowance_allows_booking` (the charging issue's session
-allowance ledger).
+Every booking draws one session from the patient's allowance ledger (`webapp.charges`); a moved
+booking keeps what it drew; a cancellation records its outcome and charge there.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from webapp import audit
 from webapp.booking import queries
 from webapp.booking.reminders import plan_notifications
 from webapp.booking.slots import SESSION_LENGTH, SLOT_LENGTH
+from webapp.charges import services as charges
 from webapp.charging import Outcome, attendance_code, decide_charge
 from webapp.extensions import db
 from webapp.models import (
@@ -49,11 +50,10 @@ SLOT_GONE = "Sorry, that time has just been booked. Choose another time."
 
 
 def allowance_allows_booking(patient_id: int) -> bool:
-    """HOOK for the charging issue: whether the patient's session allowance has a session left
-    to book. Until the allowance ledger exists every patient may book; replace the body with a
-    read of the ledger (sessions allowed minus sessions used or booked) when it lands. Called
-    inside the booking transaction, after the patient's row is locked."""
-    return True
+    """Whether the patient's session allowance has a session left to book: the sum of their
+    allowance ledger (bookings already drew theirs). Called inside the booking transaction,
+    after the patient's row is locked, so two bookings cannot both take the last session."""
+    return charges.has_sessions_left(patient_id)
 
 
 def _is_postgresql(session: Session) -> bool:
@@ -121,7 +121,7 @@ def _check_bookable(
         )
     if replacing is None:
         if not allowance_allows_booking(patient_id):
-            raise BookingError("You have booked all the sessions in your course of treatment.")
+            raise BookingError(charges.NO_SESSIONS_LEFT)
         limit = int(current_app.config["MAX_FUTURE_BOOKINGS"])
         if queries.count_future_for_patient(patient_id, now=now) >= limit:
             raise BookingError(
@@ -206,6 +206,7 @@ def book_appointment(
             created_at=now,
         )
         _insert(session, appointment)
+        charges.apply_draw(session, appointment, now=now)
         after = _AfterCommit(schedule=_plan(session, appointment, now), revoke=[], now=now)
         audit.record(
             "appointment.booked",
@@ -232,7 +233,7 @@ def is_charged_if_cancelled_now(appointment: Appointment, *, actor: User, now: d
 
 def _release(
     appointment: Appointment, *, actor: User, reason: str, now: datetime, status: AppointmentStatus
-) -> None:
+) -> Outcome:
     outcome = _who_cancels(actor)
     appointment.status = status
     appointment.outcome = outcome.value
@@ -241,6 +242,7 @@ def _release(
     appointment.cancelled_by_id = actor.id
     appointment.cancelled_by_role = actor.role.value
     appointment.cancel_reason = reason
+    return outcome
 
 
 def _locked_live(session: Session, appointment_id: int) -> Appointment:
@@ -267,9 +269,10 @@ def cancel_appointment(
         appointment = _locked_live(session, appointment_id)
         if appointment.starts_at <= now:
             raise BookingError("This appointment has already started, so it cannot be cancelled.")
-        _release(
+        outcome = _release(
             appointment, actor=actor, reason=reason, now=now, status=AppointmentStatus.CANCELLED
         )
+        charges.apply_outcome(session, appointment, outcome, actor=actor, now=now, cancelled_at=now)
         revoke = _cancel_pending(session, appointment.id)
         schedule: list[int] = []
         if actor.role is not Role.PATIENT:
@@ -331,8 +334,11 @@ def reschedule_appointment(
             created_at=now,
         )
         _insert(session, new)  # book the new slot first...
-        _release(old, actor=actor, reason=reason, now=now, status=AppointmentStatus.RESCHEDULED)
+        outcome = _release(
+            old, actor=actor, reason=reason, now=now, status=AppointmentStatus.RESCHEDULED
+        )
         old.rescheduled_to_id = new.id  # ...then release the old one
+        _move_funding(session, old, new, outcome, actor=actor, now=now)
         session.flush()
         revoke = _cancel_pending(session, old.id)
         schedule = _plan(session, new, now)
@@ -346,6 +352,27 @@ def reschedule_appointment(
         )
     _AfterCommit(schedule=schedule, revoke=revoke, now=now).run()
     return new
+
+
+def _move_funding(
+    session: Session,
+    old: Appointment,
+    new: Appointment,
+    outcome: Outcome,
+    *,
+    actor: User,
+    now: datetime,
+) -> None:
+    """A move the charging rules do not charge keeps the funding the booking drew (no second
+    draw). A patient's move with 24 hours' notice or less is charged like a late cancellation,
+    as the confirm page warns: the old booking's session is used and the new one draws its own."""
+    if not is_charged_if_cancelled_now(old, actor=actor, now=now):
+        charges.apply_move(session, old, new, now=now)
+        return
+    charges.apply_outcome(session, old, outcome, actor=actor, now=now, cancelled_at=now)
+    if not allowance_allows_booking(old.patient_id):
+        raise BookingError(charges.NO_SESSIONS_LEFT)
+    charges.apply_draw(session, new, now=now)
 
 
 def _claim(attempt_id: int, now: datetime) -> bool:

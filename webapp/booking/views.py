@@ -11,6 +11,9 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from webapp.booking import bp, queries, services
 from webapp.booking.forms import CancelForm, FilterForm, RescheduleForm, SlotForm, parse_slot
 from webapp.booking.reminders import patient_zone
+from webapp.charges import pages
+from webapp.charges import queries as charge_queries
+from webapp.charges.forms import PATIENT_FAULTS, FailureReportForm
 from webapp.models import Role
 from webapp.security import roles_required
 
@@ -85,7 +88,19 @@ def appointments() -> str:
         "booking/appointments.html",
         upcoming=queries.upcoming_for_patient(current_user.id, now=now),
         past=queries.past_for_patient(current_user.id, now=now),
+        sessions_left=charge_queries.sessions_left(current_user.id),
+        now=now,
         zone=_zone(),
+    )
+
+
+@bp.route("/appointments/<int:appointment_id>/report-a-problem", methods=["GET", "POST"])
+@roles_required(Role.PATIENT)
+def report_problem(appointment_id: int) -> WerkzeugResponse | str:
+    appointment = charge_queries.past_for_patient(current_user.id, appointment_id, now=utcnow())
+    form = FailureReportForm(PATIENT_FAULTS)
+    return pages.report_problem_page(
+        appointment, form, back=url_for("booking.appointments"), zone=_zone()
     )
 
 

@@ -1,5 +1,6 @@
-"""The clinical lead's pages: credentials and their expiry, bookings to act on, and messages
-that could not be delivered."""
+"""The clinical lead's pages: credentials and their expiry, bookings to act on, messages that
+could not be delivered, session outcomes, patients' session allowances and disputed technical
+failures."""
 
 from __future__ import annotations
 
@@ -9,10 +10,16 @@ from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from webapp.charges import pages
+from webapp.charges import queries as charge_queries
+from webapp.charges import services as charge_services
+from webapp.charges.forms import LEAD_OUTCOMES, DisputeForm, GrantForm, OutcomeForm
 from webapp.clinical import bp, queries, services
 from webapp.clinical.forms import CredentialForm
 from webapp.models import CredentialKind
 from webapp.therapy.forms import parse_date
+
+ZONE = "Europe/London"
 
 
 def utcnow() -> datetime:
@@ -67,3 +74,71 @@ def notifications() -> str:
         "clinical/notifications.html",
         failures=queries.failed_notifications(current_user.id),
     )
+
+
+@bp.route("/outcomes")
+def outcomes() -> str:
+    return render_template(
+        "charges/awaiting.html",
+        appointments=charge_queries.awaiting_outcome_for_lead(current_user.id, now=utcnow()),
+        outcome_endpoint="clinical.record_outcome",
+        sessions_endpoint="clinical.patient_sessions",
+        zone=ZONE,
+    )
+
+
+@bp.route("/appointments/<int:appointment_id>/outcome", methods=["GET", "POST"])
+def record_outcome(appointment_id: int) -> Response | str:
+    appointment = charge_queries.past_for_lead(current_user.id, appointment_id, now=utcnow())
+    form = OutcomeForm(LEAD_OUTCOMES)
+    return pages.outcome_page(appointment, form, back=url_for("clinical.outcomes"), zone=ZONE)
+
+
+@bp.route("/patients/<int:patient_id>/sessions", methods=["GET", "POST"])
+def patient_sessions(patient_id: int) -> Response | str:
+    patient = charge_queries.patient_for_lead(current_user.id, patient_id)
+    form = GrantForm()
+    if form.validate_on_submit():
+        charge_services.grant_sessions(
+            patient,
+            form.sessions.data or 0,
+            reason=form.reason.data or "",
+            actor=current_user,
+            now=utcnow(),
+        )
+        flash(f"{form.sessions.data} more sessions granted to {patient.full_name}.")
+        return redirect(url_for("clinical.patient_sessions", patient_id=patient.id))
+    return render_template(
+        "charges/patient_sessions.html",
+        patient=patient,
+        left=charge_queries.sessions_left(patient.id),
+        movements=charge_queries.movements_for_lead(current_user.id, patient.id),
+        form=form,
+        zone=ZONE,
+    )
+
+
+@bp.route("/disputes")
+def disputes() -> str:
+    return render_template(
+        "charges/disputes.html",
+        failures=charge_queries.disputes_for_lead(current_user.id),
+        zone=ZONE,
+    )
+
+
+@bp.route("/disputes/<int:failure_id>", methods=["GET", "POST"])
+def dispute(failure_id: int) -> Response | str:
+    failure = charge_queries.dispute_for_lead(current_user.id, failure_id)
+    form = DisputeForm()
+    if form.validate_on_submit():
+        charge_services.decide_dispute(
+            failure,
+            form.fault.data or "",
+            reason=form.reason.data or "",
+            actor=current_user,
+            now=utcnow(),
+        )
+        flash("Your decision is recorded.")
+        return redirect(url_for("clinical.disputes"))
+    return render_template("charges/dispute.html", failure=failure, form=form, zone=ZONE)

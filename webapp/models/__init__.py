@@ -11,6 +11,15 @@ from webapp.models.booking import (
     NotificationKind,
     NotificationStatus,
 )
+from webapp.models.charging import (
+    AllowanceMovement,
+    FailureAffected,
+    FailureFault,
+    FailureReport,
+    FailureStatus,
+    MovementKind,
+    TechnicalFailure,
+)
 from webapp.models.community import (
     CommunityMember,
     ItemKind,
@@ -60,6 +69,7 @@ from webapp.models.therapy import (
 __all__ = [
     "STAFF_ROLES",
     "ActivityEvent",
+    "AllowanceMovement",
     "Appointment",
     "AppointmentStatus",
     "AttendanceEvent",
@@ -73,9 +83,14 @@ __all__ = [
     "CredentialKind",
     "ExceptionKind",
     "ExperienceResponse",
+    "FailureAffected",
+    "FailureFault",
+    "FailureReport",
+    "FailureStatus",
     "ItemKind",
     "ModerationItem",
     "ModeratorMessage",
+    "MovementKind",
     "NotificationAttempt",
     "NotificationChannel",
     "NotificationKind",
@@ -102,6 +117,7 @@ __all__ = [
     "ShiftKind",
     "Space",
     "StaffContact",
+    "TechnicalFailure",
     "TherapistPhoto",
     "TherapistProfile",
     "Thread",

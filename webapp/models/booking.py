@@ -12,7 +12,17 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    Boolean,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.models.base import Base, UTCDateTime, enum_values, utcnow
@@ -77,6 +87,13 @@ class Appointment(Base):
     # How many times the patient has moved this booking (carried over to the new appointment).
     reschedule_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     rescheduled_to_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
+    # The charge decision (webapp.charging.decide_charge), set with the outcome: charged to the
+    # commissioner or not, and the reason code. None until the outcome is recorded, and for a
+    # booking moved to another time (the session moved with it).
+    charged: Mapped[bool | None] = mapped_column(Boolean)
+    charge_reason: Mapped[str | None] = mapped_column(String(40))
+    outcome_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    outcome_note: Mapped[str | None] = mapped_column(Text)
 
     patient: Mapped[User] = relationship(foreign_keys=[patient_id])
     therapist: Mapped[User] = relationship(foreign_keys=[therapist_id])

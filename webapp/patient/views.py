@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from flask import render_template
 from flask_login import current_user
 
+from webapp.charges import queries as charges_queries
 from webapp.community import queries as community_queries
 from webapp.library import queries as library_queries
 from webapp.measures import history
@@ -25,5 +26,6 @@ def home() -> str:
         experience=measures_queries.pending_experience(current_user.id),
         charts=[c for c in history.score_charts(current_user.id) if c.history],
         messages=community_queries.messages_for(current_user.id)[:3],
+        sessions_left=charges_queries.sessions_left(current_user.id),
         **library_queries.for_home_page(current_user.id, now),
     )

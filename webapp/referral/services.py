@@ -22,6 +22,7 @@ from sqlalchemy import delete, select
 from webapp import audit
 from webapp.auth import twofactor
 from webapp.auth.services import normalise_email, send_invitation, user_by_email
+from webapp.charges import services as charges
 from webapp.extensions import db
 from webapp.models import (
     PatientProfile,
@@ -363,6 +364,7 @@ def accept(referral: Referral, *, actor: User, now: datetime) -> User:
         db.session.flush()
         referral.status = ReferralStatus.ACCEPTED
         referral.patient_id = patient.id
+        charges.apply_initial_grant(db.session(), patient, actor=actor, now=now)
         referral.decided_at = now
         referral.decided_by_id = actor.id
         audit.record(

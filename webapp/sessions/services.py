@@ -12,6 +12,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 import questionnaires
 from webapp import audit
+from webapp.charges import services as charges
+from webapp.charging import Outcome
 from webapp.extensions import db
 from webapp.measures import queries as measures
 from webapp.models import (
@@ -224,7 +226,21 @@ def save_record(
             patient_id=appointment.patient_id,
             detail={"late": record.is_late},
         )
+    # The therapist's attendance code settles the session's charge (DOMAIN.md section 2);
+    # other codes (cancellations, failures) are recorded on the outcome and problem pages.
+    outcome = OUTCOME_FOR_ATTENDANCE.get(str(values["attendance_code"]))
+    if outcome is not None:
+        charges.record_outcome(
+            appointment,
+            outcome,
+            actor=therapist,
+            now=now,
+            late=str(values["attendance_code"]) == "6",
+        )
     return record
+
+
+OUTCOME_FOR_ATTENDANCE = {"5": Outcome.ATTENDED, "6": Outcome.ATTENDED, "3": Outcome.PATIENT_DNA}
 
 
 def save_note(

@@ -1,5 +1,6 @@
-"""Therapists' pages: the day view, their availability and profile, and moving or cancelling
-their own sessions. Every query is filtered by the signed-in therapist's id."""
+"""Therapists' pages: the day view, their availability and profile, moving or cancelling their
+own sessions, and recording their outcomes and technical problems. Every query is filtered by
+the signed-in therapist's id."""
 
 from __future__ import annotations
 
@@ -12,6 +13,14 @@ from werkzeug.wrappers import Response
 from webapp.booking import queries as booking_queries
 from webapp.booking import services as booking_services
 from webapp.booking.forms import RescheduleForm, parse_slot
+from webapp.charges import pages
+from webapp.charges import queries as charge_queries
+from webapp.charges.forms import (
+    THERAPIST_FAULTS,
+    THERAPIST_OUTCOMES,
+    FailureReportForm,
+    OutcomeForm,
+)
 from webapp.models import Appointment, ExceptionKind
 from webapp.therapy import bp, queries, services
 from webapp.therapy.forms import (
@@ -45,6 +54,7 @@ def dashboard() -> str:
         next_day=day + timedelta(days=1),
         sessions=booking_queries.day_for_therapist(current_user.id, day),
         upcoming=booking_queries.upcoming_for_therapist(current_user.id, now=now),
+        now=now,
         zone=ZONE,
     )
 
@@ -227,3 +237,28 @@ def _free_days(appointment: Appointment) -> list[tuple[date, list[datetime]]]:
     )
     others = [start for start in starts if start != appointment.starts_at]
     return booking_queries.group_by_day(others, booking_queries.LONDON)
+
+
+@bp.route("/outcomes")
+def outcomes() -> str:
+    return render_template(
+        "charges/awaiting.html",
+        appointments=charge_queries.awaiting_outcome_for_therapist(current_user.id, now=utcnow()),
+        outcome_endpoint="therapy.record_outcome",
+        sessions_endpoint=None,
+        zone=ZONE,
+    )
+
+
+@bp.route("/appointments/<int:appointment_id>/outcome", methods=["GET", "POST"])
+def record_outcome(appointment_id: int) -> Response | str:
+    appointment = charge_queries.past_for_therapist(current_user.id, appointment_id, now=utcnow())
+    form = OutcomeForm(THERAPIST_OUTCOMES)
+    return pages.outcome_page(appointment, form, back=url_for("therapy.outcomes"), zone=ZONE)
+
+
+@bp.route("/appointments/<int:appointment_id>/report-a-problem", methods=["GET", "POST"])
+def report_problem(appointment_id: int) -> Response | str:
+    appointment = charge_queries.past_for_therapist(current_user.id, appointment_id, now=utcnow())
+    form = FailureReportForm(THERAPIST_FAULTS)
+    return pages.report_problem_page(appointment, form, back=url_for("therapy.outcomes"), zone=ZONE)

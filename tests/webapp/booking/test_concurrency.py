@@ -11,7 +11,7 @@ import os
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -23,10 +23,12 @@ from webapp.config import normalise_database_url
 from webapp.extensions import db, make_engine
 from webapp.migrate import upgrade
 from webapp.models import (
+    AllowanceMovement,
     Appointment,
     AppointmentStatus,
     Credential,
     CredentialKind,
+    MovementKind,
     PatientProfile,
     Role,
     TherapistProfile,
@@ -68,7 +70,7 @@ def _user(number: int, role: Role) -> User:
     return User(email=f"race{number}@example.com", full_name=f"Racer {number}", role=role)
 
 
-def _seed(therapists: int, patients: int) -> tuple[list[int], list[int]]:
+def _seed(therapists: int, patients: int, sessions: int = 8) -> tuple[list[int], list[int]]:
     session = db.session()
     therapist_users = [_user(1000 + n, Role.THERAPIST) for n in range(therapists)]
     patient_users = [_user(n, Role.PATIENT) for n in range(patients)]
@@ -93,20 +95,33 @@ def _seed(therapists: int, patients: int) -> tuple[list[int], list[int]]:
                 access_ends_at=datetime(2030, 1, 1, tzinfo=UTC),
             )
         )
+        session.add(  # funded as an accepted referral is
+            AllowanceMovement(
+                patient_id=patient.id,
+                kind=MovementKind.GRANT,
+                sessions=sessions,
+                reason_code="referral",
+                occurred_at=datetime(2020, 1, 1, tzinfo=UTC),
+            )
+        )
     session.commit()
     ids = [u.id for u in therapist_users], [u.id for u in patient_users]
     db.session.remove()
     return ids
 
 
-def _race(app: Any, attempts: list[tuple[int, int]]) -> list[str]:
+def _race(
+    app: Any, attempts: list[tuple[int, int]], starts: list[datetime] | None = None
+) -> list[str]:
     barrier = threading.Barrier(len(attempts))
+    slots = iter(starts or [SLOT] * len(attempts))
+    jobs = [(patient_id, therapist_id, next(slots)) for patient_id, therapist_id in attempts]
 
-    def attempt(patient_id: int, therapist_id: int) -> str:
+    def attempt(patient_id: int, therapist_id: int, start: datetime) -> str:
         with app.app_context():
             try:
                 barrier.wait()
-                services.book_appointment(patient_id, therapist_id, SLOT, now=NOW)
+                services.book_appointment(patient_id, therapist_id, start, now=NOW)
             except services.BookingError:
                 return "refused"
             finally:
@@ -114,7 +129,7 @@ def _race(app: Any, attempts: list[tuple[int, int]]) -> list[str]:
             return "booked"
 
     with ThreadPoolExecutor(max_workers=len(attempts)) as pool:
-        return list(pool.map(lambda pair: attempt(*pair), attempts))
+        return list(pool.map(lambda job: attempt(*job), jobs))
 
 
 @pytest.fixture
@@ -151,3 +166,14 @@ def test_one_patient_racing_for_ten_therapists_at_once_gets_exactly_one(app, com
     results = _race(app, [(patient_id, therapist_id) for therapist_id in therapist_ids])
     assert results.count("booked") == 1
     assert _live_bookings(committed_db) == 1
+
+
+def test_racing_bookings_cannot_take_more_sessions_than_are_funded(app, committed_db, clock):
+    """Two sessions left, six therapists at six different times: the allowance is read after
+    the patient's row is locked, so exactly two bookings win (not MAX_FUTURE_BOOKINGS' three)."""
+    with app.app_context():
+        therapist_ids, [patient_id] = _seed(therapists=6, patients=1, sessions=2)
+    starts = [SLOT + timedelta(hours=n) for n in range(6)]
+    results = _race(app, [(patient_id, t) for t in therapist_ids], starts)
+    assert results.count("booked") == 2
+    assert _live_bookings(committed_db) == 2

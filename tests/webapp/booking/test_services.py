@@ -137,8 +137,18 @@ def test_the_allowance_hook_can_refuse_a_booking(monkeypatch):
         services.book_appointment(patient.id, therapist.id, TOMORROW_9, now=NOW)
 
 
-def test_allowance_hook_allows_booking_until_the_ledger_exists():
-    assert services.allowance_allows_booking(123) is True
+def test_a_patient_with_no_funded_sessions_left_cannot_book():
+    therapist, patient = make_bookable_therapist(), make_patient(sessions=1)
+    services.book_appointment(patient.id, therapist.id, TOMORROW_9, now=NOW)
+    assert services.allowance_allows_booking(patient.id) is False
+    with pytest.raises(BookingError, match="used all the sessions funded"):
+        services.book_appointment(patient.id, therapist.id, TOMORROW_9 + timedelta(days=1), now=NOW)
+
+
+def test_a_patient_never_funded_cannot_book():
+    therapist, patient = make_bookable_therapist(), make_patient(sessions=0)
+    with pytest.raises(BookingError, match="used all the sessions funded"):
+        services.book_appointment(patient.id, therapist.id, TOMORROW_9, now=NOW)
 
 
 def test_a_therapist_whose_credential_expires_before_the_slot_cannot_be_booked_for_it():

@@ -274,4 +274,5 @@ def test_the_patient_home_shows_messages_from_the_service_and_the_community(clie
     sign_in(client, patient)
     page = client.get("/my/").get_data(as_text=True)
     assert "Messages from the service" in page and "You have no messages." in page
+    assert "<strong>8 sessions</strong> left to book" in page
     assert "/community/" in page

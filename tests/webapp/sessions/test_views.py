@@ -20,6 +20,7 @@ from tests.webapp.sessions.conftest import (
 )
 from webapp.extensions import db
 from webapp.models import (
+    Appointment,
     AuditEvent,
     ChatMessage,
     PatientSessionNote,
@@ -145,6 +146,9 @@ def test_the_record_is_required_before_the_next_session_and_suggests_attendance(
     record = db.session.scalar(select(SessionRecord))
     assert record.clinical_notes == RECORD["clinical_notes"] and not record.is_late
     assert record.proposed_outcome == "attended"
+    appointment = db.session.get(Appointment, pair.appointment.id)
+    db.session.refresh(appointment)
+    assert (appointment.outcome, appointment.charged) == ("attended", True)  # the charge is set
     assert pair.therapist_client.get(room_url(later)).status_code == 200
 
 

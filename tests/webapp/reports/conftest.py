@@ -1,0 +1,7 @@
+"""Report fixtures: the booking suite's fixed clock, job queue and app context."""
+
+from tests.webapp.booking.conftest import (  # noqa: F401  - fixtures shared with booking
+    app_context,
+    clock,
+    empty_queue,
+)
