@@ -37,6 +37,7 @@ from webapp.models.community import (
     WatchwordRule,
 )
 from webapp.models.measures import ExperienceResponse, QuestionnaireResponse, RiskFlag
+from webapp.models.pathway import CareEpisode, EpisodeChange, StepChange
 from webapp.models.people import (
     STAFF_ROLES,
     PatientProfile,
@@ -77,10 +78,12 @@ __all__ = [
     "AuditEvent",
     "AvailabilityException",
     "Base",
+    "CareEpisode",
     "ChatMessage",
     "CommunityMember",
     "Credential",
     "CredentialKind",
+    "EpisodeChange",
     "ExceptionKind",
     "ExperienceResponse",
     "FailureAffected",
@@ -117,6 +120,7 @@ __all__ = [
     "ShiftKind",
     "Space",
     "StaffContact",
+    "StepChange",
     "TechnicalFailure",
     "TherapistPhoto",
     "TherapistProfile",

@@ -94,6 +94,12 @@ class Appointment(Base):
     charge_reason: Mapped[str | None] = mapped_column(String(40))
     outcome_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     outcome_note: Mapped[str | None] = mapped_column(Text)
+    # The care episode this appointment belongs to (webapp/models/pathway.py) and the therapist's
+    # coding of it: a webapp.pathway.episode.AppointmentType value and the step of care ("2" or
+    # "3"). None until coded; "entered" and "finished treatment" are derived from these.
+    episode_id: Mapped[int | None] = mapped_column(ForeignKey("care_episodes.id"), index=True)
+    appointment_type: Mapped[str | None] = mapped_column(String(30))
+    step_of_care: Mapped[str | None] = mapped_column(String(2))
 
     patient: Mapped[User] = relationship(foreign_keys=[patient_id])
     therapist: Mapped[User] = relationship(foreign_keys=[therapist_id])

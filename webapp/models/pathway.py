@@ -1,0 +1,92 @@
+"""The care pathway: one episode per accepted referral, its dated state changes and its steps.
+
+The episode's state and steps are what a therapist changes; whether the patient entered or
+finished treatment is derived from the coded appointments (webapp/pathway/episode.py), never
+typed in. Appointments belong to an episode through `appointments.episode_id` and carry the
+therapist's coding in `appointments.appointment_type`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, Enum, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.models.base import Base, UTCDateTime, enum_values, utcnow
+from webapp.models.people import User
+from webapp.models.referral import Referral
+from webapp.pathway.episode import EpisodeState
+
+
+def _episode_state_enum() -> Enum:
+    return Enum(
+        EpisodeState,
+        name="episode_state",
+        values_callable=enum_values,
+        native_enum=False,
+        length=30,
+    )
+
+
+class CareEpisode(Base):
+    """One accepted referral's course through assessment, treatment and discharge."""
+
+    __tablename__ = "care_episodes"
+    __table_args__ = (
+        Index("ix_care_episodes_patient", "patient_id", "opened_at"),
+        Index("ix_care_episodes_ended_on", "ended_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"), unique=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # The therapist responsible for the episode; None until one is allocated or chosen.
+    therapist_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    state: Mapped[EpisodeState] = mapped_column(
+        _episode_state_enum(), default=EpisodeState.WAITING_FOR_ASSESSMENT
+    )
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)  # referral accepted
+    # The current step of care: "2" (low intensity) or "3" (high intensity); None before assessment.
+    current_step: Mapped[str | None] = mapped_column(String(2))
+    # The referral's end (DOMAIN.md section 5 end codes); all None while the episode is open.
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    end_code: Mapped[str | None] = mapped_column(String(2))
+    end_reason: Mapped[str | None] = mapped_column(Text)
+
+    referral: Mapped[Referral] = relationship()
+    patient: Mapped[User] = relationship(foreign_keys=[patient_id])
+    therapist: Mapped[User | None] = relationship(foreign_keys=[therapist_id])
+
+
+class EpisodeChange(Base):
+    """A dated, attributed change of an episode's state (the audit trail of the pathway)."""
+
+    __tablename__ = "episode_changes"
+    __table_args__ = (Index("ix_episode_changes_episode", "episode_id", "changed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("care_episodes.id", ondelete="CASCADE"))
+    from_state: Mapped[EpisodeState | None] = mapped_column(_episode_state_enum())
+    to_state: Mapped[EpisodeState] = mapped_column(_episode_state_enum())
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    changed_by: Mapped[User | None] = relationship(foreign_keys=[changed_by_id])
+
+
+class StepChange(Base):
+    """Stepping up or down between steps of care, dated so the wait between steps is measurable."""
+
+    __tablename__ = "step_changes"
+    __table_args__ = (Index("ix_step_changes_episode", "episode_id", "changed_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("care_episodes.id", ondelete="CASCADE"))
+    from_step: Mapped[str | None] = mapped_column(String(2))
+    to_step: Mapped[str] = mapped_column(String(2))
+    changed_on: Mapped[date] = mapped_column(Date)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
