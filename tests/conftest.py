@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -65,7 +66,9 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
         return
     url = normalise_database_url(url)
-    schema = f"test_{_worker()}"
+    # One schema per run and worker, so two suites against one server never drop each other's.
+    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID", uuid.uuid4().hex)[:8]
+    schema = f"test_{run_id}_{_worker()}"
     admin = make_engine(url)
     try:
         with admin.begin() as connection:
