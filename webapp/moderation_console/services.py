@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from moderation import Action, Decision, Kind, Tier, Verdict, Watchword
+from moderation import Action, Decision, Verdict
 from webapp import audit
 from webapp.extensions import db
 from webapp.models import (
@@ -26,11 +26,9 @@ from webapp.models import (
     Post,
     PostStatus,
     Resolution,
-    Shift,
     ShiftKind,
     StaffContact,
     User,
-    WatchwordRule,
 )
 from webapp.moderation_console import queries
 from webapp.notify import DeliveryError, send_sms
@@ -346,129 +344,6 @@ def text_escalation_if_owed(post_id: int, *, now: datetime) -> int:
             detail={"texts": sent},
         )
     return sent
-
-
-# --- watchwords ---------------------------------------------------------------------------------
-
-
-def proposed_rule(values: dict[str, str]) -> Watchword:
-    """A Watchword from the form's values; ValueError (with the engine's own words) if invalid."""
-    try:
-        tier, action, kind = Tier(values["tier"]), Action(values["action"]), Kind(values["kind"])
-    except ValueError as error:
-        raise ValueError(str(error)) from None
-    return Watchword(
-        values["rule_id"].strip(),
-        tier,
-        action,
-        kind,
-        values["pattern"],
-        values["description"].strip(),
-    )
-
-
-def add_rule(actor: User, rule: Watchword, *, now: datetime) -> WatchwordRule:
-    from webapp.moderation_console.watchwords import listed_rules
-
-    if any(listed.watchword.id == rule.id for listed in listed_rules()):
-        raise ModerationRefused("A rule with that id already exists: choose another id")
-    with db.transaction():
-        row = WatchwordRule(
-            id=rule.id,
-            tier=rule.tier.value,
-            action=rule.action.value,
-            kind=rule.kind.value,
-            pattern=rule.pattern,
-            description=rule.description,
-            is_enabled=True,
-            changed_at=now,
-            changed_by_id=actor.id,
-        )
-        db.session.add(row)
-        audit.record(
-            "moderation.watchword_added",
-            actor=actor,
-            subject_type="watchword",
-            detail={"rule": rule.id, "pattern": rule.pattern, "action": rule.action},
-        )
-    return row
-
-
-def set_rule_enabled(actor: User, rule_id: str, is_enabled: bool, *, now: datetime) -> None:
-    """Switch a rule on or off; a shipped rule gets an overriding row the first time."""
-    from webapp.moderation_console.watchwords import listed_rules
-
-    listed = next((r for r in listed_rules() if r.watchword.id == rule_id), None)
-    if listed is None:
-        raise ModerationRefused("There is no rule with that id")
-    with db.transaction():
-        row = db.session.get(WatchwordRule, rule_id)
-        if row is None:
-            rule = listed.watchword
-            row = WatchwordRule(
-                id=rule.id,
-                tier=rule.tier.value,
-                action=rule.action.value,
-                kind=rule.kind.value,
-                pattern=rule.pattern,
-                description=rule.description,
-            )
-            db.session.add(row)
-        row.is_enabled = is_enabled
-        row.changed_at = now
-        row.changed_by_id = actor.id
-        audit.record(
-            "moderation.watchword_switched",
-            actor=actor,
-            subject_type="watchword",
-            detail={"rule": rule_id, "enabled": is_enabled},
-        )
-
-
-# --- rota ---------------------------------------------------------------------------------------
-
-
-def add_shift(
-    actor: User,
-    user_id: int,
-    kind: ShiftKind,
-    starts_at: datetime,
-    ends_at: datetime,
-    *,
-    now: datetime,
-) -> Shift:
-    if ends_at <= starts_at:
-        raise ModerationRefused("The shift must end after it starts")
-    person = queries.rota_person(actor.id, user_id, kind)
-    if person is None:
-        raise ModerationRefused(
-            "Choose a moderator for a moderator shift, or a clinical lead for on-call"
-        )
-    with db.transaction():
-        shift = Shift(user_id=person.id, kind=kind, starts_at=starts_at, ends_at=ends_at)
-        db.session.add(shift)
-        audit.record(
-            "moderation.shift_added",
-            actor=actor,
-            subject_type="user",
-            subject_id=person.id,
-            detail={
-                "kind": kind.value,
-                "starts_at": starts_at.isoformat(),
-                "ends_at": ends_at.isoformat(),
-            },
-        )
-    return shift
-
-
-def set_mobile(actor: User, mobile_e164: str) -> None:
-    with db.transaction():
-        contact = db.session.get(StaffContact, actor.id)
-        if contact is None:
-            db.session.add(StaffContact(user_id=actor.id, mobile_e164=mobile_e164))
-        else:
-            contact.mobile_e164 = mobile_e164
-        audit.record("moderation.mobile_set", actor=actor, subject_type="user", subject_id=actor.id)
 
 
 def open_alert_ids() -> list[int]:

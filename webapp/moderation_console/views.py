@@ -13,6 +13,8 @@ from moderation import backtest
 from webapp import audit
 from webapp.models import Role, ShiftKind
 from webapp.moderation_console import bp, decisions, queries, services
+from webapp.moderation_console import rota as rota_changes
+from webapp.moderation_console import watchwords as watchword_list
 from webapp.moderation_console.forms import (
     AcknowledgeForm,
     DecisionForm,
@@ -21,7 +23,6 @@ from webapp.moderation_console.forms import (
     SwitchForm,
     WatchwordForm,
 )
-from webapp.moderation_console.watchwords import listed_rules
 from webapp.security import roles_required
 
 LONDON = ZoneInfo("Europe/London")
@@ -84,7 +85,7 @@ def watchwords() -> str:
     return render_template(
         "moderation_console/watchwords.html",
         title="Watchwords",
-        rules=listed_rules(),
+        rules=watchword_list.listed_rules(),
         precision=queries.precision_by_rule(current_user.id),
         switch_form=SwitchForm(),
     )
@@ -95,14 +96,14 @@ def new_watchword() -> Response | str:
     form, result, rule = WatchwordForm(), None, None
     if form.validate_on_submit():
         try:
-            rule = services.proposed_rule(
+            rule = watchword_list.proposed_rule(
                 {
                     name: str(form[name].data)
                     for name in ("rule_id", "tier", "action", "kind", "pattern", "description")
                 }
             )
             if request.form.get("save") == "yes":
-                services.add_rule(current_user, rule, now=utcnow())
+                watchword_list.add_rule(current_user, rule, now=utcnow())
                 flash(f"Rule {rule.id} is on.")
                 return redirect(url_for("moderation_console.watchwords"))
             result = backtest(rule, queries.posts_to_backtest(current_user.id))
@@ -126,7 +127,7 @@ def switch_watchword(rule_key: str) -> Response:
     if SwitchForm().validate_on_submit():
         is_enabled = request.form.get("enable") == "yes"
         try:
-            services.set_rule_enabled(current_user, rule_key, is_enabled, now=utcnow())
+            watchword_list.set_rule_enabled(current_user, rule_key, is_enabled, now=utcnow())
             flash(f"Rule {rule_key} is {'on' if is_enabled else 'off'}.")
         except services.ModerationRefused as refused:
             flash(str(refused))
@@ -139,7 +140,7 @@ def rota() -> Response | str:
     form = ShiftForm([(p.id, f"{p.full_name} ({p.role.label})") for p in people])
     if form.validate_on_submit():
         try:
-            services.add_shift(
+            rota_changes.add_shift(
                 current_user,
                 form.user_id.data,
                 ShiftKind(form.kind.data),
@@ -172,7 +173,7 @@ def _utc(local: datetime | None) -> datetime:
 def mobile() -> Response | str:
     form = MobileForm()
     if form.validate_on_submit():
-        services.set_mobile(current_user, form.mobile.data or "")
+        rota_changes.set_mobile(current_user, form.mobile.data or "")
         flash("Your mobile for on-call texts is saved.")
         return redirect(url_for("moderation_console.rota"))
     flash(form.mobile.errors[0] if form.mobile.errors else "Your form has expired. Send it again.")

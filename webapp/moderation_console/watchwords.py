@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 
 import moderation
-from moderation import Engine, Watchword
+from moderation import Action, Engine, Kind, Tier, Watchword
+from webapp import audit
 from webapp.extensions import db
-from webapp.models import WatchwordRule
+from webapp.models import User, WatchwordRule
+from webapp.moderation_console.services import ModerationRefused
 
 Version = tuple[tuple[object, ...], ...]
 
@@ -104,3 +107,76 @@ _cache = _EngineCache()
 def current_engine() -> Engine:
     """The engine for the list as it is now (rebuilt only when the list has changed)."""
     return _cache.get()
+
+
+# --- changes to the list -----------------------------------------------------------------------
+
+
+def proposed_rule(values: dict[str, str]) -> Watchword:
+    """A Watchword from the form's values; ValueError (with the engine's own words) if invalid."""
+    try:
+        tier, action, kind = Tier(values["tier"]), Action(values["action"]), Kind(values["kind"])
+    except ValueError as error:
+        raise ValueError(str(error)) from None
+    return Watchword(
+        values["rule_id"].strip(),
+        tier,
+        action,
+        kind,
+        values["pattern"],
+        values["description"].strip(),
+    )
+
+
+def add_rule(actor: User, rule: Watchword, *, now: datetime) -> WatchwordRule:
+    if any(listed.watchword.id == rule.id for listed in listed_rules()):
+        raise ModerationRefused("A rule with that id already exists: choose another id")
+    with db.transaction():
+        row = WatchwordRule(
+            id=rule.id,
+            tier=rule.tier.value,
+            action=rule.action.value,
+            kind=rule.kind.value,
+            pattern=rule.pattern,
+            description=rule.description,
+            is_enabled=True,
+            changed_at=now,
+            changed_by_id=actor.id,
+        )
+        db.session.add(row)
+        audit.record(
+            "moderation.watchword_added",
+            actor=actor,
+            subject_type="watchword",
+            detail={"rule": rule.id, "pattern": rule.pattern, "action": rule.action},
+        )
+    return row
+
+
+def set_rule_enabled(actor: User, rule_id: str, is_enabled: bool, *, now: datetime) -> None:
+    """Switch a rule on or off; a shipped rule gets an overriding row the first time."""
+    listed = next((r for r in listed_rules() if r.watchword.id == rule_id), None)
+    if listed is None:
+        raise ModerationRefused("There is no rule with that id")
+    with db.transaction():
+        row = db.session.get(WatchwordRule, rule_id)
+        if row is None:
+            rule = listed.watchword
+            row = WatchwordRule(
+                id=rule.id,
+                tier=rule.tier.value,
+                action=rule.action.value,
+                kind=rule.kind.value,
+                pattern=rule.pattern,
+                description=rule.description,
+            )
+            db.session.add(row)
+        row.is_enabled = is_enabled
+        row.changed_at = now
+        row.changed_by_id = actor.id
+        audit.record(
+            "moderation.watchword_switched",
+            actor=actor,
+            subject_type="watchword",
+            detail={"rule": rule_id, "enabled": is_enabled},
+        )
