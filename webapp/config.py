@@ -131,6 +131,13 @@ class Config:
     BOOKING_MIN_NOTICE = timedelta(hours=int(_env("BOOKING_MIN_NOTICE_HOURS", "2")))
     # Charging (issue 6): the sessions each accepted referral is funded for.
     SESSIONS_PER_REFERRAL = int(_env("SESSIONS_PER_REFERRAL", "8"))
+    # A message the provider refused is tried again after each of these delays (minutes), then
+    # left failed for staff to see; one still "sending" after NOTIFICATION_STUCK_MINUTES was
+    # interrupted and is marked failed, never resent (it may have gone).
+    NOTIFICATION_RETRY_MINUTES = tuple(
+        int(minutes) for minutes in _env_list("NOTIFICATION_RETRY_MINUTES", "5,30")
+    )
+    NOTIFICATION_STUCK_MINUTES = int(_env("NOTIFICATION_STUCK_MINUTES", "15"))
     CREDENTIAL_WARNING_DAYS = int(_env("CREDENTIAL_WARNING_DAYS", "30"))
     PHOTO_MAX_BYTES = int(_env("PHOTO_MAX_BYTES", str(4 * 1024 * 1024)))
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from huey import crontab
 from sqlalchemy import select, update
 
 from webapp.extensions import db
-from webapp.jobs import app_task, huey
+from webapp.jobs import app_task, application_context, huey
 from webapp.models import NotificationAttempt
 
 
@@ -17,6 +18,14 @@ def send_notification(attempt_id: int) -> None:
     from webapp.booking import services
 
     services.deliver_notification(attempt_id, now=datetime.now(UTC))
+
+
+@huey.periodic_task(crontab(minute="*/5"), name="fail_interrupted_notifications")
+def fail_interrupted_notifications() -> None:
+    from webapp.booking import services
+
+    with application_context():
+        services.fail_interrupted_notifications(now=datetime.now(UTC))
 
 
 def schedule_notifications(attempt_ids: list[int], *, now: datetime) -> None:

@@ -16,7 +16,7 @@ booking keeps what it drew; a cancellation records its outcome and charge there.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from webapp import audit
 from webapp.booking import queries
-from webapp.booking.reminders import plan_notifications
+from webapp.booking.reminders import REMINDER_KINDS, plan_notifications
 from webapp.booking.slots import SESSION_LENGTH, SLOT_LENGTH
 from webapp.charges import services as charges
 from webapp.charging import Outcome, attendance_code, decide_charge
@@ -384,16 +384,34 @@ def _claim(attempt_id: int, now: datetime) -> bool:
                 NotificationAttempt.id == attempt_id,
                 NotificationAttempt.status == NotificationStatus.SCHEDULED,
             )
-            .values(status=NotificationStatus.SENDING, attempted_at=now)
+            .values(
+                status=NotificationStatus.SENDING,
+                attempted_at=now,
+                tries=NotificationAttempt.tries + 1,
+            )
         )
     return bool(claimed.rowcount)  # type: ignore[attr-defined]
 
 
+def _retry_at(attempt: NotificationAttempt, now: datetime) -> datetime | None:
+    """When to try a refused message again, or None when it has had its tries or would arrive
+    too late to be of use (a reminder after the session has started)."""
+    delays = current_app.config["NOTIFICATION_RETRY_MINUTES"]
+    if attempt.tries > len(delays):
+        return None
+    retry_at = now + timedelta(minutes=delays[attempt.tries - 1])
+    if attempt.kind in REMINDER_KINDS and retry_at >= attempt.appointment.starts_at:
+        return None
+    return retry_at
+
+
 def deliver_notification(attempt_id: int, *, now: datetime) -> NotificationStatus | None:
     """Send one planned message, at most once: the job claims the row first, so a retried or
-    duplicated job finds it already claimed and sends nothing. A message about a booking that
-    is no longer live (and is not the cancellation notice) is cancelled instead. Returns the
-    final status, or None when another job had it."""
+    duplicated job finds it already claimed and sends nothing. A refused message goes back to
+    scheduled for a later try (with the refusal kept for staff) until its tries are used up. A
+    message about a booking that is no longer live (and is not the cancellation notice) is
+    cancelled instead. Returns the resulting status, or None when another job had it."""
+    from webapp.booking import jobs
     from webapp.booking.reminders import Sent, send
 
     session = db.session()
@@ -404,9 +422,13 @@ def deliver_notification(attempt_id: int, *, now: datetime) -> NotificationStatu
     assert attempt is not None  # we have just claimed it
     session.refresh(attempt)
     appointment = attempt.appointment
+    retry_at = None
     if appointment.is_live or attempt.kind is NotificationKind.CANCELLATION:
         result = send(attempt, now=now)
-        status = NotificationStatus.FAILED if result.error else NotificationStatus.SENT
+        status = NotificationStatus.SENT
+        if result.error:
+            retry_at = _retry_at(attempt, now)
+            status = NotificationStatus.FAILED if retry_at is None else NotificationStatus.SCHEDULED
     else:
         result, status = Sent(), NotificationStatus.CANCELLED
     _start_fresh(session)  # end the read, so the write below is the transaction's first statement
@@ -414,7 +436,35 @@ def deliver_notification(attempt_id: int, *, now: datetime) -> NotificationStatu
         session.execute(
             update(NotificationAttempt)
             .where(NotificationAttempt.id == attempt_id)
-            .values(status=status, error=result.error, provider_id=result.provider_id)
+            .values(
+                status=status,
+                error=result.error,
+                provider_id=result.provider_id,
+                send_at=retry_at or attempt.send_at,
+            )
         )
     session.expire(attempt)
+    if retry_at is not None:
+        jobs.schedule_notifications([attempt_id], now=now)
     return status
+
+
+def fail_interrupted_notifications(*, now: datetime) -> int:
+    """Mark messages left "sending" by a job that died as failed, so staff see them. They are
+    not resent: the provider may have accepted one before the job died."""
+    cutoff = now - timedelta(minutes=current_app.config["NOTIFICATION_STUCK_MINUTES"])
+    session = db.session()
+    _start_fresh(session)
+    with db.transaction():
+        result = session.execute(
+            update(NotificationAttempt)
+            .where(
+                NotificationAttempt.status == NotificationStatus.SENDING,
+                NotificationAttempt.attempted_at < cutoff,
+            )
+            .values(
+                status=NotificationStatus.FAILED,
+                error="Interrupted while sending; not resent in case it was delivered",
+            )
+        )
+    return int(result.rowcount)  # type: ignore[attr-defined]

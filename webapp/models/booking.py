@@ -126,7 +126,7 @@ class NotificationStatus(enum.StrEnum):
     SCHEDULED = "scheduled"  # waiting for its time
     SENDING = "sending"  # claimed by one job; nobody else may send it
     SENT = "sent"
-    FAILED = "failed"  # the provider refused; `error` says why; staff see it
+    FAILED = "failed"  # refused on every try, or interrupted; `error` says why; staff see it
     CANCELLED = "cancelled"  # the booking was cancelled or moved before it was due
 
 
@@ -171,6 +171,8 @@ class NotificationAttempt(Base):
     send_at: Mapped[datetime] = mapped_column(UTCDateTime())
     task_id: Mapped[str | None] = mapped_column(String(64))  # the Huey task, to revoke it
     attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # How many times a job has tried to send it (a refused message is retried a few times).
+    tries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     provider_id: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -355,11 +355,8 @@ def test_cancelling_revokes_the_scheduled_reminder_tasks():
     assert all(huey.is_revoked(task_id) for task_id in task_ids)
 
 
-def test_a_failed_text_is_recorded_for_staff(app, sms_outbox):
-    therapist, patient = make_bookable_therapist(), make_patient()
-    app.extensions["sms_backend"].fail_next = True
-    appointment = services.book_appointment(patient.id, therapist.id, TOMORROW_9, now=NOW)
-    failed = (
+def _sms_confirmation(appointment):
+    return (
         db.session.query(NotificationAttempt)
         .filter_by(
             appointment_id=appointment.id,
@@ -368,8 +365,76 @@ def test_a_failed_text_is_recorded_for_staff(app, sms_outbox):
         )
         .one()
     )
-    assert failed.status is NotificationStatus.FAILED
-    assert failed.error == "recording backend told to fail"
+
+
+def test_a_refused_text_is_kept_for_staff_and_tried_again_later(app, sms_outbox):
+    therapist, patient = make_bookable_therapist(), make_patient()
+    app.extensions["sms_backend"].fail_next = True
+    appointment = services.book_appointment(patient.id, therapist.id, TOMORROW_9, now=NOW)
+    refused = _sms_confirmation(appointment)
+    assert refused.status is NotificationStatus.SCHEDULED
+    assert refused.error == "recording backend told to fail"
+    assert refused.tries == 1
+    assert refused.send_at == NOW + timedelta(minutes=5)
+    assert refused.id in [task.args[0] for task in huey.scheduled()]
+
+    later = NOW + timedelta(minutes=5)
+    assert services.deliver_notification(refused.id, now=later) is NotificationStatus.SENT
+    db.session.refresh(refused)
+    assert (refused.tries, refused.error) == (2, None)
+    assert [message.to for message in sms_outbox] == [patient.patient_profile.mobile_e164]
+
+
+def test_a_text_refused_on_every_try_is_left_failed_for_staff(app, sms_outbox):
+    therapist, patient = make_bookable_therapist(), make_patient()
+    backend = app.extensions["sms_backend"]
+    backend.fail_next = True
+    appointment = services.book_appointment(patient.id, therapist.id, TOMORROW_9, now=NOW)
+    attempt = _sms_confirmation(appointment)
+    for minutes in (5, 35):
+        backend.fail_next = True
+        services.deliver_notification(attempt.id, now=NOW + timedelta(minutes=minutes))
+    db.session.refresh(attempt)
+    assert (attempt.status, attempt.tries) == (NotificationStatus.FAILED, 3)
+    assert attempt.error == "recording backend told to fail"
+    assert sms_outbox == []
+
+
+def test_a_reminder_is_not_retried_into_the_session(app, sms_outbox):
+    therapist, patient = make_bookable_therapist(), make_patient()
+    appointment = services.book_appointment(patient.id, therapist.id, TOMORROW_9, now=NOW)
+    reminder = (
+        db.session.query(NotificationAttempt)
+        .filter_by(
+            appointment_id=appointment.id,
+            kind=NotificationKind.REMINDER_1H,
+            channel=NotificationChannel.SMS,
+        )
+        .one()
+    )
+    app.extensions["sms_backend"].fail_next = True
+    at = TOMORROW_9 - timedelta(minutes=3)  # a retry in 5 minutes would land after the start
+    assert services.deliver_notification(reminder.id, now=at) is NotificationStatus.FAILED
+
+
+def test_a_message_left_sending_by_a_dead_job_is_failed_not_resent(app, sms_outbox):
+    therapist, patient = make_bookable_therapist(), make_patient()
+    appointment = services.book_appointment(patient.id, therapist.id, TOMORROW_9, now=NOW)
+    reminder = (
+        db.session.query(NotificationAttempt)
+        .filter_by(appointment_id=appointment.id, kind=NotificationKind.REMINDER_24H)
+        .first()
+    )
+    reminder.status, reminder.attempted_at = NotificationStatus.SENDING, NOW
+    db.session.commit()
+    assert services.fail_interrupted_notifications(now=NOW + timedelta(minutes=14)) == 0
+    assert services.fail_interrupted_notifications(now=NOW + timedelta(minutes=16)) == 1
+    db.session.refresh(reminder)
+    assert reminder.status is NotificationStatus.FAILED
+    assert "Interrupted" in reminder.error
+    sms_outbox.clear()
+    assert services.deliver_notification(reminder.id, now=NOW + timedelta(minutes=20)) is None
+    assert sms_outbox == []
 
 
 def test_reminders_follow_the_patients_choices_and_skip_times_already_past():
