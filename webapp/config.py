@@ -131,6 +131,9 @@ class Config:
     BOOKING_MIN_NOTICE = timedelta(hours=int(_env("BOOKING_MIN_NOTICE_HOURS", "2")))
     # Charging (issue 6): the sessions each accepted referral is funded for.
     SESSIONS_PER_REFERRAL = int(_env("SESSIONS_PER_REFERRAL", "8"))
+    # A technical problem only one side has reported goes to the clinical lead to decide once it
+    # has waited this long for the other side's account.
+    FAILURE_REPORT_WAIT_DAYS = int(_env("FAILURE_REPORT_WAIT_DAYS", "3"))
     # A message the provider refused is tried again after each of these delays (minutes), then
     # left failed for staff to see; one still "sending" after NOTIFICATION_STUCK_MINUTES was
     # interrupted and is marked failed, never resent (it may have gone).

@@ -3,10 +3,11 @@ the docstring says whose rows each may return."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
-from flask import abort
-from sqlalchemy import Select, func, select
+from flask import abort, current_app
+from sqlalchemy import Select, and_, func, or_, select
 
 from webapp.extensions import db
 from webapp.models import (
@@ -109,6 +110,15 @@ def past_for_patient(patient_id: int, appointment_id: int, *, now: datetime) -> 
     return appointment
 
 
+def _waited_too_long(now: datetime) -> Any:
+    """An open report that has waited longer than allowed for the other side's account."""
+    waited = timedelta(days=current_app.config["FAILURE_REPORT_WAIT_DAYS"])
+    return and_(
+        TechnicalFailure.status == FailureStatus.OPEN,
+        TechnicalFailure.created_at <= now - waited,
+    )
+
+
 def disputes_for_lead(lead_id: int) -> list[TechnicalFailure]:
     """Technical failures whose patient and therapist disagree about who was at fault."""
     return list(
@@ -120,9 +130,26 @@ def disputes_for_lead(lead_id: int) -> list[TechnicalFailure]:
     )
 
 
-def dispute_for_lead(lead_id: int, failure_id: int) -> TechnicalFailure:
-    """One open dispute; 404 when it does not exist or is already settled."""
-    failure = db.session.get(TechnicalFailure, failure_id)
-    if failure is None or failure.status is not FailureStatus.DISPUTED:
+def overdue_reports_for_lead(lead_id: int, *, now: datetime) -> list[TechnicalFailure]:
+    """Problems one side reported that are still waiting for the other's account."""
+    return list(
+        db.session.scalars(
+            select(TechnicalFailure)
+            .where(_waited_too_long(now))
+            .order_by(TechnicalFailure.created_at)
+        )
+    )
+
+
+def dispute_for_lead(lead_id: int, failure_id: int, *, now: datetime) -> TechnicalFailure:
+    """One failure for the clinical lead to decide: disputed, or waited too long for the other
+    side; 404 otherwise (already settled, still within its wait, or no such failure)."""
+    failure = db.session.scalar(
+        select(TechnicalFailure).where(
+            TechnicalFailure.id == failure_id,
+            or_(TechnicalFailure.status == FailureStatus.DISPUTED, _waited_too_long(now)),
+        )
+    )
+    if failure is None:
         abort(404)
     return failure

@@ -423,8 +423,9 @@ def report_technical_failure(
 def decide_dispute(
     failure: TechnicalFailure, fault: FailureFault | str, *, reason: str, actor: User, now: datetime
 ) -> None:
-    """The clinical lead decides who was at fault in a disputed failure, with a reason (audited);
-    the outcome and its charge follow."""
+    """The clinical lead decides who was at fault in a disputed failure, or one that waited too
+    long for the other side's account, with a reason (audited); the outcome and its charge
+    follow."""
     reason = reason.strip()
     if not reason:
         raise ChargingError("Enter the reason for your decision")
@@ -433,7 +434,7 @@ def decide_dispute(
         raise ChargingError("Choose who was at fault")
     with db.transaction() as session:
         session.refresh(failure)
-        if failure.status is not FailureStatus.DISPUTED:
+        if failure.status is FailureStatus.SETTLED:
             raise ChargingError("This dispute has already been decided")
         failure.decided_by_id = actor.id
         failure.decision_reason = reason[:NOTE_MAX_LENGTH]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import abort
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from webapp.booking.queries import credentials_valid_until, london_today
 from webapp.extensions import db
@@ -110,11 +110,20 @@ def therapist_for_lead(lead_id: int, therapist_id: int) -> User:
 
 
 def failed_notifications(lead_id: int, *, limit: int = 100) -> list[NotificationAttempt]:
-    """Messages about appointments that could not be delivered, newest first."""
+    """Messages about appointments that could not be delivered, newest first: those that
+    failed for good and those refused once and waiting for another try."""
     return list(
         db.session.scalars(
             select(NotificationAttempt)
-            .where(NotificationAttempt.status == NotificationStatus.FAILED)
+            .where(
+                or_(
+                    NotificationAttempt.status == NotificationStatus.FAILED,
+                    and_(
+                        NotificationAttempt.status == NotificationStatus.SCHEDULED,
+                        NotificationAttempt.error.is_not(None),
+                    ),
+                )
+            )
             .order_by(NotificationAttempt.attempted_at.desc())
             .limit(limit)
         )

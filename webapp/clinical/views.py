@@ -123,13 +123,15 @@ def disputes() -> str:
     return render_template(
         "charges/disputes.html",
         failures=charge_queries.disputes_for_lead(current_user.id),
+        overdue=charge_queries.overdue_reports_for_lead(current_user.id, now=utcnow()),
+        wait_days=current_app.config["FAILURE_REPORT_WAIT_DAYS"],
         zone=ZONE,
     )
 
 
 @bp.route("/disputes/<int:failure_id>", methods=["GET", "POST"])
 def dispute(failure_id: int) -> Response | str:
-    failure = charge_queries.dispute_for_lead(current_user.id, failure_id)
+    failure = charge_queries.dispute_for_lead(current_user.id, failure_id, now=utcnow())
     form = DisputeForm()
     if form.validate_on_submit():
         charge_services.decide_dispute(

@@ -186,6 +186,33 @@ def test_a_disputed_failure_goes_to_the_clinical_lead(app, client, clock, people
     assert lead_client.get(f"/clinical/disputes/{failure.id}").status_code == 404
 
 
+def test_a_report_the_therapist_never_answers_goes_to_the_clinical_lead_after_3_days(
+    app, client, clock, people
+):
+    patient, _, appointment = people
+    after_start(clock)
+    sign_in(client, patient)
+    data = {"what_happened": "The chat froze", "affected": "patient", "fault": "provider"}
+    submit(client, f"/booking/appointments/{appointment.id}/report-a-problem", data)
+    failure = db.session.query(TechnicalFailure).filter_by(appointment_id=appointment.id).one()
+    assert failure.status is FailureStatus.OPEN
+    lead = make_user(Role.CLINICAL_LEAD)
+    lead_client = as_user(app, lead)
+    path = f"/clinical/disputes/{failure.id}"
+    assert path not in lead_client.get("/clinical/disputes").get_data(as_text=True)
+    assert lead_client.get(path).status_code == 404  # the therapist still has time to answer
+
+    clock.move_to(failure.created_at + timedelta(days=3, seconds=1))
+    lead_client = as_user(app, lead)
+    listing = lead_client.get("/clinical/disputes").get_data(as_text=True)
+    assert path in listing and "reported by the patient" in listing
+    assert "The chat froze" in lead_client.get(path).get_data(as_text=True)
+    response = submit(lead_client, path, {"fault": "provider", "reason": "No reply; logs agree"})
+    assert response.status_code == 302
+    assert settled(appointment).charged is False
+    assert lead_client.get(path).status_code == 404
+
+
 def test_the_clinical_lead_grants_sessions_and_sees_every_movement(app, client, people):
     patient, _, _ = people
     lead_client = as_user(app, make_user(Role.CLINICAL_LEAD))

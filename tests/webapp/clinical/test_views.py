@@ -102,12 +102,13 @@ def test_failed_messages_are_visible_to_the_clinical_lead(login_as, client, app)
         booking_services.book_appointment(
             patient.id, therapist.id, datetime(2026, 3, 24, 9, tzinfo=UTC), now=NOW
         )
-    assert (
-        db.session.query(NotificationAttempt).filter_by(status=NotificationStatus.FAILED).count()
-        == 1
+    refused = db.session.query(NotificationAttempt).filter_by(
+        status=NotificationStatus.SCHEDULED, error="recording backend told to fail"
     )
+    assert refused.count() == 1
     login_as(Role.CLINICAL_LEAD)
     page = client.get("/clinical/notifications").get_data(as_text=True)
     assert "Oli Patient" in page and "recording backend told to fail" in page
+    assert "Trying again" in page
     assert "could not be delivered" in client.get("/clinical/").get_data(as_text=True)
     assert db.session.query(Appointment).count() == 1
