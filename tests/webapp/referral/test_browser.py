@@ -4,65 +4,24 @@ driven by Playwright, against a live server on 127.0.0.1 with its own SQLite fil
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from sqlalchemy import create_engine, text
-from werkzeug.serving import WSGIRequestHandler, make_server
 
-from webapp import create_app
-from webapp.config import PROJECT_ROOT, TestConfig
+from tests.browser import keep_screenshot, launch, needs_chromium
+from tests.browser import live_server as serve
 from webapp.extensions import db
-from webapp.jobs import bind_app
-from webapp.migrate import upgrade
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = PROJECT_ROOT / "test-artifacts"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
-]
-
-
-class _Quiet(WSGIRequestHandler):
-    def log_request(self, *args: object, **kwargs: object) -> None:
-        pass
+pytestmark = needs_chromium
 
 
 @pytest.fixture
 def live_server(app: Flask, engine, tmp_path: Path) -> Iterator[str]:
-    """The app on a temporary SQLite file, served from a thread; the suite's app is put back."""
-    url = f"sqlite:///{tmp_path / 'browser.db'}"
-    config = type(
-        "BrowserConfig",
-        (TestConfig,),
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SERVER_NAME": None,
-            "PUBLIC_FORM_RATE_LIMIT": "200 per minute",
-            "EMAIL_OUTBOX_DIR": tmp_path / "outbox",
-        },
-    )
-    browser_app = create_app(config)
-    with browser_app.app_context():
-        upgrade(url)
-    server = make_server("127.0.0.1", 0, browser_app, threaded=True, request_handler=_Quiet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        assert db.engine is not None
-        db.engine.dispose()
-        db.engine = engine  # the suite's database and app again
-        db.bind(engine)
-        bind_app(app)
+    with serve(app, engine, tmp_path) as base:
+        yield base
 
 
 def referral_references(url: str) -> list[str]:
@@ -77,25 +36,14 @@ def test_a_self_referral_can_be_completed_on_a_360_pixel_wide_screen(live_server
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            # Nothing leaves the machine: other hosts (the NHS.UK font host) fail at once.
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-            ],
-        )
+        browser = launch(playwright)
         page = browser.new_page(viewport={"width": 360, "height": 740}, device_scale_factor=1)
         # Generous: a loaded CI machine compiles each template on first use.
         page.set_default_timeout(20_000)
         try:
             _refer_yourself(page, live_server)
         except BaseException:
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+            keep_screenshot(page, request.node.name)
             raise
         finally:
             browser.close()
