@@ -168,6 +168,8 @@ BLUEPRINTS = (
     "clinical",
     "reports",
     "admin",
+    "records",
+    "records:staff_bp",
 )
 
 
