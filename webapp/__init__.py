@@ -170,6 +170,7 @@ BLUEPRINTS = (
     "admin",
     "records",
     "records:staff_bp",
+    "retention",
 )
 
 

@@ -49,6 +49,7 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("admin.users", "Accounts"),
         ("admin.audit_log", "Audit log"),
         ("subject_access.index", "Data requests"),
+        ("retention.index", "Retention"),
     ],
 }
 

@@ -50,13 +50,26 @@ def test_an_export_holds_every_kind_of_the_patients_data_and_nothing_of_anyone_e
     empty = {key for key, rows in sections.items() if not rows}
     assert empty == {"account_closure"}, "every kind of data is in the export"
     for text in (
-        "Person Alpha", "issue of Alpha", "ended for Alpha", "answer of Alpha",
-        "experience of Alpha", "risk of Alpha", "clinical note about Alpha",
-        "next steps for Alpha", "own note of Alpha", "therapist says hello Alpha",
-        "patient message Alpha", "problem of Alpha", "sheet Alpha", "warning signs of Alpha",
-        "handleAlpha", "thread of Alpha", "post body of Alpha", "report by Person Alpha",
+        "Person Alpha",
+        "issue of Alpha",
+        "ended for Alpha",
+        "answer of Alpha",
+        "experience of Alpha",
+        "risk of Alpha",
+        "clinical note about Alpha",
+        "next steps for Alpha",
+        "own note of Alpha",
+        "therapist says hello Alpha",
+        "patient message Alpha",
+        "problem of Alpha",
+        "sheet Alpha",
+        "warning signs of Alpha",
+        "handleAlpha",
+        "thread of Alpha",
+        "post body of Alpha",
+        "report by Person Alpha",
         "moderator to Alpha",
-    ):  # fmt: skip
+    ):
         assert text in raw, text
     assert "bravo" not in raw.lower()
     assert "bravo" not in readme.lower()

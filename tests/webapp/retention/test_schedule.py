@@ -56,10 +56,11 @@ def test_twenty_years_of_clinical_records_count_calendar_years():
 
 
 @given(moments, periods)
-def test_the_cutoff_is_never_after_now_and_moves_with_now(now, period):
+def test_the_cutoff_is_never_after_now_and_never_moves_back(now, period):
     cutoff = schedule.cutoff(now, period)
     assert cutoff <= now
-    assert schedule.cutoff(now + timedelta(days=1), period) > cutoff
+    # Not strictly later: 29 and 30 March less a month are both 29 February (month ends clamp).
+    assert schedule.cutoff(now + timedelta(days=1), period) >= cutoff
     assert not schedule.is_due(cutoff, now, period)
 
 
