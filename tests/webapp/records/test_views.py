@@ -146,3 +146,9 @@ def test_signed_out_visitors_are_sent_to_sign_in(client):
         response = client.get(url)
         assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
     assert client.post("/my-data/download").status_code in (400, 403)
+
+
+def test_the_privacy_notice_says_how_long_data_is_kept_and_names_its_version(client):
+    page = client.get("/privacy").get_data(as_text=True)
+    assert "Version 2026-12" in page
+    assert "20 years after your last contact" in page and "13 months" in page
