@@ -62,9 +62,6 @@ class Period:
     def before(self, moment: D) -> D:
         return add_months(moment, -(self.years * 12 + self.months)) - timedelta(days=self.days)
 
-    def after(self, moment: D) -> D:
-        return add_months(moment, self.years * 12 + self.months) + timedelta(days=self.days)
-
     def describe(self) -> str:
         parts = [
             f"{n} {unit}{'' if n == 1 else 's'}"

@@ -42,6 +42,12 @@ def test_calendar_months_clamp_to_the_months_end(start, months, expected):
     assert add_months(start, months) == expected
 
 
+def test_dates_before_year_one_are_refused_and_periods_read_well():
+    with pytest.raises(ValueError, match="year 1"):
+        add_months(date(1, 1, 1), -1)
+    assert Period(years=1, months=2, days=1).describe() == "1 year, 2 months, 1 day"
+
+
 def test_a_row_exactly_one_period_old_is_kept_and_a_moment_older_is_due():
     period = Period(days=400)
     exactly = NOW - timedelta(days=400)
