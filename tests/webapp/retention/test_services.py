@@ -264,3 +264,13 @@ def test_every_table_tied_to_an_appointment_is_erased_with_it():
         "allowance_movements",
         "technical_failures",
     }
+
+
+def test_the_nightly_job_applies_the_schedule_at_half_past_two():
+    from webapp.retention.jobs import apply_retention_nightly
+
+    assert apply_retention_nightly.s().validate_datetime(datetime(2026, 12, 7, 2, 30))  # noqa: DTZ001 - Huey's crontab reads wall-clock values
+    assert not apply_retention_nightly.s().validate_datetime(datetime(2026, 12, 7, 3, 30))  # noqa: DTZ001
+    apply_retention_nightly()
+    run = db.session.scalar(select(RetentionRun).order_by(RetentionRun.id.desc()))
+    assert run.trigger == "schedule" and run.finished_at is not None
