@@ -43,6 +43,9 @@ PURE_TEST_FILES = (
     "tests/webapp/sessions/test_room.py",
     "tests/webapp/test_user_text.py",
     "tests/webapp/reports/test_statement.py",
+    "tests/webapp/records/test_archive.py",
+    "tests/webapp/records/test_consent.py",
+    "tests/webapp/retention/test_schedule.py",
 )
 
 

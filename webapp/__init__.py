@@ -168,6 +168,9 @@ BLUEPRINTS = (
     "clinical",
     "reports",
     "admin",
+    "records",
+    "records:staff_bp",
+    "retention",
 )
 
 

@@ -125,6 +125,17 @@ def purge_activity_command() -> None:
     click.echo(f"Deleted {purge_old_events(datetime.now(UTC))} activity events.")
 
 
+@click.command("apply-retention")
+@with_appcontext
+def apply_retention_command() -> None:
+    """Apply the retention schedule now (it also runs nightly) and print what was removed."""
+    from webapp.retention import services
+
+    run = services.apply_schedule(now=datetime.now(UTC), trigger="command")
+    for item in run.items:
+        click.echo(f"{item.kind}: {item.count} {item.action} (older than {item.cutoff:%Y-%m-%d})")
+
+
 backup_cli = AppGroup("backup", help="Back up or restore the embedded SQLite database.")
 
 
@@ -176,6 +187,7 @@ def register_commands(app: Flask) -> None:
         seed_demo_command,
         totp_code_command,
         purge_activity_command,
+        apply_retention_command,
         rotate_keys_command,
     ):
         app.cli.add_command(command_)

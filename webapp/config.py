@@ -91,6 +91,15 @@ class Config:
     ACTIVITY_KEY = _env("ACTIVITY_KEY", "dev-only-activity-key")
     ACTIVITY_RETENTION_DAYS = int(_env("ACTIVITY_RETENTION_DAYS", "400"))
 
+    # Information governance (issue #13): how long each kind of data is kept (webapp/retention/
+    # schedule.py cites the sources), and how long a subject access request may take.
+    RETENTION_CLINICAL_YEARS = int(_env("RETENTION_CLINICAL_YEARS", "20"))
+    RETENTION_SUBJECT_ACCESS_YEARS = int(_env("RETENTION_SUBJECT_ACCESS_YEARS", "3"))
+    RETENTION_NOTIFICATION_MONTHS = int(_env("RETENTION_NOTIFICATION_MONTHS", "24"))
+    RETENTION_UNFINISHED_REFERRAL_DAYS = int(_env("RETENTION_UNFINISHED_REFERRAL_DAYS", "90"))
+    RETENTION_LINK_DAYS = int(_env("RETENTION_LINK_DAYS", "30"))
+    RETENTION_BATCH = int(_env("RETENTION_BATCH", "500"))
+
     # Pre-session questionnaires open this many hours before the appointment starts.
     PRE_SESSION_OPENS_HOURS = int(_env("PRE_SESSION_OPENS_HOURS", "72"))
 

@@ -207,11 +207,39 @@ def seed() -> bool:
     _seed_allowances()  # after every demo appointment exists: each draws a session
     _seed_self_help(_make(*PATIENTS[0], Role.PATIENT))
     _seed_referrals()
+    _seed_subject_access_request(now)
     from webapp.community.demo import seed_community
 
     locals_ = [local for local, _name, _role in STAFF] + [local for local, _name in PATIENTS]
     seed_community({local: _user(local) for local in locals_})
     return before is None
+
+
+def _seed_subject_access_request(now: datetime) -> None:
+    """One open subject access request, received by letter ten days ago (issue #13)."""
+    from webapp.models import SubjectAccessRequest
+    from webapp.records.services import due_on
+
+    patient = _user("patient2")
+    exists = db.session.scalar(
+        select(SubjectAccessRequest.id).where(SubjectAccessRequest.patient_id == patient.id)
+    )
+    if exists is not None:
+        return
+    received = now.date() - timedelta(days=10)
+    with db.transaction() as session:
+        session.add(
+            SubjectAccessRequest(
+                patient_id=patient.id,
+                channel="letter",
+                requester=patient.full_name,
+                received_on=received,
+                due_on=due_on(received),
+                verification="Signed letter; date of birth and postcode match the record",
+                recorded_at=now,
+                recorded_by_id=_user("admin").id,
+            )
+        )
 
 
 def _user(local_part: str) -> User:

@@ -18,6 +18,7 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("library.index", "Self-help"),
         ("safety_plan.show", "Your safety plan"),
         ("community.index", "Community"),
+        ("records.index", "Your data"),
     ],
     Role.THERAPIST: [
         ("therapy.dashboard", "Your day"),
@@ -41,9 +42,15 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("clinical.outcomes", "Outcomes"),
         ("clinical.disputes", "Disputes"),
         ("referrals.queue", "Referrals"),
+        ("subject_access.index", "Data requests"),
     ],
     Role.COMMISSIONER: [("reports.index", "Reports")],
-    Role.ADMIN: [("admin.users", "Accounts"), ("admin.audit_log", "Audit log")],
+    Role.ADMIN: [
+        ("admin.users", "Accounts"),
+        ("admin.audit_log", "Audit log"),
+        ("subject_access.index", "Data requests"),
+        ("retention.index", "Retention"),
+    ],
 }
 
 

@@ -63,3 +63,33 @@ def test_postgresql_and_memory_databases_are_refused_with_a_pointer_to_pg_dump()
         backup.sqlite_path("postgresql+psycopg://127.0.0.1/test")
     with pytest.raises(ValueError, match="SQLite file"):
         backup.sqlite_path("sqlite://")
+
+
+def test_a_backup_of_a_live_database_holds_what_was_committed_and_nothing_half_written(file_app):
+    """Why the online backup API: with the site running (WAL mode), committed rows may still be
+    only in the -wal file, and a writer may be mid-transaction. A copy of the main file misses
+    the first; the backup API gives a consistent snapshot with every committed row."""
+    _, url, tmp_path = file_app
+    live = tmp_path / "live.db"
+    writer = sqlite3.connect(live, isolation_level=None)
+    try:
+        writer.execute("PRAGMA journal_mode=WAL")
+        writer.execute("PRAGMA wal_autocheckpoint=0")  # keep committed rows in the WAL
+        writer.execute("CREATE TABLE scratch (value TEXT)")
+        writer.execute("INSERT INTO scratch VALUES ('committed')")
+        writer.execute("BEGIN")
+        writer.execute("INSERT INTO scratch VALUES ('half written')")  # not committed
+
+        file_copy = tmp_path / "copy.db"
+        file_copy.write_bytes(live.read_bytes())
+        backup.backup(url, tmp_path / "online.db")
+
+        with sqlite3.connect(tmp_path / "online.db") as copy:
+            assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            assert copy.execute("SELECT value FROM scratch").fetchall() == [("committed",)]
+        with sqlite3.connect(file_copy) as copy:
+            tables = {row[0] for row in copy.execute("SELECT name FROM sqlite_master")}
+        assert "scratch" not in tables, "a file copy of a live database misses committed data"
+        writer.execute("ROLLBACK")
+    finally:
+        writer.close()

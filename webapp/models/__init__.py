@@ -48,6 +48,13 @@ from webapp.models.people import (
     User,
     UserToken,
 )
+from webapp.models.records import (
+    AccountClosure,
+    ConsentRecord,
+    RetentionRun,
+    RetentionRunItem,
+    SubjectAccessRequest,
+)
 from webapp.models.referral import Referral, ReferralDraft, ReferralStatus, RefusalCount
 from webapp.models.self_help import SafetyPlan, SavedWorksheet
 from webapp.models.therapists import (
@@ -69,6 +76,7 @@ from webapp.models.therapy import (
 
 __all__ = [
     "STAFF_ROLES",
+    "AccountClosure",
     "ActivityEvent",
     "AllowanceMovement",
     "Appointment",
@@ -81,6 +89,7 @@ __all__ = [
     "CareEpisode",
     "ChatMessage",
     "CommunityMember",
+    "ConsentRecord",
     "Credential",
     "CredentialKind",
     "EpisodeChange",
@@ -110,6 +119,8 @@ __all__ = [
     "ReferralStatus",
     "RefusalCount",
     "Resolution",
+    "RetentionRun",
+    "RetentionRunItem",
     "RiskFlag",
     "Role",
     "SafetyPlan",
@@ -121,6 +132,7 @@ __all__ = [
     "Space",
     "StaffContact",
     "StepChange",
+    "SubjectAccessRequest",
     "TechnicalFailure",
     "TherapistPhoto",
     "TherapistProfile",

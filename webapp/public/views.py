@@ -14,6 +14,7 @@ from webapp.extensions import db
 from webapp.library.rendering import render_markdown
 from webapp.models import Role
 from webapp.public import bp
+from webapp.referral.codes import PRIVACY_NOTICE_VERSION
 
 HOME_FOR_ROLE = {
     Role.PATIENT: "patient.home",
@@ -51,7 +52,9 @@ def need_help_now() -> str:
 
 @bp.route("/privacy")
 def privacy() -> str:
-    return render_template("public/privacy.html", title="Privacy notice")
+    return render_template(
+        "public/privacy.html", title="Privacy notice", privacy_notice_version=PRIVACY_NOTICE_VERSION
+    )
 
 
 @bp.route("/accessibility")

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 # The version of the privacy notice a person agreed to; change it when the notice changes.
-PRIVACY_NOTICE_VERSION = "2026-11"
+PRIVACY_NOTICE_VERSION = "2026-12"  # 2026-12: retention periods, data rights, closure
 
 PREFER_NOT_TO_SAY = "Prefer not to say"
 

@@ -83,7 +83,7 @@ def test_a_gp_refers_a_patient_who_finishes_the_referral_themselves(client, outb
     referral = db.session.get(Referral, referral.id)
     assert referral.status is ReferralStatus.RECEIVED
     assert referral.received_at == NOW and referral.completed_at == later
-    assert (referral.consent_given_at, referral.privacy_notice_version) == (later, "2026-11")
+    assert (referral.consent_given_at, referral.privacy_notice_version) == (later, "2026-12")
     assert (referral.employment_status, referral.heard_about, referral.language) == (
         "02",
         "jobcentre",

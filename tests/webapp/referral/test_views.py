@@ -102,7 +102,7 @@ def test_an_eligible_adult_refers_themselves_and_gets_a_reference(client):
     assert referral.received_at == NOW  # the waiting-time clock starts when it is sent
     assert referral.completed_at == NOW
     assert referral.consent_given_at == NOW
-    assert referral.privacy_notice_version == "2026-11"
+    assert referral.privacy_notice_version == "2026-12"
     assert (referral.full_name, referral.date_of_birth) == ("Ann Example", date(1990, 5, 17))
     assert (referral.email, referral.mobile_e164) == ("ann.example@example.com", "+447700900982")
     assert (referral.postcode, referral.gp_practice) == ("LS2 9JT", "Park Surgery")

@@ -1,0 +1,104 @@
+"""Closing an account: confirmed with the password; bookings cancelled as the patient's own
+cancellation; community content anonymised or deleted; the clinical record kept."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from tests import factories
+from tests.conftest import sign_in, submit
+from tests.webapp.records.world import make_world
+from webapp.extensions import db
+from webapp.models import (
+    AccountClosure,
+    Appointment,
+    AppointmentStatus,
+    AuditEvent,
+    CommunityMember,
+    Post,
+    PostStatus,
+    SafetyPlan,
+    SavedWorksheet,
+    SessionRecord,
+    Thread,
+    User,
+)
+
+
+def close(client, choice: str = "anonymised", password: str = factories.PASSWORD):
+    return submit(
+        client,
+        "/my-data/close-account",
+        {"community": choice, "password": password, "confirm": "y"},
+    )
+
+
+def test_closing_keeps_the_clinical_record_anonymises_posts_and_refuses_sign_in(client):
+    patient = make_world("Alpha")
+    now = datetime.now(UTC).replace(microsecond=0)
+    early = factories.make_appointment(patient, starts_at=now + timedelta(days=3))
+    late = factories.make_appointment(patient, starts_at=now + timedelta(hours=5))
+    sign_in(client, patient)
+    page = client.get("/my-data/close-account").get_data(as_text=True)
+    assert "20 years after your last contact" in page and "2 booked appointments" in page
+
+    response = close(client)
+    assert response.status_code == 200
+    assert "Your account is closed" in response.get_data(as_text=True)
+    db.session.expire_all()
+    for appointment in (early, late):
+        found = db.session.get(Appointment, appointment.id)
+        assert found.status is AppointmentStatus.CANCELLED and found.attendance_code == "2"
+    # The charging rules apply as to any patient cancellation (never charged to the patient).
+    assert db.session.get(Appointment, early.id).charged is False
+    assert db.session.get(Appointment, late.id).charged is True
+    member = db.session.get(CommunityMember, patient.id)
+    assert member.handle.startswith("Former member") and "Alpha" not in member.handle
+    post = db.session.scalar(select(Post).where(Post.author_id == patient.id))
+    assert post.body == "post body of Alpha" and post.status is PostStatus.VISIBLE
+    assert db.session.get(SafetyPlan, patient.id) is None
+    assert (
+        db.session.scalar(select(SavedWorksheet).where(SavedWorksheet.patient_id == patient.id))
+        is None
+    )
+    assert db.session.scalar(select(SessionRecord)).clinical_notes == "clinical note about Alpha"
+    closure = db.session.get(AccountClosure, patient.id)
+    assert closure.community_choice == "anonymised" and closure.bookings_cancelled == 2
+    assert db.session.get(User, patient.id).is_active_account is False
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "account.closed"))
+    assert client.get("/my-data").status_code == 302  # signed out
+    refused = sign_in(client, patient)
+    assert refused.status_code == 200  # the sign-in page again, not the home page
+
+
+def test_choosing_deletion_erases_the_posts_text_and_hides_the_thread(client):
+    patient = make_world("Alpha")
+    sign_in(client, patient)
+    close(client, "deleted")
+    db.session.expire_all()
+    post = db.session.scalar(select(Post).where(Post.author_id == patient.id))
+    assert post.body == "" and post.status is PostStatus.REMOVED
+    thread = db.session.scalar(select(Thread).where(Thread.author_id == patient.id))
+    assert "Alpha" not in thread.title
+    assert db.session.get(AccountClosure, patient.id).community_choice == "deleted"
+
+
+def test_a_wrong_password_closes_nothing(client):
+    patient = make_world("Alpha")
+    sign_in(client, patient)
+    response = close(client, password="not-the-password")
+    assert "The password is not right" in response.get_data(as_text=True)
+    assert db.session.get(AccountClosure, patient.id) is None
+    assert db.session.get(User, patient.id).is_active_account is True
+
+
+def test_the_closure_must_be_confirmed(client):
+    patient = factories.make_patient()
+    sign_in(client, patient)
+    response = submit(
+        client, "/my-data/close-account", {"community": "anonymised", "password": "x"}
+    )
+    assert "There is a problem" in response.get_data(as_text=True)
+    assert db.session.get(AccountClosure, patient.id) is None

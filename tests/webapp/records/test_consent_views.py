@@ -1,0 +1,60 @@
+"""Changing communication preferences and consent to optional uses: every change dated."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from tests import factories
+from tests.conftest import sign_in, submit
+from webapp.extensions import db
+from webapp.models import AuditEvent, ConsentRecord, PatientProfile
+
+
+def test_a_change_is_recorded_with_its_date_and_the_reminders_follow_it(client):
+    patient = factories.make_patient(sms=True, email=True)
+    sign_in(client, patient)
+    page = client.get("/my-data/choices").get_data(as_text=True)
+    assert "Being told about research" in page and "Text message reminders" in page
+    response = submit(client, "/my-data/choices", {"email_reminders": "y", "research_contact": "y"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    records = db.session.scalars(
+        select(ConsentRecord).where(ConsentRecord.patient_id == patient.id)
+    ).all()
+    assert {(r.kind, r.granted) for r in records} == {
+        ("sms_reminders", False),
+        ("research_contact", True),
+    }
+    assert all(r.recorded_at is not None and r.source == "patient" for r in records)
+    assert all(r.privacy_notice_version for r in records)
+    profile = db.session.get(PatientProfile, patient.id)
+    assert profile.sms_reminders is False
+    assert profile.email_reminders is True
+    event = db.session.scalar(
+        select(AuditEvent).where(
+            AuditEvent.action == "consent.changed", AuditEvent.patient_id == patient.id
+        )
+    )
+    assert event.detail == {"changed": {"sms_reminders": False, "research_contact": True}}
+    page = client.get("/my-data").get_data(as_text=True)
+    assert "research contact on" in page and "sms reminders off" in page
+
+
+def test_saving_the_same_choices_records_nothing(client):
+    patient = factories.make_patient(sms=True, email=False)
+    sign_in(client, patient)
+    submit(client, "/my-data/choices", {"sms_reminders": "y"})
+    assert (
+        db.session.scalar(select(ConsentRecord).where(ConsentRecord.patient_id == patient.id))
+        is None
+    )
+
+
+def test_another_patients_choices_are_untouched(client):
+    patient = factories.make_patient()
+    other = factories.make_patient()
+    sign_in(client, patient)
+    submit(client, "/my-data/choices", {"research_contact": "y"})
+    assert (
+        db.session.scalar(select(ConsentRecord).where(ConsentRecord.patient_id == other.id)) is None
+    )

@@ -1,0 +1,91 @@
+"""The patient's own pages: their data and privacy, the download, consent, closing the account."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Response, flash, redirect, render_template, session, url_for
+from flask_login import current_user, logout_user
+from werkzeug.wrappers import Response as BaseResponse
+
+from webapp.records import archive, bp, consent, queries, services
+from webapp.records.forms import CloseAccountForm, ConsentForm, ExportForm
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@bp.route("")
+def index() -> str:
+    return render_template(
+        "records/index.html",
+        title="Your data and privacy",
+        referral=queries.consent_given(current_user.id),
+        choices=queries.current_choices(current_user.id),
+        options=consent.CHOICES,
+        history=queries.consent_history(current_user.id),
+        ended_episode=queries.ended_episode(current_user.id),
+        form=ExportForm(),
+    )
+
+
+@bp.route("/download", methods=["POST"])
+def download() -> BaseResponse:
+    if not ExportForm().validate_on_submit():
+        return redirect(url_for("records.index"))
+    doc = services.export_own_data(current_user, now=utcnow(), form="archive")
+    day = doc["generated_at"][:10]
+    return Response(
+        services.archive_bytes(doc),
+        mimetype="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="your-data-{day}.zip"'},
+    )
+
+
+@bp.route("/printable", methods=["POST"])
+def printable() -> BaseResponse | str:
+    if not ExportForm().validate_on_submit():
+        return redirect(url_for("records.index"))
+    doc = services.export_own_data(current_user, now=utcnow(), form="printable page")
+    return render_template(
+        "records/export.html", title="Your data", doc=doc, sections=archive.SECTIONS
+    )
+
+
+@bp.route("/choices", methods=["GET", "POST"])
+def choices() -> BaseResponse | str:
+    form = ConsentForm(data=queries.current_choices(current_user.id))
+    if form.validate_on_submit():
+        changed = services.change_choices(current_user, form.choices(), now=utcnow())
+        flash("Your choices are saved." if changed else "Nothing changed.")
+        return redirect(url_for("records.index"))
+    return render_template(
+        "records/choices.html", title="Change your choices", form=form, options=consent.CHOICES
+    )
+
+
+@bp.route("/close-account", methods=["GET", "POST"])
+def close_account() -> BaseResponse | str:
+    form = CloseAccountForm()
+    if form.validate_on_submit():
+        try:
+            services.close_account(
+                current_user,
+                password=form.password.data or "",
+                community_choice=form.community.data or "",
+                now=utcnow(),
+            )
+        except services.RecordsError as error:
+            form.password.errors = [*form.password.errors, str(error)]
+        else:
+            logout_user()
+            session.clear()
+            # Signed out now, so the page is rendered here rather than behind a redirect.
+            return render_template("records/closed.html", title="Your account is closed")
+    return render_template(
+        "records/close_account.html",
+        title="Close your account",
+        form=form,
+        bookings=queries.future_bookings(current_user.id, utcnow()),
+    )
