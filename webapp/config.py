@@ -131,6 +131,9 @@ class Config:
     BOOKING_MIN_NOTICE = timedelta(hours=int(_env("BOOKING_MIN_NOTICE_HOURS", "2")))
     # Charging (issue 6): the sessions each accepted referral is funded for.
     SESSIONS_PER_REFERRAL = int(_env("SESSIONS_PER_REFERRAL", "8"))
+    # The care pathway prompts a review when scores show no reliable improvement after this
+    # many treatment sessions.
+    REVIEW_AFTER_TREATMENT_SESSIONS = int(_env("REVIEW_AFTER_TREATMENT_SESSIONS", "6"))
     CREDENTIAL_WARNING_DAYS = int(_env("CREDENTIAL_WARNING_DAYS", "30"))
     PHOTO_MAX_BYTES = int(_env("PHOTO_MAX_BYTES", str(4 * 1024 * 1024)))
 

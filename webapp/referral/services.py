@@ -34,6 +34,7 @@ from webapp.models import (
     User,
 )
 from webapp.notify import send_email
+from webapp.pathway import services as pathway
 from webapp.referral import codes, eligibility
 
 TOKEN_SALT = "practitioner-referral"  # noqa: S105 - a signing salt, not a password
@@ -337,7 +338,8 @@ def _check_open(referral: Referral) -> None:
 
 def accept(referral: Referral, *, actor: User, now: datetime) -> User:
     """Make the patient's account (no password yet), copy their details to their profile,
-    give access for the configured months and email them a link to set a password."""
+    give access for the configured months, fund the referral, open its care episode (waiting
+    for assessment) and email them a link to set a password."""
     _check_open(referral)
     if user_by_email(referral.email) is not None:
         raise ReferralError(
@@ -365,6 +367,7 @@ def accept(referral: Referral, *, actor: User, now: datetime) -> User:
         referral.status = ReferralStatus.ACCEPTED
         referral.patient_id = patient.id
         charges.apply_initial_grant(db.session(), patient, actor=actor, now=now)
+        pathway.apply_open(db.session(), referral, patient, actor=actor, now=now)
         referral.decided_at = now
         referral.decided_by_id = actor.id
         audit.record(

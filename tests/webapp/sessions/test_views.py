@@ -32,6 +32,7 @@ from webapp.models import (
 RECORD = {
     "clinical_notes": "Worked on a sleep diary; mood a little better.",
     "therapy_type": "cbt",
+    "appointment_type": "treatment",
     "step_of_care": "step2",
     "contact_minutes": "50",
     "attendance_code": "5",
