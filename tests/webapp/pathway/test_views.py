@@ -291,3 +291,57 @@ def test_a_patient_without_an_episode_is_told_so(client, login_as):
 def test_staff_cannot_open_the_patients_care_page(client, login_as):
     login_as(Role.THERAPIST)
     assert client.get("/my/care").status_code == 403
+
+
+def test_a_finished_course_shows_its_outcome_waits_and_step_change(client, mine):
+    from webapp.models import QuestionnaireResponse, StepChange
+
+    course = [
+        (0, "assessment", "2", 17, 13),
+        (7, "treatment", "2", 12, 9),
+        (21, "treatment", "3", 6, 4),
+    ]
+    for day, kind, step, phq9, gad7 in course:
+        appointment = make_appointment(
+            mine.patient,
+            mine.therapist,
+            starts_at=mine.opened_at + timedelta(days=day + 1),
+            episode_id=mine.id,
+            attendance_code="5",
+            appointment_type=kind,
+            step_of_care=step,
+        )
+        for code, total in (("phq9", phq9), ("gad7", gad7)):
+            db.session.add(
+                QuestionnaireResponse(
+                    patient_id=mine.patient_id,
+                    appointment_id=appointment.id,
+                    instrument=code,
+                    instrument_version="1",
+                    answers={},
+                    completed_at=appointment.starts_at,
+                    total=total,
+                )
+            )
+    db.session.add(
+        StepChange(
+            episode_id=mine.id,
+            from_step="2",
+            to_step="3",
+            changed_on=(mine.opened_at + timedelta(days=10)).date(),
+            reason="Step up",
+        )
+    )
+    mine.state, mine.ended_on, mine.end_code, mine.end_reason = (
+        S.DISCHARGED,
+        (mine.opened_at + timedelta(days=25)).date(),
+        "46",
+        "Goals met",
+    )
+    db.session.commit()
+    page = client.get(url(mine)).get_data(as_text=True)
+    assert "Finished a course of treatment" in page and "Recovered: yes" in page
+    assert "first 17, last 6" in page and "first 13, last 4" in page
+    assert "14 days from the last step 2 session to the first step 3 session" in page
+    assert "Mutually agreed completion of treatment" in page
+    assert "Discharge</a>" not in page
