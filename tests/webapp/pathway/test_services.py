@@ -448,3 +448,48 @@ def test_peq_answers_are_stored_apart_from_the_clinical_record(app):
             fk["referred_table"] for fk in inspect(db.session.get_bind()).get_foreign_keys(table)
         }
         assert "experience_responses" not in referred, table
+
+
+# --- coming back -------------------------------------------------------------------------------
+
+
+def test_a_discharged_patient_who_refers_again_comes_back_to_a_new_episode(app, outbox):
+    from webapp.models import PatientProfile
+
+    first = accept(app)
+    first.therapist_id = make_therapist().id
+    db.session.commit()
+    services.discharge(
+        first, "50", reason="No reply", ended_on=date(2026, 3, 1), actor=first.therapist, now=NOW
+    )
+    patient = first.patient
+    again = make_referral(email=patient.email, received_at=NOW)
+    lead = make_user(Role.CLINICAL_LEAD)
+    later = NOW + timedelta(days=30)
+    with app.test_request_context():
+        assert referral_services.accept(again, actor=lead, now=later).id == patient.id
+    second = queries.open_episode_for_patient(patient.id)
+    assert second is not None and second.id != first.id and second.referral_id == again.id
+    assert second.state is S.WAITING_FOR_ASSESSMENT
+    profile = db.session.get(PatientProfile, patient.id)
+    assert profile.access_starts_at == later and profile.has_access(later + timedelta(days=300))
+    assert outbox[-1].subject.startswith("Welcome back")
+    assert queries.latest_episode_for_patient(patient.id).id == second.id
+
+
+def test_someone_with_an_open_episode_is_not_accepted_twice(app):
+    first = accept(app)
+    again = make_referral(email=first.patient.email)
+    with (
+        app.test_request_context(),
+        pytest.raises(referral_services.ReferralError, match="open care episode"),
+    ):
+        referral_services.accept(again, actor=make_user(Role.CLINICAL_LEAD), now=NOW)
+    assert (
+        len(
+            db.session.scalars(
+                select(CareEpisode).where(CareEpisode.patient_id == first.patient_id)
+            ).all()
+        )
+        == 1
+    )
