@@ -36,6 +36,7 @@ PURE_TEST_FILES = (
     "tests/webapp/measures/test_chart.py",
     "tests/webapp/reports/test_suppression.py",
     "tests/webapp/pathway/test_episode.py",
+    "tests/webapp/pathway/test_codes.py",
     "tests/webapp/referral/test_codes.py",
     "tests/webapp/referral/test_eligibility.py",
     "tests/webapp/booking/test_ics.py",

@@ -15,8 +15,10 @@ from webapp.extensions import db
 from webapp.models import (
     AllowanceMovement,
     Appointment,
+    CareEpisode,
     Credential,
     CredentialKind,
+    EpisodeChange,
     MovementKind,
     PatientProfile,
     Referral,
@@ -26,6 +28,7 @@ from webapp.models import (
     User,
     WeeklyHours,
 )
+from webapp.pathway.episode import EpisodeState
 
 PASSWORD = "a-long-test-passphrase"
 _numbers = itertools.count(1)
@@ -195,3 +198,46 @@ def make_bookable_therapist(
         )
     db.session.commit()
     return therapist
+
+
+def make_episode(
+    patient: User | None = None,
+    therapist: User | None = None,
+    *,
+    state: EpisodeState = EpisodeState.WAITING_FOR_ASSESSMENT,
+    opened_at: datetime | None = None,
+    **overrides: Any,
+) -> CareEpisode:
+    """An accepted referral's care episode (with its opening change), the therapist's by default.
+
+    `therapist=None` makes a therapist; pass `therapist=False` for an episode with none yet."""
+    patient = patient or make_patient()
+    if therapist is None:
+        therapist = make_therapist()
+    opened_at = opened_at or datetime.now(UTC) - timedelta(days=30)
+    referral = make_referral(
+        status=ReferralStatus.ACCEPTED,
+        patient_id=patient.id,
+        received_at=opened_at - timedelta(days=7),
+        decided_at=opened_at,
+    )
+    episode = CareEpisode(
+        referral_id=referral.id,
+        patient_id=patient.id,
+        therapist_id=therapist.id if therapist else None,
+        state=state,
+        opened_at=opened_at,
+        **overrides,
+    )
+    db.session.add(episode)
+    db.session.flush()
+    db.session.add(
+        EpisodeChange(
+            episode_id=episode.id,
+            from_state=None,
+            to_state=EpisodeState.WAITING_FOR_ASSESSMENT,
+            changed_at=opened_at,
+        )
+    )
+    db.session.commit()
+    return episode

@@ -166,6 +166,7 @@ BLUEPRINTS = (
     "community",
     "moderation_console",
     "clinical",
+    "pathway.views:bp",
     "reports",
     "admin",
     "records",

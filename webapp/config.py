@@ -150,6 +150,9 @@ class Config:
         int(minutes) for minutes in _env_list("NOTIFICATION_RETRY_MINUTES", "5,30")
     )
     NOTIFICATION_STUCK_MINUTES = int(_env("NOTIFICATION_STUCK_MINUTES", "15"))
+    # The care pathway prompts a review when scores show no reliable improvement after this
+    # many treatment sessions.
+    REVIEW_AFTER_TREATMENT_SESSIONS = int(_env("REVIEW_AFTER_TREATMENT_SESSIONS", "6"))
     CREDENTIAL_WARNING_DAYS = int(_env("CREDENTIAL_WARNING_DAYS", "30"))
     PHOTO_MAX_BYTES = int(_env("PHOTO_MAX_BYTES", str(4 * 1024 * 1024)))
 

@@ -37,6 +37,7 @@ from webapp.models import (
     User,
     WeeklyHours,
 )
+from webapp.pathway.demo import seed_episodes
 from webapp.referral.codes import PRIVACY_NOTICE_VERSION
 
 LONDON = ZoneInfo("Europe/London")
@@ -204,6 +205,7 @@ def seed() -> bool:
     _seed_patient_profiles(now)
     _seed_appointments(now)
     _past_session()
+    seed_episodes(_user, demo_email)  # after the demo bookings it puts in episodes
     _seed_allowances()  # after every demo appointment exists: each draws a session
     _seed_self_help(_make(*PATIENTS[0], Role.PATIENT))
     _seed_referrals()

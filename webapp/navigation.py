@@ -11,6 +11,7 @@ from webapp.models import Role
 NAVIGATION: dict[Role, list[tuple[str, str]]] = {
     Role.PATIENT: [
         ("patient.home", "Home"),
+        ("patient.care", "Your care"),
         ("booking.appointments", "Appointments"),
         ("sessions.index", "Your sessions"),
         ("booking.therapists", "Therapists"),
@@ -23,6 +24,7 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
     Role.THERAPIST: [
         ("therapy.dashboard", "Your day"),
         ("sessions.index", "Session rooms"),
+        ("pathway.caseload", "Care episodes"),
         ("therapy.outcomes", "Outcomes"),
         ("therapy.availability", "Availability"),
         ("therapy.profile", "Your profile"),
@@ -40,6 +42,7 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("clinical.credentials", "Credentials"),
         ("clinical.notifications", "Messages"),
         ("clinical.outcomes", "Outcomes"),
+        ("pathway.caseload", "Care episodes"),
         ("clinical.disputes", "Disputes"),
         ("referrals.queue", "Referrals"),
         ("subject_access.index", "Data requests"),

@@ -10,7 +10,8 @@ cannot both pass the check: on PostgreSQL with SELECT ... FOR UPDATE, on SQLite 
 database's write lock with the transaction's first statement.
 
 Every booking draws one session from the patient's allowance ledger (`webapp.charges`); a moved
-booking keeps what it drew; a cancellation records its outcome and charge there.
+booking keeps what it drew; a cancellation records its outcome and charge there. Every booking
+joins the patient's open care episode (`webapp.pathway`), and a moved one stays in it.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from webapp.models import (
     Role,
     User,
 )
+from webapp.pathway import services as pathway
 
 
 class BookingError(ValueError):
@@ -205,6 +207,7 @@ def book_appointment(
             status=AppointmentStatus.BOOKED,
             created_at=now,
         )
+        pathway.apply_booking(appointment)
         _insert(session, appointment)
         charges.apply_draw(session, appointment, now=now)
         after = _AfterCommit(schedule=_plan(session, appointment, now), revoke=[], now=now)
@@ -332,6 +335,7 @@ def reschedule_appointment(
             status=AppointmentStatus.BOOKED,
             reschedule_count=moves,
             created_at=now,
+            episode_id=old.episode_id,  # a moved booking stays in its care episode
         )
         _insert(session, new)  # book the new slot first...
         outcome = _release(

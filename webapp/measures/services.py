@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from flask import current_app
+from sqlalchemy.orm import Session
 
 import questionnaires
 from questionnaires.outcomes import reliable_rises_since
@@ -146,29 +147,38 @@ EXPERIENCE_INSTRUMENTS = ("peq_assessment", "peq_treatment")
 def offer_experience_questionnaire(
     patient_id: int, code: str, *, now: datetime
 ) -> ExperienceResponse:
-    """Ask a patient for a patient experience questionnaire (PEQ). The care pathway calls this
-    at the penultimate or last treatment session; an unanswered offer is not repeated."""
+    """Ask a patient for a patient experience questionnaire (PEQ), in its own transaction."""
+    with db.transaction() as session:
+        return apply_experience_offer(session, patient_id, code, now=now)
+
+
+def apply_experience_offer(
+    session: Session, patient_id: int, code: str, *, now: datetime
+) -> ExperienceResponse:
+    """Ask a patient for a PEQ inside the caller's transaction. The care pathway calls this when
+    the therapist plans the last session (or, failing that, at discharge); an unanswered offer
+    is not repeated. The offer and its answers stay in `experience_responses`, linked to no
+    appointment, therapist or episode, and are reported only in aggregate."""
     if code not in EXPERIENCE_INSTRUMENTS:
         raise ValueError(f"{code!r} is not a patient experience questionnaire")
     pending = queries.pending_experience(patient_id)
     existing = next((offer for offer in pending if offer.instrument == code), None)
     if existing is not None:
         return existing
-    with db.transaction():
-        offer = ExperienceResponse(
-            patient_id=patient_id,
-            instrument=code,
-            instrument_version=questionnaires.get(code).version,
-            offered_at=now,
-            answers={},
-        )
-        db.session.add(offer)
-        audit.record(
-            "experience_questionnaire.offered",
-            subject_type="patient",
-            subject_id=patient_id,
-            detail={"instrument": code},
-        )
+    offer = ExperienceResponse(
+        patient_id=patient_id,
+        instrument=code,
+        instrument_version=questionnaires.get(code).version,
+        offered_at=now,
+        answers={},
+    )
+    session.add(offer)
+    audit.record(
+        "experience_questionnaire.offered",
+        subject_type="patient",
+        subject_id=patient_id,
+        detail={"instrument": code},
+    )
     return offer
 
 

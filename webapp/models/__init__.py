@@ -37,7 +37,7 @@ from webapp.models.community import (
     WatchwordRule,
 )
 from webapp.models.measures import ExperienceResponse, QuestionnaireResponse, RiskFlag
-from webapp.models.pathway import CareEpisode, EpisodeChange, StepChange
+from webapp.models.pathway import CareEpisode, EpisodeAssessment, EpisodeChange, StepChange
 from webapp.models.people import (
     STAFF_ROLES,
     PatientProfile,
@@ -92,6 +92,7 @@ __all__ = [
     "ConsentRecord",
     "Credential",
     "CredentialKind",
+    "EpisodeAssessment",
     "EpisodeChange",
     "ExceptionKind",
     "ExperienceResponse",

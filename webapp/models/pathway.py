@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Enum, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, Date, Enum, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.models.base import Base, UTCDateTime, enum_values, utcnow
+from webapp.models.base import Base, EncryptedText, UTCDateTime, enum_values, utcnow
 from webapp.models.people import User
 from webapp.models.referral import Referral
 from webapp.pathway.episode import EpisodeState
@@ -89,4 +89,34 @@ class StepChange(Base):
     changed_on: Mapped[date] = mapped_column(Date)
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class EpisodeAssessment(Base):
+    """The assessment record of an episode (one per episode; saving again updates it).
+
+    The presenting problem's descriptor picks the measure pair (questionnaires.measures); the
+    risk summary, plan, goals and the options discussed are clinical notes, encrypted at rest.
+    """
+
+    __tablename__ = "episode_assessments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    episode_id: Mapped[int] = mapped_column(
+        ForeignKey("care_episodes.id", ondelete="CASCADE"), unique=True
+    )
+    assessed_on: Mapped[date] = mapped_column(Date)
+    # A questionnaires.measures.ProblemDescriptor value and an ICD-10 code from
+    # webapp.pathway.codes.ICD10 (None only for "other or not yet known").
+    problem_descriptor: Mapped[str] = mapped_column(String(30))
+    icd10_code: Mapped[str | None] = mapped_column(String(8))
+    risk_level: Mapped[str] = mapped_column(String(10))  # webapp.pathway.codes.RiskLevel
+    risk_summary: Mapped[str] = mapped_column(EncryptedText())
+    risk_plan: Mapped[str] = mapped_column(EncryptedText())
+    goals: Mapped[str] = mapped_column(EncryptedText())
+    # The choice offered: the options explained, the patient's preference, whether it was met.
+    options_explained: Mapped[str] = mapped_column(EncryptedText())
+    preference: Mapped[str] = mapped_column(Text, default="")
+    preference_met: Mapped[bool] = mapped_column(Boolean)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

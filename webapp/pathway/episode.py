@@ -9,6 +9,11 @@ person. The reports and the care pathway both call these functions.
   or before its end date.
 - First and last scores, per measure: the first recorded at an attended contact, and the last
   recorded at a LATER contact ("the last available score").
+- The measure pair: PHQ-9 plus the problem descriptor's anxiety measure, falling back to GAD-7
+  when that measure lacks paired scores (``questionnaires.measures.ANXIETY_MEASURE_FOR`` is the
+  data; ``questionnaires.outcomes.classify_episode`` the recovery and reliable-change rules).
+- Step-change waits: from the last attended session at one step of care to the first attended
+  session at the next, across each dated step change.
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from questionnaires.outcomes import reliable_fall
+from questionnaires.measures import PHQ9, ProblemDescriptor, Score
+from questionnaires.outcomes import EpisodeOutcome, classify_episode, reliable_fall
 
 ATTENDED_CODES = frozenset({"5", "6"})
 FINISHED_MINIMUM = 2
@@ -47,6 +53,37 @@ class EpisodeState(enum.StrEnum):
     @property
     def is_ended(self) -> bool:
         return self in (EpisodeState.DISCHARGED, EpisodeState.DISCHARGED_WITHOUT_TREATMENT)
+
+    @property
+    def label(self) -> str:
+        """The state in a therapist's words."""
+        return self.value.replace("_", " ").capitalize()
+
+    @property
+    def patient_words(self) -> str:
+        """The state in plain words for the patient."""
+        return {
+            "waiting_for_assessment": "You are waiting for your first (assessment) appointment.",
+            "assessed": "You have had your assessment. Your therapist will talk with you about "
+            "what treatment suits you.",
+            "in_treatment": "You are having treatment.",
+            "discharged": "Your treatment with us has ended.",
+            "discharged_without_treatment": "Your time with us has ended.",
+        }[self.value]
+
+
+STEPS = ("2", "3")
+STEP_LABELS: Mapping[str, str] = {"2": "Step 2 (low intensity)", "3": "Step 3 (high intensity)"}
+
+
+def discharge_state(current: EpisodeState) -> EpisodeState:
+    """Where discharge leads from here: an episode in treatment is discharged; one that never
+    got there is discharged without treatment. ValueError if the episode has already ended."""
+    if current.is_ended:
+        raise ValueError("This episode has already ended")
+    if current is EpisodeState.IN_TREATMENT:
+        return EpisodeState.DISCHARGED
+    return EpisodeState.DISCHARGED_WITHOUT_TREATMENT
 
 
 ALLOWED_CHANGES: Mapping[EpisodeState, frozenset[EpisodeState]] = {
@@ -79,6 +116,7 @@ class Contact:
     attendance_code: str
     appointment_type: AppointmentType | None = None  # None until the therapist codes it
     scores: Mapping[str, float] = field(default_factory=dict)  # measure code -> total
+    step: str | None = None  # the step of care it was delivered at ("2" or "3"), once coded
 
     @property
     def is_attended(self) -> bool:
@@ -179,3 +217,113 @@ def needs_review(contacts: Iterable[Contact], *, after_sessions: int) -> bool:
         for code in ("phq9", "gad7")
         if code in first and code in last
     )
+
+
+@dataclass(frozen=True)
+class PairedScores:
+    """An episode's first and last scores on its measure pair (DOMAIN.md section 4).
+
+    ``anxiety_measure`` is the descriptor's own measure when it has paired scores, else GAD-7.
+    A measure's last score is None when it was never scored at a later contact.
+    """
+
+    anxiety_measure: str
+    first: Mapping[str, float | None]
+    last: Mapping[str, float | None]
+
+    @property
+    def measures(self) -> tuple[str, str]:
+        return (PHQ9.code, self.anxiety_measure)
+
+    @property
+    def is_paired(self) -> bool:
+        return all(
+            self.first.get(code) is not None and self.last.get(code) is not None
+            for code in self.measures
+        )
+
+
+def paired_scores(
+    contacts: Iterable[Contact], descriptor: ProblemDescriptor | str | None = None
+) -> PairedScores:
+    """First and last scores on the pair the problem descriptor picks (None: depression/GAD-7)."""
+    first, last = first_and_last_scores(contacts)
+    anxiety = classify_episode(first, last, False, descriptor=descriptor).anxiety_measure
+    codes = (PHQ9.code, anxiety)
+    return PairedScores(
+        anxiety_measure=anxiety,
+        first={code: first.get(code) for code in codes},
+        last={code: last.get(code) for code in codes},
+    )
+
+
+def episode_outcome(
+    contacts: Sequence[Contact],
+    *,
+    ended_on: date | None,
+    descriptor: ProblemDescriptor | str | None = None,
+) -> EpisodeOutcome:
+    """Finished or not, caseness at the start, recovery and reliable change for one episode."""
+    first, last = first_and_last_scores(contacts)
+    scores: dict[str, Score | None] = dict(first)
+    return classify_episode(scores, last, is_finished(contacts, ended_on), descriptor=descriptor)
+
+
+@dataclass(frozen=True)
+class StepMove:
+    """A dated change of step of care (a StepChange row as the definitions see it)."""
+
+    on: date
+    from_step: str | None
+    to_step: str
+
+
+@dataclass(frozen=True)
+class StepWait:
+    """The wait across one step change: last attended session at the old step (on or before
+    the change) to the first attended session at the new step (on or after it, before any
+    later change). ``days`` is None until both sessions exist."""
+
+    move: StepMove
+    last_before: datetime | None
+    first_after: datetime | None
+
+    @property
+    def days(self) -> int | None:
+        if self.last_before is None or self.first_after is None:
+            return None
+        return days_between(self.last_before, self.first_after)
+
+
+def step_waits(contacts: Iterable[Contact], moves: Iterable[StepMove]) -> list[StepWait]:
+    """One StepWait per step change from one step to another, in date order."""
+    attended = [c for c in _in_order(contacts) if c.is_attended and c.step is not None]
+    ordered = sorted(moves, key=lambda move: move.on)
+    result = []
+    for index, move in enumerate(ordered):
+        if move.from_step is None or move.from_step == move.to_step:
+            continue  # the first step set at assessment is not a step change
+        since = ordered[index - 1].on if index else None
+        until = ordered[index + 1].on if index + 1 < len(ordered) else None
+        before = [
+            c
+            for c in attended
+            if c.step == move.from_step
+            and c.on.date() <= move.on
+            and (since is None or c.on.date() >= since)
+        ]
+        after = [
+            c
+            for c in attended
+            if c.step == move.to_step
+            and c.on.date() >= move.on
+            and (until is None or c.on.date() < until)
+        ]
+        result.append(
+            StepWait(
+                move=move,
+                last_before=before[-1].on if before else None,
+                first_after=after[0].on if after else None,
+            )
+        )
+    return result

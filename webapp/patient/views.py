@@ -10,6 +10,7 @@ from webapp.community import queries as community_queries
 from webapp.library import queries as library_queries
 from webapp.measures import history
 from webapp.measures import queries as measures_queries
+from webapp.pathway import queries as pathway_queries
 from webapp.patient import bp
 
 
@@ -28,4 +29,16 @@ def home() -> str:
         messages=community_queries.messages_for(current_user.id)[:3],
         sessions_left=charges_queries.sessions_left(current_user.id),
         **library_queries.for_home_page(current_user.id, now),
+    )
+
+
+@bp.route("/care")
+def care() -> str:
+    """The patient's own care episode in plain words, and after discharge what happens next."""
+    return render_template(
+        "patient/care.html",
+        title="Your care",
+        episode=pathway_queries.latest_episode_for_patient(current_user.id),
+        profile=current_user.patient_profile,
+        now=datetime.now(UTC),
     )

@@ -51,7 +51,7 @@ def referral(referral_id: int) -> Response | str:
                 services.accept(referral, actor=current_user, now=utcnow())
                 flash(
                     f"Referral {referral.reference} accepted. We have emailed "
-                    f"{referral.full_name} a link to set up their account."
+                    f"{referral.full_name} to tell them how to sign in."
                 )
             else:
                 services.decide_not_to_accept(

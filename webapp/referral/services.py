@@ -34,6 +34,8 @@ from webapp.models import (
     User,
 )
 from webapp.notify import send_email
+from webapp.pathway import queries as pathway_queries
+from webapp.pathway import services as pathway
 from webapp.referral import codes, eligibility
 
 TOKEN_SALT = "practitioner-referral"  # noqa: S105 - a signing salt, not a password
@@ -337,13 +339,18 @@ def _check_open(referral: Referral) -> None:
 
 def accept(referral: Referral, *, actor: User, now: datetime) -> User:
     """Make the patient's account (no password yet), copy their details to their profile,
-    give access for the configured months and email them a link to set a password."""
+    give access for the configured months, fund the referral, open its care episode (waiting
+    for assessment) and email them a link to set a password. A discharged patient referred
+    again keeps their account (`_accept_returning`)."""
     _check_open(referral)
-    if user_by_email(referral.email) is not None:
-        raise ReferralError(
-            "There is already an account with this email address. Check whether this is the "
-            "same person before deciding"
-        )
+    existing = user_by_email(referral.email)
+    if existing is not None:
+        if existing.role is not Role.PATIENT or existing.patient_profile is None:
+            raise ReferralError(
+                "There is already an account with this email address. Check whether this is "
+                "the same person before deciding"
+            )
+        return _accept_returning(referral, existing, actor=actor, now=now)
     months = current_app.config["ACCESS_PERIOD_MONTHS"]
     with db.transaction():
         patient = User(email=referral.email, full_name=referral.full_name, role=Role.PATIENT)
@@ -365,6 +372,7 @@ def accept(referral: Referral, *, actor: User, now: datetime) -> User:
         referral.status = ReferralStatus.ACCEPTED
         referral.patient_id = patient.id
         charges.apply_initial_grant(db.session(), patient, actor=actor, now=now)
+        pathway.apply_open(db.session(), referral, patient, actor=actor, now=now)
         referral.decided_at = now
         referral.decided_by_id = actor.id
         audit.record(
@@ -383,6 +391,49 @@ def accept(referral: Referral, *, actor: User, now: datetime) -> User:
             patient_id=patient.id,
         )
     send_invitation(patient, now=now)
+    return patient
+
+
+def _accept_returning(referral: Referral, patient: User, *, actor: User, now: datetime) -> User:
+    """A discharged patient coming back (the care pathway tells them how): their account is
+    kept, access starts again for the configured months, the new referral is funded and opens a
+    new care episode. Someone whose episode is still open is not referred twice."""
+    if pathway_queries.open_episode_for_patient(patient.id) is not None:
+        raise ReferralError(
+            "This person already has an open care episode with us. Check whether this is the "
+            "same person before deciding"
+        )
+    profile = patient.patient_profile
+    assert profile is not None  # checked by the caller
+    with db.transaction():
+        profile.access_starts_at = now
+        profile.access_ends_at = now + relativedelta(
+            months=current_app.config["ACCESS_PERIOD_MONTHS"]
+        )
+        referral.status = ReferralStatus.ACCEPTED
+        referral.patient_id = patient.id
+        referral.decided_at = now
+        referral.decided_by_id = actor.id
+        charges.apply_initial_grant(db.session(), patient, actor=actor, now=now)
+        pathway.apply_open(db.session(), referral, patient, actor=actor, now=now)
+        audit.record(
+            "referral.accepted",
+            actor=actor,
+            subject_type="referral",
+            subject_id=referral.id,
+            patient_id=patient.id,
+            detail={"returning": True},
+        )
+    service = current_app.config["SERVICE_NAME"]
+    send_email(
+        patient.email,
+        f"Welcome back to {service}",
+        f"Hello {patient.full_name},\n\nWe have accepted your new referral. Sign in with your "
+        f"usual email address and password to book an appointment:\n\n"
+        f"{url_for('auth.sign_in', _external=True)}\n\nYour reference is "
+        f"{referral.reference}.\n\nThis is not an emergency service. If you need help now, "
+        "call 999, NHS 111 (option 2 for mental health) or Samaritans on 116 123.\n",
+    )
     return patient
 
 

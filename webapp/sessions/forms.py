@@ -20,6 +20,14 @@ THERAPY_TYPES = [
     ("other", "Other"),
 ]
 STEPS_OF_CARE = [("step2", "Step 2 (low intensity)"), ("step3", "Step 3 (high intensity)")]
+# The appointment's national type (webapp.pathway.episode.AppointmentType): only sessions where a
+# significant part delivers a NICE-recommended intervention are treatment.
+APPOINTMENT_TYPES = [
+    ("assessment", "Assessment"),
+    ("assessment_and_treatment", "Assessment and treatment"),
+    ("treatment", "Treatment"),
+    ("review", "Review"),
+]
 # National attendance codes (DOMAIN.md section 5) a finished session can have.
 ATTENDANCE_CODES = [
     ("5", "5 – Attended on time"),
@@ -47,6 +55,11 @@ class RecordForm(FlaskForm):
         "Therapy type",
         choices=_choices(THERAPY_TYPES),
         validators=[InputRequired("Select the therapy type")],
+    )
+    appointment_type = RadioField(
+        "Appointment type",
+        choices=_choices(APPOINTMENT_TYPES),
+        validators=[InputRequired("Select the appointment type")],
     )
     step_of_care = RadioField(
         "Step of care",

@@ -27,6 +27,7 @@ from webapp.models import (
     SessionRecord,
     User,
 )
+from webapp.pathway import services as pathway
 from webapp.sessions import queries, room
 
 SEQUENCE_RETRIES = 5
@@ -217,6 +218,12 @@ def save_record(
         record.is_late = state is room.RecordState.LATE
         record.proposed_outcome = proposal.outcome.value
         appointment.attendance_code = str(values["attendance_code"])
+        # The coding the national definitions derive "entered" and "finished treatment" from.
+        pathway.apply_coding(
+            appointment,
+            str(values["appointment_type"]),
+            str(values["step_of_care"]).removeprefix("step"),
+        )
         session.add(record)
         audit.record(
             "session.record_saved",

@@ -87,7 +87,10 @@ def record(appointment_id: int) -> Response | str:
     now = utcnow()
     state = room.record_state(appointment.starts_at, now)
     saved = queries.record_for(current_user.id, appointment.id)
-    form = RecordForm(obj=saved, data=None if saved else _suggested_record(appointment, now, state))
+    suggested = {} if saved else _suggested_record(appointment, now, state)
+    form = RecordForm(
+        obj=saved, data={"appointment_type": appointment.appointment_type, **suggested}
+    )
     if state is not room.RecordState.NOT_YET and form.validate_on_submit():
         services.save_record(appointment, current_user, form.data, now=now)
         flash("The session record is saved.")

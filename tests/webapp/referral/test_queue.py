@@ -212,7 +212,7 @@ def test_likely_duplicates_are_flagged_in_the_queue_and_on_the_referral(client, 
 
 def test_accepting_refuses_when_the_email_already_has_an_account(client, login_as):
     login_as(Role.CLINICAL_LEAD)
-    factories.make_user(Role.PATIENT, email="taken@example.com")
+    factories.make_user(Role.THERAPIST, email="taken@example.com")
     referral = factories.make_referral(email="taken@example.com")
     response = submit(client, f"/referrals/{referral.id}", {"decision": "accepted"})
     assert "already an account with this email address" in response.get_data(as_text=True)

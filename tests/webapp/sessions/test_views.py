@@ -32,6 +32,7 @@ from webapp.models import (
 RECORD = {
     "clinical_notes": "Worked on a sleep diary; mood a little better.",
     "therapy_type": "cbt",
+    "appointment_type": "treatment",
     "step_of_care": "step2",
     "contact_minutes": "50",
     "attendance_code": "5",
@@ -149,6 +150,8 @@ def test_the_record_is_required_before_the_next_session_and_suggests_attendance(
     appointment = db.session.get(Appointment, pair.appointment.id)
     db.session.refresh(appointment)
     assert (appointment.outcome, appointment.charged) == ("attended", True)  # the charge is set
+    # the coding the care pathway derives "entered treatment" from, saved with the record
+    assert (appointment.appointment_type, appointment.step_of_care) == ("treatment", "2")
     assert pair.therapist_client.get(room_url(later)).status_code == 200
 
 
@@ -156,10 +159,12 @@ def test_a_record_with_missing_or_bad_answers_is_refused_and_nothing_is_saved(ap
     _a_session_with_messages(app, pair)
     pair.move_to(STARTS_AT + timedelta(minutes=52))
     bad = {**RECORD, "clinical_notes": "", "contact_minutes": "90", "attendance_code": "9"}
+    del bad["appointment_type"]
     page = submit(pair.therapist_client, room_url(pair.appointment) + "/record", bad)
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "There is a problem" in html
     assert "Enter brief clinical notes" in html and "between 0 and 60" in html
+    assert "Select the appointment type" in html
     assert db.session.scalar(select(SessionRecord)) is None
 
 
