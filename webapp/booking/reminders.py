@@ -98,6 +98,7 @@ def plan_notifications(
 class Sent:
     provider_id: str | None = None
     error: str | None = None
+    is_permanent: bool = False  # trying again cannot help
 
 
 def _site() -> str:
@@ -166,7 +167,7 @@ def send(attempt: NotificationAttempt, *, now: datetime) -> Sent:
     try:
         if attempt.channel is NotificationChannel.SMS:
             if profile is None or not profile.mobile_e164:
-                return Sent(error="no mobile number")
+                return Sent(error="no mobile number", is_permanent=True)
             receipt = send_sms(profile.mobile_e164, sms)
             return Sent(provider_id=receipt.provider_id[:64])
         email_backend().send(
@@ -181,4 +182,5 @@ def send(attempt: NotificationAttempt, *, now: datetime) -> Sent:
         return Sent()
     except (DeliveryError, smtplib.SMTPException, OSError) as error:
         log.warning("notification %s (%s) failed: %s", attempt.id, attempt.channel, error)
-        return Sent(error=str(error)[:500] or type(error).__name__)
+        is_permanent = isinstance(error, DeliveryError) and error.permanent
+        return Sent(error=str(error)[:500] or type(error).__name__, is_permanent=is_permanent)

@@ -430,8 +430,9 @@ def deliver_notification(attempt_id: int, *, now: datetime) -> NotificationStatu
     if appointment.is_live or attempt.kind is NotificationKind.CANCELLATION:
         result = send(attempt, now=now)
         status = NotificationStatus.SENT
-        if result.error:
+        if result.error and not result.is_permanent:
             retry_at = _retry_at(attempt, now)
+        if result.error:
             status = NotificationStatus.FAILED if retry_at is None else NotificationStatus.SCHEDULED
     else:
         result, status = Sent(), NotificationStatus.CANCELLED

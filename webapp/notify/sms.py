@@ -25,7 +25,12 @@ class SmsReceipt:
 
 
 class DeliveryError(RuntimeError):
-    """The provider refused or could not take the message; the caller logs it for staff."""
+    """The provider refused or could not take the message; the caller logs it for staff.
+    `permanent` says trying again cannot help (an invalid or unsubscribed number)."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
 
 
 class SmsBackend(Protocol):
@@ -75,12 +80,16 @@ class TwilioSmsBackend:
         self.from_number = from_number
 
     def send(self, message: SmsMessage) -> SmsReceipt:
-        from twilio.base.exceptions import TwilioException
+        from twilio.base.exceptions import TwilioException, TwilioRestException
 
         try:
             created = self.client.messages.create(
                 to=message.to, from_=self.from_number, body=message.body
             )
+        except TwilioRestException as error:
+            # A 4xx other than "too many requests" is a refusal of this message as it stands.
+            permanent = 400 <= error.status < 500 and error.status != 429
+            raise DeliveryError(str(error), permanent=permanent) from error
         except TwilioException as error:
             raise DeliveryError(str(error)) from error
         return SmsReceipt(provider_id=str(created.sid))

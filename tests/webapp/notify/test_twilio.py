@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -101,3 +101,28 @@ def test_a_refused_reminder_is_logged_with_its_error(app, monkeypatch):
         assert attempt.status is NotificationStatus.FAILED
         assert "not a valid phone number" in attempt.error
         assert len(http.requests) == 1
+
+
+def test_a_busy_twilio_is_tried_again_later(app, monkeypatch):
+    busy = (503, {"code": 20503, "message": "Service unavailable", "status": 503})
+    http = CannedTwilio(busy, sent())
+    now = datetime(2026, 3, 23, 8, tzinfo=UTC)
+    with app.app_context():
+        monkeypatch.setitem(app.extensions, "sms_backend", backend(http))
+        therapist, patient = make_bookable_therapist(), make_patient(email=False)
+        import time_machine
+
+        with time_machine.travel(now, tick=False):
+            appointment = services.book_appointment(
+                patient.id, therapist.id, datetime(2026, 3, 24, 9, tzinfo=UTC), now=now
+            )
+        attempt = (
+            db.session.query(NotificationAttempt)
+            .filter_by(appointment_id=appointment.id, channel=NotificationChannel.SMS)
+            .order_by(NotificationAttempt.id)
+            .first()
+        )
+        assert attempt.status is NotificationStatus.SCHEDULED and attempt.tries == 1
+        later = now + timedelta(minutes=5)
+        assert services.deliver_notification(attempt.id, now=later) is NotificationStatus.SENT
+        assert len(http.requests) == 2
