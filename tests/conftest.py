@@ -43,6 +43,7 @@ PURE_TEST_FILES = (
     "tests/webapp/sessions/test_room.py",
     "tests/webapp/test_user_text.py",
     "tests/webapp/reports/test_statement.py",
+    "tests/webapp/voice/test_rules.py",
 )
 
 
