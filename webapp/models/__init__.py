@@ -66,6 +66,17 @@ from webapp.models.therapy import (
     SessionRating,
     SessionRecord,
 )
+from webapp.models.voice import (
+    Consultation,
+    ConsultationAnswer,
+    ConsultationChoice,
+    ConsultationKind,
+    ConsultationOption,
+    ConsultationQuestion,
+    ConsultationResponse,
+    Suggestion,
+    SuggestionStatus,
+)
 
 __all__ = [
     "STAFF_ROLES",
@@ -81,6 +92,13 @@ __all__ = [
     "CareEpisode",
     "ChatMessage",
     "CommunityMember",
+    "Consultation",
+    "ConsultationAnswer",
+    "ConsultationChoice",
+    "ConsultationKind",
+    "ConsultationOption",
+    "ConsultationQuestion",
+    "ConsultationResponse",
     "Credential",
     "CredentialKind",
     "EpisodeChange",
@@ -121,6 +139,8 @@ __all__ = [
     "Space",
     "StaffContact",
     "StepChange",
+    "Suggestion",
+    "SuggestionStatus",
     "TechnicalFailure",
     "TherapistPhoto",
     "TherapistProfile",
