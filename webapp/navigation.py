@@ -18,6 +18,7 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("library.index", "Self-help"),
         ("safety_plan.show", "Your safety plan"),
         ("community.index", "Community"),
+        ("voice.index", "Have your say"),
     ],
     Role.THERAPIST: [
         ("therapy.dashboard", "Your day"),
@@ -31,11 +32,13 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("moderation_console.dashboard", "Moderation"),
         ("moderation_console.watchwords", "Watchwords"),
         ("moderation_console.rota", "Rota"),
+        ("voice_console.index", "Consultations"),
     ],
     Role.CLINICAL_LEAD: [
         ("clinical.dashboard", "Clinical lead"),
         ("moderation_console.escalations", "Escalations"),
         ("moderation_console.watchwords", "Watchwords"),
+        ("voice_console.index", "Consultations"),
         ("clinical.credentials", "Credentials"),
         ("clinical.notifications", "Messages"),
         ("clinical.outcomes", "Outcomes"),
