@@ -171,6 +171,15 @@ def _check_can_respond(member: CommunityMember, consultation: Consultation, now:
         raise Refused(ALREADY_RESPONDED)
 
 
+def _start_fresh() -> None:
+    """End the request's read-only transaction, so that the response's INSERT is the first
+    statement of the writing one: SQLite waits (busy_timeout) for the write lock only then, and
+    refuses to upgrade a read snapshot another writer has overtaken. Nothing is pending here."""
+    session = db.session()
+    if session.in_transaction():
+        session.commit()
+
+
 def _one_response(
     consultation: Consultation, member: CommunityMember, now: datetime
 ) -> ConsultationResponse:
@@ -199,6 +208,7 @@ def respond_to_poll(
         )
     except ValueError as error:
         raise Refused(str(error)) from None
+    _start_fresh()
     try:
         with db.transaction():
             response = _one_response(consultation, member, now)
@@ -278,6 +288,7 @@ def respond_to_survey(
     if any(len(text) > rules.ANSWER_MAX_CHARS for _, text in given):
         raise Refused(f"Each answer must be {rules.ANSWER_MAX_CHARS:,} characters or fewer")
     items: list[ModerationItem] = []
+    _start_fresh()
     try:
         with db.transaction():
             response = _one_response(consultation, member, now)

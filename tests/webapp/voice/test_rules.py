@@ -89,7 +89,7 @@ def test_accepted_options_always_number_two_to_ten_and_differ(lines):
 def test_survey_questions_are_one_to_five():
     assert rules.survey_questions(["What helps?", ""]) == ("What helps?",)
     for bad in ([], [" "], ["q"] * 6, ["x" * 301]):
-        with pytest.raises(ValueError, match="questions|300 characters"):
+        with pytest.raises(ValueError, match=r"questions|300 characters"):
             rules.survey_questions(bad)
 
 
