@@ -169,7 +169,6 @@ class PollResponseForm(FlaskForm):
         self.consultation = consultation
         choices = [SelectChoice(option.id, option.label) for option in consultation.options]
         self.single.choices = self.several.choices = choices
-        self.single.label.text = self.several.label.text = consultation.title
         if consultation.is_multiple_choice:
             del self.single
         else:
