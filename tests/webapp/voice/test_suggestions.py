@@ -105,3 +105,19 @@ def test_a_member_whose_posting_is_paused_cannot_suggest(signed_in):
 def test_an_empty_suggestion_is_refused_with_an_error_summary(signed_in):
     page = _suggest(signed_in(make_member("empty-hand")), "", "").get_data(as_text=True)
     assert "There is a problem" in page and "Enter what your suggestion is about" in page
+
+
+def test_a_moderator_approving_a_held_suggestion_in_the_queue_publishes_it(signed_in):
+    author = signed_in(make_member("held-then-ok"))
+    _suggest(author, "Contact", "Call me on 07700 900123 about this idea")
+    item = db.session.scalars(select(ModerationItem)).one()
+    assert db.session.scalars(select(Post)).one().status is PostStatus.HELD
+    moderator = signed_in(make_staff())
+    path = f"/moderation/items/{item.id}"
+    decided = moderator.post(
+        path,
+        data={"csrf_token": csrf_token(moderator, path), "decision": "approve", "reason": "Fine"},
+    )
+    assert decided.status_code == 302
+    page = signed_in(make_member("later-reader")).get(LIST).get_data(as_text=True)
+    assert "Call me on 07700 900123" in page
