@@ -3,18 +3,20 @@ community): a closed poll with enough responses that its results show unsuppress
 open multiple-choice poll and an open survey the demo patient can still answer, and suggestions
 with staff's replies (done, planned, not doing and why, under review) and one waiting.
 
-The respondents are demo members who cannot sign in (no password): they exist only so that the
-results are large enough to show. Rows are written directly, not through the services, so that
+The respondents are demo members who cannot sign in (no password, no patient profile): they exist
+only so that the results are large enough to show. Their accounts are made as every account is
+(`auth.services.create_user`, audited). Rows are written directly, not through the services, so that
 seeding raises no queue items. Idempotent: nothing is added once a demo consultation exists.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import product
 
 from sqlalchemy import select
 
+from webapp.auth.services import create_user
 from webapp.demo import demo_email
 from webapp.extensions import db
 from webapp.models import (
@@ -25,7 +27,6 @@ from webapp.models import (
     ConsultationOption,
     ConsultationQuestion,
     ConsultationResponse,
-    PatientProfile,
     Post,
     PostStatus,
     Role,
@@ -89,24 +90,19 @@ SUGGESTIONS = [
 ]
 
 
-def _respondents(now: datetime, count: int) -> list[CommunityMember]:
-    """Demo members who cannot sign in, to make the results large enough to show."""
-    members = []
-    for n, (adjective, noun) in enumerate(product(ADJECTIVES, NOUNS)):
-        if n == count:
-            break
+def _respondent_accounts(count: int) -> list[User]:
+    """Accounts for demo members who cannot sign in, each made in its own transaction."""
+    users = []
+    for n in range(count):
         email = demo_email(f"voice.member{n + 1:02d}")
         user = db.session.scalar(select(User).where(User.email == email))
-        if user is None:
-            user = User(email=email, full_name=f"Demo Member {n + 1:02d}", role=Role.PATIENT)
-            user.patient_profile = PatientProfile(
-                date_of_birth=date(1985, 1, 1) + timedelta(days=97 * n),
-                postcode="LS2 7EW",
-                access_starts_at=now - timedelta(days=40),
-                access_ends_at=now + timedelta(days=300),
-            )
-            db.session.add(user)
-            db.session.flush()
+        users.append(user or create_user(email, f"Demo Member {n + 1:02d}", Role.PATIENT))
+    return users
+
+
+def _respondents(users: list[User], now: datetime) -> list[CommunityMember]:
+    members = []
+    for user, (adjective, noun) in zip(users, product(ADJECTIVES, NOUNS), strict=False):
         member = db.session.get(CommunityMember, user.id)
         if member is None:
             member = CommunityMember(
@@ -232,10 +228,11 @@ def _suggestions(staff: User, now: datetime) -> None:
 def seed_voice(users: dict[str, User]) -> None:
     """`users` by demo local part; needs the community's demo members (seed_community)."""
     now = datetime.now(UTC)
+    if db.session.scalar(select(Consultation.id).where(Consultation.title == CLOSED_POLL)):
+        return
+    accounts = _respondent_accounts(sum(votes for _, votes in CLOSED_VOTES))
     with db.transaction():
-        if db.session.scalar(select(Consultation.id).where(Consultation.title == CLOSED_POLL)):
-            return
-        members = _respondents(now, sum(votes for _, votes in CLOSED_VOTES))
+        members = _respondents(accounts, now)
         moderator = users["moderator"]
         _closed_poll(moderator, members, now)
         _open_ones(moderator, members, now)
