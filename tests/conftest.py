@@ -47,6 +47,7 @@ PURE_TEST_FILES = (
     "tests/webapp/records/test_archive.py",
     "tests/webapp/records/test_consent.py",
     "tests/webapp/retention/test_schedule.py",
+    "tests/webapp/voice/test_rules.py",
 )
 
 

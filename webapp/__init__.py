@@ -164,6 +164,8 @@ BLUEPRINTS = (
     "therapy",
     "sessions",
     "community",
+    "voice",
+    "voice:console_bp",
     "moderation_console",
     "clinical",
     "pathway.views:bp",

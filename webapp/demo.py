@@ -214,6 +214,9 @@ def seed() -> bool:
 
     locals_ = [local for local, _name, _role in STAFF] + [local for local, _name in PATIENTS]
     seed_community({local: _user(local) for local in locals_})
+    from webapp.voice.demo import seed_voice
+
+    seed_voice({local: _user(local) for local in locals_})
     return before is None
 
 

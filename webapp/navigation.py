@@ -20,6 +20,7 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("safety_plan.show", "Your safety plan"),
         ("community.index", "Community"),
         ("records.index", "Your data"),
+        ("voice.index", "Have your say"),
     ],
     Role.THERAPIST: [
         ("therapy.dashboard", "Your day"),
@@ -34,11 +35,13 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("moderation_console.dashboard", "Moderation"),
         ("moderation_console.watchwords", "Watchwords"),
         ("moderation_console.rota", "Rota"),
+        ("voice_console.index", "Consultations"),
     ],
     Role.CLINICAL_LEAD: [
         ("clinical.dashboard", "Clinical lead"),
         ("moderation_console.escalations", "Escalations"),
         ("moderation_console.watchwords", "Watchwords"),
+        ("voice_console.index", "Consultations"),
         ("clinical.credentials", "Credentials"),
         ("clinical.notifications", "Messages"),
         ("clinical.outcomes", "Outcomes"),

@@ -53,12 +53,16 @@ def _seen_by(user_id: int) -> ColumnElement[bool]:
 
 
 def spaces(user_id: int) -> list[Space]:
-    return list(db.session.scalars(select(Space).order_by(Space.position, Space.title)))
+    return list(
+        db.session.scalars(
+            select(Space).where(Space.is_listed).order_by(Space.position, Space.title)
+        )
+    )
 
 
 def space_for(user_id: int, space_id: int) -> Space:
     space = db.session.get(Space, space_id)
-    if space is None:
+    if space is None or not space.is_listed:  # the voice space is reached through its own pages
         abort(404)
     return space
 
@@ -93,11 +97,13 @@ def threads_in(user_id: int, space_id: int) -> list[ThreadLine]:
 
 
 def thread_for(user_id: int, thread_id: int) -> Thread:
-    """The thread if its opening post is one this patient may see; 404 otherwise."""
+    """The thread if its opening post is one this patient may see, in a listed space; 404
+    otherwise."""
     thread = db.session.scalar(
         select(Thread)
         .join(Post, and_(Post.thread_id == Thread.id, Post.is_opening))
-        .where(Thread.id == thread_id, _seen_by(user_id))
+        .join(Space, Space.id == Thread.space_id)
+        .where(Thread.id == thread_id, _seen_by(user_id), Space.is_listed)
     )
     if thread is None:
         abort(404)
@@ -136,9 +142,10 @@ def posts_in(user_id: int, thread_id: int) -> list[PostLine]:
 
 
 def visible_post_for(user_id: int, post_id: int) -> Post:
-    """A post everyone can see (to react to or report); 404 for held or removed posts."""
+    """A post everyone can see (to react to or report); 404 for held or removed posts, and for
+    the voice space's (survey answers and suggestions are not supported or reported)."""
     post = db.session.get(Post, post_id)
-    if post is None or post.status is not PostStatus.VISIBLE:
+    if post is None or post.status is not PostStatus.VISIBLE or not post.thread.space.is_listed:
         abort(404)
     return post
 

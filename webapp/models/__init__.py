@@ -73,6 +73,17 @@ from webapp.models.therapy import (
     SessionRating,
     SessionRecord,
 )
+from webapp.models.voice import (
+    Consultation,
+    ConsultationAnswer,
+    ConsultationChoice,
+    ConsultationKind,
+    ConsultationOption,
+    ConsultationQuestion,
+    ConsultationResponse,
+    Suggestion,
+    SuggestionStatus,
+)
 
 __all__ = [
     "STAFF_ROLES",
@@ -90,6 +101,13 @@ __all__ = [
     "ChatMessage",
     "CommunityMember",
     "ConsentRecord",
+    "Consultation",
+    "ConsultationAnswer",
+    "ConsultationChoice",
+    "ConsultationKind",
+    "ConsultationOption",
+    "ConsultationQuestion",
+    "ConsultationResponse",
     "Credential",
     "CredentialKind",
     "EpisodeAssessment",
@@ -134,6 +152,8 @@ __all__ = [
     "StaffContact",
     "StepChange",
     "SubjectAccessRequest",
+    "Suggestion",
+    "SuggestionStatus",
     "TechnicalFailure",
     "TherapistPhoto",
     "TherapistProfile",

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -58,6 +59,9 @@ class Space(Base):
     title: Mapped[str] = mapped_column(String(120), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # False for the voice space, which holds survey answers and suggestions as posts (so they
+    # are screened and moderated as posts) but is never listed or opened as a community space.
+    is_listed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class Thread(Base):
