@@ -75,7 +75,8 @@ SECTIONS: tuple[Section, ...] = (
         "community",
         "The community",
         "Your handle, the threads and posts you wrote, your reactions, reports you made and "
-        "messages moderators sent you. Other members' posts are not included.",
+        "messages moderators sent you, your poll answers and suggestions. Other members' posts "
+        "are not included.",
     ),
     Section(
         "record_access",

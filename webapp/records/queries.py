@@ -30,6 +30,10 @@ from webapp.models import (
     ChatMessage,
     CommunityMember,
     ConsentRecord,
+    Consultation,
+    ConsultationChoice,
+    ConsultationOption,
+    ConsultationResponse,
     EpisodeChange,
     ExperienceResponse,
     FailureReport,
@@ -49,6 +53,7 @@ from webapp.models import (
     SessionRecord,
     StepChange,
     SubjectAccessRequest,
+    Suggestion,
     Thread,
     User,
 )
@@ -475,6 +480,41 @@ def _community(patient_id: int) -> list[dict[str, Any]]:
     ):
         rows.append(
             {"what": "message_from_moderator"} | _fields(message, ("body", "is_warning", "sent_at"))
+        )
+    rows += _consultations(patient_id)
+    for suggestion in db.session.scalars(
+        select(Suggestion).where(Suggestion.author_id == patient_id).order_by(Suggestion.created_at)
+    ):
+        rows.append(
+            {"what": "suggestion", "body": suggestion.post.body}
+            | _fields(suggestion, ("status", "reply", "replied_at", "created_at"))
+        )
+    return rows
+
+
+def _consultations(patient_id: int) -> list[dict[str, Any]]:
+    """The member's poll and survey responses (survey answers are posts, listed above)."""
+    rows: list[dict[str, Any]] = []
+    responses = db.session.execute(
+        select(ConsultationResponse, Consultation.title)
+        .join(Consultation, Consultation.id == ConsultationResponse.consultation_id)
+        .where(ConsultationResponse.member_id == patient_id)
+        .order_by(ConsultationResponse.created_at)
+    )
+    for response, title in responses:
+        choices = db.session.scalars(
+            select(ConsultationOption.label)
+            .join(ConsultationChoice, ConsultationChoice.option_id == ConsultationOption.id)
+            .where(ConsultationChoice.response_id == response.id)
+            .order_by(ConsultationOption.position)
+        )
+        rows.append(
+            {
+                "what": "consultation_response",
+                "consultation": title,
+                "choices": list(choices),
+                "created_at": response.created_at,
+            }
         )
     return rows
 

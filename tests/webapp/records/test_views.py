@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -152,3 +153,28 @@ def test_the_privacy_notice_says_how_long_data_is_kept_and_names_its_version(cli
     page = client.get("/privacy").get_data(as_text=True)
     assert "Version 2026-12" in page
     assert "20 years after your last contact" in page and "13 months" in page
+
+
+def test_an_export_holds_the_members_poll_answers_and_suggestions(app, client, two_patients):
+    from tests.webapp.voice.conftest import make_consultation
+    from webapp.models import CommunityMember
+    from webapp.voice import services as voice
+
+    alpha, bravo = two_patients
+    poll = make_consultation(options=("Mornings of Alpha", "Evenings"))
+    now = datetime.now(UTC)
+    with app.test_request_context():
+        member = db.session.get(CommunityMember, alpha.id)
+        voice.respond_to_poll(member, poll, [poll.options[0].id], now=now)
+        voice.suggest(member, "Idea of Alpha", "Longer evening chats for Alpha", now=now)
+        other = db.session.get(CommunityMember, bravo.id)
+        voice.suggest(other, "Idea of Bravo", "Something from Bravo", now=now)
+    sign_in(client, alpha)
+    doc, raw, _ = download(client)
+    rows = doc["sections"]["community"]
+    (response,) = [row for row in rows if row["what"] == "consultation_response"]
+    assert response["choices"] == ["Mornings of Alpha"]
+    (suggestion,) = [row for row in rows if row["what"] == "suggestion"]
+    assert suggestion["body"] == "Longer evening chats for Alpha"
+    assert (suggestion["status"], suggestion["reply"]) == ("new", None)
+    assert "bravo" not in raw.lower()
