@@ -281,6 +281,9 @@ def test_after_discharge_a_patient_is_told_what_happens_next(client):
     assert "self-help" in page and "community" in page and "1 January 2030" in page
     assert "refer yourself again" in page
     assert "Goals met" not in page  # the clinical reason stays with the clinicians
+    # The privacy notice again at discharge (issue #13), with the date treatment ended.
+    assert "Your information now your treatment has ended (20 March 2026)" in page
+    assert "Read the privacy notice again" in page
 
 
 def test_a_patient_without_an_episode_is_told_so(client, login_as):
