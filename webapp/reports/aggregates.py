@@ -1,0 +1,659 @@
+"""The commissioner reports' SQL: every figure is a COUNT, SUM or median computed by the database
+over one period, grouped by the equality dimensions; no patient's rows are loaded into Python.
+
+Read-only, for commissioners' reports (callers: `webapp.reports.compose`, the views and the
+`flask report` command). National meanings are DOMAIN.md section 4 and agree with the pure
+`webapp.pathway.episode` and `questionnaires.outcomes` (tests compare them on one dataset):
+
+- attended: code 5 or 6; treatment session: attended and typed assessment-and-treatment or
+  treatment;
+- first and last scores per measure: at attended contacts, the last at a later contact than the
+  first (window functions over each episode's scored contacts);
+- finished: the referral ended in the period with at least 2 treatment sessions on or before its
+  end date; entered treatment: the episode's first treatment session fell in the period.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+)
+from sqlalchemy.sql import Subquery
+
+from webapp.extensions import db
+from webapp.models import (
+    ActivityEvent,
+    Appointment,
+    CareEpisode,
+    ExperienceResponse,
+    ItemKind,
+    ModerationItem,
+    Post,
+    QuestionnaireResponse,
+    Referral,
+    RefusalCount,
+    Resolution,
+    StepChange,
+)
+from webapp.reports import compose
+from webapp.reports import figures as f
+from webapp.reports.compose import Figures
+from webapp.reports.definitions import (
+    AGE_BANDS,
+    ATTENDED_CODES,
+    DEFAULT_PAIR,
+    FINISHED_MINIMUM,
+    TREATMENT_TYPES,
+    WITHIN_6_WEEKS_DAYS,
+    WITHIN_18_WEEKS_DAYS,
+    Period,
+    cut_off,
+)
+from webapp.reports.report import Report
+from webapp.reports.sql import (
+    age_at,
+    day_of,
+    days_between,
+    hour_of,
+    median,
+    seconds_between,
+    weekday_of,
+)
+
+A = Appointment.__table__.c
+E = CareEpisode.__table__.c
+R = Referral.__table__.c
+Q = QuestionnaireResponse.__table__.c
+
+
+def _number(value: Decimal) -> int | float:
+    """A threshold as a plain number SQLite can bind (it has no Decimal)."""
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _age_band(born: Any, when: Any) -> ColumnElement[str]:
+    age = age_at(born, when)
+    whens = [(age < upper, label) for (_, label), (upper, _) in itertools.pairwise(AGE_BANDS)]
+    return case(*whens, else_=AGE_BANDS[-1][1])
+
+
+def _equality(referral: Any = R) -> list[ColumnElement[Any]]:
+    return [
+        _age_band(referral.date_of_birth, referral.received_at).label("age_band"),
+        referral.gender.label("gender"),
+        referral.ethnicity.label("ethnicity"),
+    ]
+
+
+def _in_period(column: Any, period: Period) -> ColumnElement[bool]:
+    return and_(column >= period.starts_at, column < period.ends_at)
+
+
+def _is_attended(table: Any = A) -> ColumnElement[bool]:
+    return table.attendance_code.in_(sorted(ATTENDED_CODES))
+
+
+def _is_treatment(table: Any = A) -> ColumnElement[bool]:
+    return and_(_is_attended(table), table.appointment_type.in_(TREATMENT_TYPES))
+
+
+def _grouped(
+    statement: Select[Any], dimensions: Sequence[f.Dimension], measures: Sequence[str]
+) -> f.Grouped:
+    return f.Grouped.of(dimensions, measures, db.session.execute(statement).all())
+
+
+def _scalar_float(statement: Select[Any]) -> float | None:
+    value = db.session.execute(statement).scalar()
+    return None if value is None else float(value)
+
+
+# --- referrals ------------------------------------------------------------------------------
+
+
+REFERRAL_MEASURES = ("received", "sought_gp", "sought_therapist", "sought_medication")
+
+
+def referrals(period: Period) -> f.Grouped:
+    """Referrals received in the period, by source, equality dimensions and how they heard."""
+    rows = (
+        select(
+            R.source_code.label("source"),
+            *_equality(),
+            R.heard_about,
+            R.sought_help_gp,
+            R.sought_help_therapist,
+            R.sought_help_medication,
+        )
+        .where(_in_period(R.received_at, period))
+        .subquery("received")
+    )
+    keys = (rows.c.source, rows.c.age_band, rows.c.gender, rows.c.ethnicity, rows.c.heard_about)
+    statement = select(
+        *keys,
+        func.count(),
+        _count_if(rows.c.sought_help_gp.is_(True)),
+        _count_if(rows.c.sought_help_therapist.is_(True)),
+        _count_if(rows.c.sought_help_medication.is_(True)),
+    ).group_by(*keys)
+    return _grouped(statement, (f.SOURCE, *f.EQUALITY, f.HEARD), REFERRAL_MEASURES)
+
+
+def refusals(period: Period) -> dict[str, int]:
+    """Eligibility refusals by reason (never referrals; counted apart, DOMAIN.md section 4)."""
+    rows = db.session.execute(
+        select(RefusalCount.reason, func.sum(RefusalCount.count))
+        .where(RefusalCount.day >= period.start, RefusalCount.day < period.end)
+        .group_by(RefusalCount.reason)
+    ).all()
+    return {reason: int(total or 0) for reason, total in rows}
+
+
+# --- entering treatment ---------------------------------------------------------------------
+
+
+def _entered(period: Period) -> Subquery:
+    """Episodes whose first treatment session fell in the period, with the referral's facts."""
+    earlier = Appointment.__table__.alias("earlier")
+    first_in_period = (
+        select(A.episode_id.label("episode_id"), func.min(A.starts_at).label("first_at"))
+        .where(_is_treatment(), _in_period(A.starts_at, period), A.episode_id.is_not(None))
+        .where(
+            ~exists().where(
+                earlier.c.episode_id == A.episode_id,
+                _is_treatment(earlier.c),
+                earlier.c.starts_at < period.starts_at,
+            )
+        )
+        .group_by(A.episode_id)
+        .subquery("first_in_period")
+    )
+    attended = Appointment.__table__.alias("attended")
+    first_attended = (
+        select(func.min(attended.c.starts_at))
+        .where(attended.c.episode_id == first_in_period.c.episode_id, _is_attended(attended.c))
+        .scalar_subquery()
+    )
+    return (
+        select(
+            first_in_period.c.episode_id,
+            R.source_code.label("source"),
+            *_equality(),
+            days_between(R.received_at, first_attended).label("wait_first_attended"),
+        )
+        .select_from(
+            first_in_period.join(CareEpisode, E.id == first_in_period.c.episode_id).join(
+                Referral, R.id == E.referral_id
+            )
+        )
+        .subquery("entered")
+    )
+
+
+def entered(period: Period) -> tuple[f.Grouped, float | None]:
+    """Episodes entering treatment by source and equality dimensions, and the median wait from
+    referral to the first attended appointment of any type (the secondary wait)."""
+    rows = _entered(period)
+    grouped = _grouped(
+        select(
+            rows.c.source, rows.c.age_band, rows.c.gender, rows.c.ethnicity, func.count()
+        ).group_by(rows.c.source, rows.c.age_band, rows.c.gender, rows.c.ethnicity),
+        (f.SOURCE, *f.EQUALITY),
+        ("entered",),
+    )
+    return grouped, _scalar_float(median(select(rows.c.wait_first_attended)))
+
+
+# --- ended and finished courses: outcomes and waits ------------------------------------------
+
+
+def _episode_facts(period: Period) -> Subquery:
+    """One row per episode whose referral ended in the period: its treatment sessions, first
+    and last scores on the measure pair, and waits. Built from window functions over the
+    episode's own appointments."""
+    ended = (
+        select(
+            E.id.label("episode_id"),
+            E.ended_on,
+            R.received_at,
+            *_equality(),
+        )
+        .select_from(CareEpisode.__table__.join(Referral, R.id == E.referral_id))
+        .where(E.ended_on >= period.start, E.ended_on < period.end)
+        .cte("ended")
+    )
+    sessions = (
+        select(
+            A.episode_id,
+            A.starts_at,
+            func.row_number()
+            .over(partition_by=A.episode_id, order_by=(A.starts_at, A.id))
+            .label("rn"),
+            case((day_of(A.starts_at) <= ended.c.ended_on, 1), else_=0).label("by_end"),
+        )
+        .select_from(Appointment.__table__.join(ended, ended.c.episode_id == A.episode_id))
+        .where(_is_treatment())
+        .subquery("sessions")
+    )
+    per_episode = (
+        select(
+            sessions.c.episode_id,
+            func.sum(sessions.c.by_end).label("by_end"),
+            func.count().label("sessions"),
+            func.max(case((sessions.c.rn == 1, sessions.c.starts_at))).label("first_at"),
+            func.max(case((sessions.c.rn == 2, sessions.c.starts_at))).label("second_at"),
+        )
+        .group_by(sessions.c.episode_id)
+        .subquery("per_episode")
+    )
+    partition = (A.episode_id, Q.instrument)
+    scored = (
+        select(
+            A.episode_id,
+            Q.instrument,
+            Q.total,
+            A.starts_at,
+            func.row_number()
+            .over(partition_by=partition, order_by=(A.starts_at, A.id))
+            .label("rn_first"),
+            func.row_number()
+            .over(partition_by=partition, order_by=(A.starts_at.desc(), A.id.desc()))
+            .label("rn_last"),
+            func.min(A.starts_at).over(partition_by=partition).label("first_at"),
+        )
+        .select_from(
+            QuestionnaireResponse.__table__.join(Appointment, A.id == Q.appointment_id).join(
+                ended, ended.c.episode_id == A.episode_id
+            )
+        )
+        .where(
+            _is_attended(),
+            Q.instrument.in_([m.code for m in DEFAULT_PAIR]),
+            Q.total.is_not(None),
+            Q.completed_at.is_not(None),
+        )
+        .subquery("scored")
+    )
+    pivot_columns = []
+    for found in DEFAULT_PAIR:
+        is_measure = scored.c.instrument == found.code
+        pivot_columns += [
+            func.max(case((and_(is_measure, scored.c.rn_first == 1), scored.c.total))).label(
+                f"{found.code}_first"
+            ),
+            func.max(
+                case(
+                    (
+                        and_(
+                            is_measure,
+                            scored.c.rn_last == 1,
+                            scored.c.starts_at > scored.c.first_at,
+                        ),
+                        scored.c.total,
+                    )
+                )
+            ).label(f"{found.code}_last"),
+        ]
+    pivot = select(scored.c.episode_id, *pivot_columns).group_by(scored.c.episode_id)
+    pivot_sq = pivot.subquery("pivot")
+    return (
+        select(
+            ended.c.episode_id,
+            ended.c.age_band,
+            ended.c.gender,
+            ended.c.ethnicity,
+            func.coalesce(per_episode.c.sessions, 0).label("sessions"),
+            case((func.coalesce(per_episode.c.by_end, 0) >= FINISHED_MINIMUM, 1), else_=0).label(
+                "finished"
+            ),
+            days_between(ended.c.received_at, per_episode.c.first_at).label("wait"),
+            days_between(per_episode.c.first_at, per_episode.c.second_at).label("hidden_wait"),
+            *(pivot_sq.c[f"{m.code}_{which}"] for m in DEFAULT_PAIR for which in ("first", "last")),
+        )
+        .select_from(
+            ended.outerjoin(per_episode, per_episode.c.episode_id == ended.c.episode_id).outerjoin(
+                pivot_sq, pivot_sq.c.episode_id == ended.c.episode_id
+            )
+        )
+        .subquery("facts")
+    )
+
+
+OUTCOME_MEASURES = (
+    "ended",
+    "one_session",
+    "finished",
+    "paired",
+    "not_caseness",
+    "recovery_denominator",
+    "recovered",
+    "improved",
+    "deteriorated",
+    "reliably_recovered",
+    "within_6_weeks",
+    "within_18_weeks",
+    "stepped_up",
+)
+
+
+def _outcome_flags(facts: Subquery) -> dict[str, ColumnElement[bool]]:
+    """The national definitions as SQL over one episode's facts (DOMAIN.md section 4)."""
+    first = {m.code: facts.c[f"{m.code}_first"] for m in DEFAULT_PAIR}
+    last = {m.code: facts.c[f"{m.code}_last"] for m in DEFAULT_PAIR}
+    finished = facts.c.finished == 1
+    paired = and_(*(first[m.code].is_not(None) for m in DEFAULT_PAIR)) & and_(
+        *(last[m.code].is_not(None) for m in DEFAULT_PAIR)
+    )
+    caseness = or_(*(first[m.code] >= _number(cut_off(m)) for m in DEFAULT_PAIR))
+    below_at_end = and_(*(last[m.code] < _number(cut_off(m)) for m in DEFAULT_PAIR))
+    falls = [
+        first[m.code] - last[m.code] >= _number(m.reliable_change or Decimal(0))
+        for m in DEFAULT_PAIR
+    ]
+    rises = [
+        last[m.code] - first[m.code] >= _number(m.reliable_change or Decimal(0))
+        for m in DEFAULT_PAIR
+    ]
+    # NULL-safe: CASE WHEN treats an unknown comparison as false, and `paired` is never NULL.
+    at_caseness = case((caseness, True), else_=False)
+    recovered = and_(finished, paired, at_caseness, below_at_end)
+    improved = and_(finished, paired, or_(*falls), not_(or_(*rises)))
+    stepped_up = exists().where(
+        StepChange.episode_id == facts.c.episode_id,
+        StepChange.from_step == "2",
+        StepChange.to_step == "3",
+    )
+    return {
+        "ended": literal(True),
+        "one_session": facts.c.sessions == 1,
+        "finished": finished,
+        "paired": and_(finished, paired),
+        "not_caseness": and_(finished, paired, not_(at_caseness)),
+        "recovery_denominator": and_(finished, or_(at_caseness, not_(paired))),
+        "recovered": recovered,
+        "improved": improved,
+        "deteriorated": and_(finished, paired, or_(*rises), not_(or_(*falls))),
+        "reliably_recovered": and_(recovered, improved),
+        "within_6_weeks": and_(finished, facts.c.wait <= WITHIN_6_WEEKS_DAYS),
+        "within_18_weeks": and_(finished, facts.c.wait <= WITHIN_18_WEEKS_DAYS),
+        "stepped_up": and_(finished, stepped_up),
+    }
+
+
+def outcomes(period: Period) -> f.Grouped:
+    """Ended and finished courses with recovery, reliable change and waits, by equality."""
+    facts = _episode_facts(period)
+    flags = _outcome_flags(facts)
+    statement = select(
+        facts.c.age_band,
+        facts.c.gender,
+        facts.c.ethnicity,
+        *(_count_if(flags[key]) for key in OUTCOME_MEASURES),
+    ).group_by(facts.c.age_band, facts.c.gender, facts.c.ethnicity)
+    return _grouped(statement, f.EQUALITY, OUTCOME_MEASURES)
+
+
+def waits(period: Period) -> dict[str, float | None]:
+    """Medians over courses finished in the period: referral to first treatment session, and
+    first to second treatment session (the hidden wait)."""
+    facts = _episode_facts(period)
+    finished = facts.c.finished == 1
+    return {
+        "referral_to_first_treatment": _scalar_float(median(select(facts.c.wait).where(finished))),
+        "first_to_second_treatment": _scalar_float(
+            median(select(facts.c.hidden_wait).where(finished))
+        ),
+    }
+
+
+def score_means(period: Period) -> dict[str, tuple[float | None, float | None, int]]:
+    """Mean first and last score per measure over finished courses with paired scores."""
+    facts = _episode_facts(period)
+    flags = _outcome_flags(facts)
+    columns = []
+    for m in DEFAULT_PAIR:
+        columns += [func.avg(facts.c[f"{m.code}_first"]), func.avg(facts.c[f"{m.code}_last"])]
+    row = db.session.execute(select(func.count(), *columns).where(flags["paired"])).one()
+    count = int(row[0])
+    means: dict[str, tuple[float | None, float | None, int]] = {}
+    for index, m in enumerate(DEFAULT_PAIR):
+        first, last = row[1 + 2 * index], row[2 + 2 * index]
+        means[m.code] = (
+            None if first is None else float(first),
+            None if last is None else float(last),
+            count,
+        )
+    return means
+
+
+# --- appointments: attendance, take-up and charges ------------------------------------------
+
+
+def attendance(period: Period) -> f.Grouped:
+    """Appointments booked to start in the period by attendance code and equality dimension."""
+    rows = (
+        select(A.attendance_code, *_equality())
+        .select_from(
+            Appointment.__table__.outerjoin(CareEpisode, E.id == A.episode_id).outerjoin(
+                Referral, R.id == E.referral_id
+            )
+        )
+        .where(_in_period(A.starts_at, period))
+        .subquery("booked")
+    )
+    keys = (rows.c.attendance_code, rows.c.age_band, rows.c.gender, rows.c.ethnicity)
+    statement = select(*keys, func.count()).group_by(*keys)
+    return _grouped(statement, (f.ATTENDANCE, *f.EQUALITY), ("appointments",))
+
+
+def take_up(period: Period) -> tuple[f.Grouped, dict[int, int]]:
+    """People with an attended appointment in the period: their profile (by distinct person)
+    and how many attended sessions each had (people per count, 6 meaning 6 or more)."""
+    seen = (
+        select(
+            A.patient_id,
+            *_equality(),
+            R.issue_type,
+            R.employment_status,
+            R.living_status,
+        )
+        .select_from(
+            Appointment.__table__.outerjoin(CareEpisode, E.id == A.episode_id).outerjoin(
+                Referral, R.id == E.referral_id
+            )
+        )
+        .where(_in_period(A.starts_at, period), _is_attended())
+        .subquery("seen")
+    )
+    keys = (
+        seen.c.age_band,
+        seen.c.gender,
+        seen.c.ethnicity,
+        seen.c.issue_type,
+        seen.c.employment_status,
+        seen.c.living_status,
+    )
+    profile = _grouped(
+        select(*keys, func.count(func.distinct(seen.c.patient_id))).group_by(*keys),
+        (*f.EQUALITY, f.ISSUE, f.EMPLOYMENT, f.LIVING),
+        ("people",),
+    )
+    per_person = (
+        select(A.patient_id, func.count().label("sessions"))
+        .where(_in_period(A.starts_at, period), _is_attended())
+        .group_by(A.patient_id)
+        .subquery("per_person")
+    )
+    band = case((per_person.c.sessions >= 6, 6), else_=per_person.c.sessions)
+    counts = {
+        int(sessions): int(people)
+        for sessions, people in db.session.execute(select(band, func.count()).group_by(band)).all()
+    }
+    return profile, counts
+
+
+def charges(period: Period) -> list[tuple[bool, str, int]]:
+    """Sessions booked to start in the period with a charge decision, by charged and reason."""
+    rows = db.session.execute(
+        select(A.charged, A.charge_reason, func.count())
+        .where(_in_period(A.starts_at, period), A.charged.is_not(None))
+        .group_by(A.charged, A.charge_reason)
+    ).all()
+    return [(bool(charged), reason or "", int(count)) for charged, reason, count in rows]
+
+
+# --- community and activity -----------------------------------------------------------------
+
+
+def community(period: Period) -> dict[str, int | float | None]:
+    """Posts, held posts, alerts, acknowledgement and escalations in the period."""
+    items = ModerationItem.__table__.c
+    posts = db.session.execute(
+        select(func.count()).select_from(Post).where(_in_period(Post.created_at, period))
+    ).scalar_one()
+    in_period = _in_period(items.created_at, period)
+    row = db.session.execute(
+        select(
+            _count_if(items.kind.in_([ItemKind.HOLD.value, ItemKind.ALERT.value])),
+            _count_if(items.kind == ItemKind.ALERT.value),
+            _count_if(items.kind == ItemKind.FLAG.value),
+            _count_if(items.kind == ItemKind.REPORT.value),
+            _count_if(and_(items.kind == ItemKind.ALERT.value, items.escalations_sent > 0)),
+            _count_if(items.escalated_to_clinical_at.is_not(None)),
+            _count_if(items.resolution == Resolution.REMOVED.value),
+            _count_if(and_(items.kind == ItemKind.ALERT.value, items.acknowledged_at.is_not(None))),
+        ).where(in_period)
+    ).one()
+    acknowledge = _scalar_float(
+        median(
+            select(seconds_between(items.created_at, items.acknowledged_at) / 60.0).where(
+                in_period,
+                items.kind == ItemKind.ALERT.value,
+                items.acknowledged_at.is_not(None),
+            )
+        )
+    )
+    keys = ("held", "alerts", "flags", "reports", "texted", "escalated", "removed", "acknowledged")
+    return {"posts": int(posts), **{k: int(v) for k, v in zip(keys, row, strict=True)}} | {
+        "median_minutes_to_acknowledge": acknowledge
+    }
+
+
+def activity(period: Period) -> dict[str, Any]:
+    """Page views by section, role, weekday and hour; visits, visitors and time on site."""
+    ev = ActivityEvent.__table__.c
+    in_period = _in_period(ev.occurred_at, period)
+
+    def grouped(*columns: Any) -> list[tuple[Any, ...]]:
+        return [
+            tuple(row)
+            for row in db.session.execute(
+                select(*columns, func.count()).where(in_period).group_by(*columns)
+            ).all()
+        ]
+
+    visits = (
+        select(
+            ev.visit_key,
+            ev.visitor_key,
+            seconds_between(func.min(ev.occurred_at), func.max(ev.occurred_at)).label("seconds"),
+        )
+        .where(in_period, ev.visit_key.is_not(None))
+        .group_by(ev.visit_key, ev.visitor_key)
+        .subquery("visits")
+    )
+    visit_count, visitors, seconds = db.session.execute(
+        select(
+            func.count(),
+            func.count(func.distinct(visits.c.visitor_key)),
+            func.coalesce(func.sum(visits.c.seconds), 0),
+        )
+    ).one()
+    members = db.session.execute(
+        select(func.count(func.distinct(ev.visitor_key))).where(in_period, ev.role == "patient")
+    ).scalar_one()
+    return {
+        "by_section": grouped(ev.section),
+        "by_module": grouped(ev.section, ev.module),
+        "by_role": grouped(ev.role),
+        "by_weekday": grouped(weekday_of(ev.occurred_at)),
+        "by_hour": grouped(hour_of(ev.occurred_at)),
+        "page_views": sum(row[-1] for row in grouped(ev.section)),
+        "visits": int(visit_count),
+        "visitors": int(visitors),
+        "members": int(members),
+        "seconds": float(seconds or 0),
+    }
+
+
+# --- quarterly extras -----------------------------------------------------------------------
+
+
+def experience(period: Period) -> dict[str, int]:
+    """Treatment PEQs completed in the period by their answer to "Has the service helped you to
+    understand and deal with your difficulties?" (how far people credit the service)."""
+    x = ExperienceResponse.__table__.c
+    answer = ExperienceResponse.answers["helped_understand"].as_string()
+    rows = db.session.execute(
+        select(answer, func.count())
+        .where(
+            x.instrument == "peq_treatment",
+            x.completed_at.is_not(None),
+            _in_period(x.completed_at, period),
+        )
+        .group_by(answer)
+    ).all()
+    return {("" if value is None else str(value)): int(count) for value, count in rows}
+
+
+# --- the whole report -----------------------------------------------------------------------
+
+
+def collect(period: Period) -> Figures:
+    """Every figure a report of this period needs, each from its own aggregate query."""
+    entered_rows, wait_first_attended = entered(period)
+    profile, sessions_per_person = take_up(period)
+    quarterly = period.kind == "quarterly"
+    return Figures(
+        referrals=referrals(period),
+        refusals=refusals(period),
+        entered=entered_rows,
+        wait_first_attended=wait_first_attended,
+        outcomes=outcomes(period),
+        waits=waits(period),
+        attendance=attendance(period),
+        profile=profile,
+        sessions_per_person=sessions_per_person,
+        charges=[] if quarterly else charges(period),
+        community={} if quarterly else community(period),
+        activity={} if quarterly else activity(period),
+        score_means=score_means(period) if quarterly else {},
+        experience=experience(period) if quarterly else {},
+    )
+
+
+def build(period: Period, now: datetime) -> Report:
+    """The published report for a month or a quarter."""
+    figures = collect(period)
+    if period.kind == "quarterly":
+        return compose.quarterly(period, figures, now)
+    return compose.monthly(period, figures, now)
