@@ -42,6 +42,7 @@ PURE_TEST_FILES = (
     "tests/webapp/sessions/test_room.py",
     "tests/webapp/test_user_text.py",
     "tests/webapp/reports/test_statement.py",
+    "tests/webapp/reports/test_report.py",
 )
 
 

@@ -26,6 +26,7 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("therapy.availability", "Availability"),
         ("therapy.profile", "Your profile"),
         ("referrals.queue", "Referrals"),
+        ("reports.index", "Reports"),
     ],
     Role.MODERATOR: [
         ("moderation_console.dashboard", "Moderation"),
@@ -41,9 +42,14 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("clinical.outcomes", "Outcomes"),
         ("clinical.disputes", "Disputes"),
         ("referrals.queue", "Referrals"),
+        ("reports.index", "Reports"),
     ],
     Role.COMMISSIONER: [("reports.index", "Reports")],
-    Role.ADMIN: [("admin.users", "Accounts"), ("admin.audit_log", "Audit log")],
+    Role.ADMIN: [
+        ("admin.users", "Accounts"),
+        ("admin.audit_log", "Audit log"),
+        ("reports.index", "Reports"),
+    ],
 }
 
 

@@ -1,5 +1,6 @@
-"""Commissioners' pages: the reports index and the monthly charging statement (screen, CSV,
-XLSX). Aggregates and appointment ids only, never a patient's name."""
+"""Commissioners' pages: the reports index, the monthly and quarterly reports (screen with
+charts, CSV, XLSX, printable page) and the monthly charging statement (screen, CSV, XLSX).
+Aggregates and appointment ids only, never a patient's name."""
 
 from __future__ import annotations
 
@@ -8,8 +9,12 @@ from datetime import UTC, datetime
 from flask import Response, abort, render_template
 from flask_login import current_user
 
-from webapp.reports import bp, queries
+from webapp.models import Role
+from webapp.reports import aggregates, bp, queries, report
+from webapp.reports.charts import charts
+from webapp.reports.definitions import Period
 from webapp.reports.statement import OUTCOME_LABELS, REASON_TEXT, Statement, to_csv, to_xlsx
+from webapp.security import roles_required
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -31,14 +36,65 @@ def _statement(year: int, month: int) -> Statement:
 
 @bp.route("/")
 def index() -> str:
+    now = datetime.now(UTC)
+    months = _recent_months(now)
+    quarters = sorted({(y, (m - 1) // 3 + 1) for y, m in _recent_months(now, 12)}, reverse=True)
     return render_template(
         "staff/reports_index.html",
         title="Reports",
-        months=[datetime(y, m, 1, tzinfo=UTC) for y, m in _recent_months(datetime.now(UTC))],
+        months=[datetime(y, m, 1, tzinfo=UTC) for y, m in months],
+        quarters=[Period.quarter(y, q) for y, q in quarters[:4]],
+        is_commissioner=current_user.role is Role.COMMISSIONER,
     )
 
 
+def _period(kind: str, year: int, number: int) -> Period:
+    try:
+        return Period.month(year, number) if kind == "monthly" else Period.quarter(year, number)
+    except ValueError:
+        abort(404)
+
+
+def _report(kind: str, year: int, number: int) -> report.Report:
+    return aggregates.build(_period(kind, year, number), datetime.now(UTC).replace(microsecond=0))
+
+
+def _render(built: report.Report, *, printable: bool) -> str:
+    tables = [t for s in built.sections for t in s.tables]
+    return render_template(
+        "reports/report.html",
+        report=built,
+        charts=charts(tables),
+        title=built.title,
+        printable=printable,
+        suppression_note=report.SUPPRESSION_NOTE,
+    )
+
+
+@bp.route("/<any(monthly, quarterly):kind>/<int:year>/<int:number>")
+def report_page(kind: str, year: int, number: int) -> str:
+    return _render(_report(kind, year, number), printable=False)
+
+
+@bp.route("/<any(monthly, quarterly):kind>/<int:year>/<int:number>/print")
+def report_print(kind: str, year: int, number: int) -> str:
+    return _render(_report(kind, year, number), printable=True)
+
+
+@bp.route("/<any(monthly, quarterly):kind>/<int:year>/<int:number>/csv")
+def report_csv(kind: str, year: int, number: int) -> Response:
+    built = _report(kind, year, number)
+    return _download(report.to_csv(built), "text/csv", f"{kind}-report-{built.period.key}.csv")
+
+
+@bp.route("/<any(monthly, quarterly):kind>/<int:year>/<int:number>/xlsx")
+def report_xlsx(kind: str, year: int, number: int) -> Response:
+    built = _report(kind, year, number)
+    return _download(report.to_xlsx(built), XLSX, f"{kind}-report-{built.period.key}.xlsx")
+
+
 @bp.route("/statements/<int:year>/<int:month>")
+@roles_required(Role.COMMISSIONER)
 def statement(year: int, month: int) -> str:
     return render_template(
         "reports/statement.html",
@@ -56,12 +112,14 @@ def _download(body: str | bytes, mimetype: str, name: str) -> Response:
 
 
 @bp.route("/statements/<int:year>/<int:month>/csv")
+@roles_required(Role.COMMISSIONER)
 def statement_csv(year: int, month: int) -> Response:
     data = _statement(year, month)
     return _download(to_csv(data), "text/csv", f"statement-{year}-{month:02d}.csv")
 
 
 @bp.route("/statements/<int:year>/<int:month>/xlsx")
+@roles_required(Role.COMMISSIONER)
 def statement_xlsx(year: int, month: int) -> Response:
     data = _statement(year, month)
     return _download(to_xlsx(data), XLSX, f"statement-{year}-{month:02d}.xlsx")
