@@ -90,7 +90,7 @@ def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _age_band(born: Any, when: Any) -> ColumnElement[str]:
+def age_band_of(born: Any, when: Any) -> ColumnElement[str]:
     age = age_at(born, when)
     whens = [(age < upper, label) for (_, label), (upper, _) in itertools.pairwise(AGE_BANDS)]
     return case(*whens, else_=AGE_BANDS[-1][1])
@@ -98,22 +98,22 @@ def _age_band(born: Any, when: Any) -> ColumnElement[str]:
 
 def _equality(referral: Any = R) -> list[ColumnElement[Any]]:
     return [
-        _age_band(referral.date_of_birth, referral.received_at).label("age_band"),
+        age_band_of(referral.date_of_birth, referral.received_at).label("age_band"),
         referral.gender.label("gender"),
         referral.ethnicity.label("ethnicity"),
     ]
 
 
-def _in_period(column: Any, period: Period) -> ColumnElement[bool]:
+def in_period(column: Any, period: Period) -> ColumnElement[bool]:
     return and_(column >= period.starts_at, column < period.ends_at)
 
 
-def _is_attended(table: Any = A) -> ColumnElement[bool]:
+def is_attended(table: Any = A) -> ColumnElement[bool]:
     return table.attendance_code.in_(sorted(ATTENDED_CODES))
 
 
-def _is_treatment(table: Any = A) -> ColumnElement[bool]:
-    return and_(_is_attended(table), table.appointment_type.in_(TREATMENT_TYPES))
+def is_treatment(table: Any = A) -> ColumnElement[bool]:
+    return and_(is_attended(table), table.appointment_type.in_(TREATMENT_TYPES))
 
 
 def _grouped(
@@ -144,7 +144,7 @@ def referrals(period: Period) -> f.Grouped:
             R.sought_help_therapist,
             R.sought_help_medication,
         )
-        .where(_in_period(R.received_at, period))
+        .where(in_period(R.received_at, period))
         .subquery("received")
     )
     keys = (rows.c.source, rows.c.age_band, rows.c.gender, rows.c.ethnicity, rows.c.heard_about)
@@ -176,11 +176,11 @@ def _entered(period: Period) -> Subquery:
     earlier = Appointment.__table__.alias("earlier")
     first_in_period = (
         select(A.episode_id.label("episode_id"), func.min(A.starts_at).label("first_at"))
-        .where(_is_treatment(), _in_period(A.starts_at, period), A.episode_id.is_not(None))
+        .where(is_treatment(), in_period(A.starts_at, period), A.episode_id.is_not(None))
         .where(
             ~exists().where(
                 earlier.c.episode_id == A.episode_id,
-                _is_treatment(earlier.c),
+                is_treatment(earlier.c),
                 earlier.c.starts_at < period.starts_at,
             )
         )
@@ -190,7 +190,7 @@ def _entered(period: Period) -> Subquery:
     attended = Appointment.__table__.alias("attended")
     first_attended = (
         select(func.min(attended.c.starts_at))
-        .where(attended.c.episode_id == first_in_period.c.episode_id, _is_attended(attended.c))
+        .where(attended.c.episode_id == first_in_period.c.episode_id, is_attended(attended.c))
         .scalar_subquery()
     )
     return (
@@ -251,7 +251,7 @@ def _episode_facts(period: Period) -> Subquery:
             case((day_of(A.starts_at) <= ended.c.ended_on, 1), else_=0).label("by_end"),
         )
         .select_from(Appointment.__table__.join(ended, ended.c.episode_id == A.episode_id))
-        .where(_is_treatment())
+        .where(is_treatment())
         .subquery("sessions")
     )
     per_episode = (
@@ -286,7 +286,7 @@ def _episode_facts(period: Period) -> Subquery:
             )
         )
         .where(
-            _is_attended(),
+            is_attended(),
             Q.instrument.in_([m.code for m in DEFAULT_PAIR]),
             Q.total.is_not(None),
             Q.completed_at.is_not(None),
@@ -457,7 +457,7 @@ def attendance(period: Period) -> f.Grouped:
                 Referral, R.id == E.referral_id
             )
         )
-        .where(_in_period(A.starts_at, period))
+        .where(in_period(A.starts_at, period))
         .subquery("booked")
     )
     keys = (rows.c.attendance_code, rows.c.age_band, rows.c.gender, rows.c.ethnicity)
@@ -481,7 +481,7 @@ def take_up(period: Period) -> tuple[f.Grouped, dict[int, int]]:
                 Referral, R.id == E.referral_id
             )
         )
-        .where(_in_period(A.starts_at, period), _is_attended())
+        .where(in_period(A.starts_at, period), is_attended())
         .subquery("seen")
     )
     keys = (
@@ -499,7 +499,7 @@ def take_up(period: Period) -> tuple[f.Grouped, dict[int, int]]:
     )
     per_person = (
         select(A.patient_id, func.count().label("sessions"))
-        .where(_in_period(A.starts_at, period), _is_attended())
+        .where(in_period(A.starts_at, period), is_attended())
         .group_by(A.patient_id)
         .subquery("per_person")
     )
@@ -515,7 +515,7 @@ def charges(period: Period) -> list[tuple[bool, str, int]]:
     """Sessions booked to start in the period with a charge decision, by charged and reason."""
     rows = db.session.execute(
         select(A.charged, A.charge_reason, func.count())
-        .where(_in_period(A.starts_at, period), A.charged.is_not(None))
+        .where(in_period(A.starts_at, period), A.charged.is_not(None))
         .group_by(A.charged, A.charge_reason)
     ).all()
     return [(bool(charged), reason or "", int(count)) for charged, reason, count in rows]
@@ -528,9 +528,9 @@ def community(period: Period) -> dict[str, int | float | None]:
     """Posts, held posts, alerts, acknowledgement and escalations in the period."""
     items = ModerationItem.__table__.c
     posts = db.session.execute(
-        select(func.count()).select_from(Post).where(_in_period(Post.created_at, period))
+        select(func.count()).select_from(Post).where(in_period(Post.created_at, period))
     ).scalar_one()
-    in_period = _in_period(items.created_at, period)
+    in_month = in_period(items.created_at, period)
     row = db.session.execute(
         select(
             _count_if(items.kind.in_([ItemKind.HOLD.value, ItemKind.ALERT.value])),
@@ -541,12 +541,12 @@ def community(period: Period) -> dict[str, int | float | None]:
             _count_if(items.escalated_to_clinical_at.is_not(None)),
             _count_if(items.resolution == Resolution.REMOVED.value),
             _count_if(and_(items.kind == ItemKind.ALERT.value, items.acknowledged_at.is_not(None))),
-        ).where(in_period)
+        ).where(in_month)
     ).one()
     acknowledge = _scalar_float(
         median(
             select(seconds_between(items.created_at, items.acknowledged_at) / 60.0).where(
-                in_period,
+                in_month,
                 items.kind == ItemKind.ALERT.value,
                 items.acknowledged_at.is_not(None),
             )
@@ -561,13 +561,13 @@ def community(period: Period) -> dict[str, int | float | None]:
 def activity(period: Period) -> dict[str, Any]:
     """Page views by section, role, weekday and hour; visits, visitors and time on site."""
     ev = ActivityEvent.__table__.c
-    in_period = _in_period(ev.occurred_at, period)
+    in_month = in_period(ev.occurred_at, period)
 
     def grouped(*columns: Any) -> list[tuple[Any, ...]]:
         return [
             tuple(row)
             for row in db.session.execute(
-                select(*columns, func.count()).where(in_period).group_by(*columns)
+                select(*columns, func.count()).where(in_month).group_by(*columns)
             ).all()
         ]
 
@@ -577,7 +577,7 @@ def activity(period: Period) -> dict[str, Any]:
             ev.visitor_key,
             seconds_between(func.min(ev.occurred_at), func.max(ev.occurred_at)).label("seconds"),
         )
-        .where(in_period, ev.visit_key.is_not(None))
+        .where(in_month, ev.visit_key.is_not(None))
         .group_by(ev.visit_key, ev.visitor_key)
         .subquery("visits")
     )
@@ -589,7 +589,7 @@ def activity(period: Period) -> dict[str, Any]:
         )
     ).one()
     members = db.session.execute(
-        select(func.count(func.distinct(ev.visitor_key))).where(in_period, ev.role == "patient")
+        select(func.count(func.distinct(ev.visitor_key))).where(in_month, ev.role == "patient")
     ).scalar_one()
     return {
         "by_section": grouped(ev.section),
@@ -618,7 +618,7 @@ def experience(period: Period) -> dict[str, int]:
         .where(
             x.instrument == "peq_treatment",
             x.completed_at.is_not(None),
-            _in_period(x.completed_at, period),
+            in_period(x.completed_at, period),
         )
         .group_by(answer)
     ).all()

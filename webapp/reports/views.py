@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Response, abort, render_template
+from flask import Response, abort, render_template, stream_with_context
 from flask_login import current_user
 
+from webapp import audit
 from webapp.models import Role
-from webapp.reports import aggregates, bp, queries, report
+from webapp.reports import aggregates, bp, extracts, queries, report
 from webapp.reports.charts import charts
 from webapp.reports.definitions import Period
 from webapp.reports.statement import OUTCOME_LABELS, REASON_TEXT, Statement, to_csv, to_xlsx
@@ -45,6 +46,7 @@ def index() -> str:
         months=[datetime(y, m, 1, tzinfo=UTC) for y, m in months],
         quarters=[Period.quarter(y, q) for y, q in quarters[:4]],
         is_commissioner=current_user.role is Role.COMMISSIONER,
+        can_extract=current_user.role in (Role.CLINICAL_LEAD, Role.ADMIN),
     )
 
 
@@ -123,3 +125,43 @@ def statement_csv(year: int, month: int) -> Response:
 def statement_xlsx(year: int, month: int) -> Response:
     data = _statement(year, month)
     return _download(to_xlsx(data), XLSX, f"statement-{year}-{month:02d}.xlsx")
+
+
+EXTRACT_NAMES = 'any("sessions", "experience", "referrals", "care-contacts", "coded-assessments")'
+
+
+@bp.route("/extracts")
+@roles_required(Role.CLINICAL_LEAD, Role.ADMIN)
+def extracts_index() -> str:
+    months = [datetime(y, m, 1, tzinfo=UTC) for y, m in _recent_months(datetime.now(UTC))]
+    return render_template(
+        "reports/extracts.html", title="Dataset extracts", months=months, names=extracts.EXTRACTS
+    )
+
+
+def _audited(name: str, period: Period) -> None:
+    audit.record_now(
+        "report_extract_downloaded",
+        actor=current_user,
+        detail={"extract": name, "period": period.key},
+    )
+
+
+@bp.route(f"/extracts/<int:year>/<int:month>/<{EXTRACT_NAMES}:name>/csv")
+@roles_required(Role.CLINICAL_LEAD, Role.ADMIN)
+def extract_csv(year: int, month: int, name: str) -> Response:
+    period = _period("monthly", year, month)
+    extract = extracts.EXTRACTS[name](period)
+    _audited(name, period)
+    response = _download("", "text/csv", f"{name}-{period.key}.csv")
+    response.response = stream_with_context(extracts.to_csv(extract))
+    return response
+
+
+@bp.route("/extracts/<int:year>/<int:month>/xlsx")
+@roles_required(Role.CLINICAL_LEAD, Role.ADMIN)
+def extract_xlsx(year: int, month: int) -> Response:
+    period = _period("monthly", year, month)
+    _audited("all", period)
+    body = extracts.to_xlsx([build(period) for build in extracts.EXTRACTS.values()])
+    return _download(body, XLSX, f"dataset-{period.key}.xlsx")
