@@ -199,8 +199,8 @@ GENERATE = [
         INSERT INTO community_posts (thread_id, author_id, body, is_opening, status,
                                      is_clinical_risk, created_at)
         SELECT t.id, t.author_id, 'A post', n = 1,
-               CAST(CASE WHEN n % 40 = 0 THEN 'held' ELSE 'visible' END AS post_status),
-               n % 40 = 0, t.created_at + n * INTERVAL '3 hours'
+               CAST(CASE WHEN (t.id + n) % 40 = 0 THEN 'held' ELSE 'visible' END AS post_status),
+               (t.id + n) % 40 = 0, t.created_at + n * INTERVAL '3 hours'
         FROM community_threads t CROSS JOIN generate_series(1, 10) n
         """,
     ),

@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    CTE,
     ColumnElement,
     Select,
     and_,
@@ -29,11 +30,12 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    literal_column,
     not_,
     or_,
     select,
+    text,
 )
-from sqlalchemy.sql import Subquery
 
 from webapp.extensions import db
 from webapp.models import (
@@ -66,7 +68,7 @@ from webapp.reports.definitions import (
 )
 from webapp.reports.report import Report
 from webapp.reports.sql import (
-    age_at,
+    born_by,
     day_of,
     days_between,
     hour_of,
@@ -91,8 +93,11 @@ def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 
 def age_band_of(born: Any, when: Any) -> ColumnElement[str]:
-    age = age_at(born, when)
-    whens = [(age < upper, label) for (_, label), (upper, _) in itertools.pairwise(AGE_BANDS)]
+    """The age band (definitions.AGE_BANDS) on the UTC day of `when`."""
+    whens = [
+        (not_(born_by(born, when, literal_column(str(upper)))), label)
+        for (_, label), (upper, _) in itertools.pairwise(AGE_BANDS)
+    ]
     return case(*whens, else_=AGE_BANDS[-1][1])
 
 
@@ -171,7 +176,7 @@ def refusals(period: Period) -> dict[str, int]:
 # --- entering treatment ---------------------------------------------------------------------
 
 
-def _entered(period: Period) -> Subquery:
+def _entered(period: Period) -> CTE:
     """Episodes whose first treatment session fell in the period, with the referral's facts."""
     earlier = Appointment.__table__.alias("earlier")
     first_in_period = (
@@ -205,7 +210,7 @@ def _entered(period: Period) -> Subquery:
                 Referral, R.id == E.referral_id
             )
         )
-        .subquery("entered")
+        .cte("entered")
     )
 
 
@@ -213,23 +218,19 @@ def entered(period: Period) -> tuple[f.Grouped, float | None]:
     """Episodes entering treatment by source and equality dimensions, and the median wait from
     referral to the first attended appointment of any type (the secondary wait)."""
     rows = _entered(period)
-    grouped = _grouped(
-        select(
-            rows.c.source, rows.c.age_band, rows.c.gender, rows.c.ethnicity, func.count()
-        ).group_by(rows.c.source, rows.c.age_band, rows.c.gender, rows.c.ethnicity),
-        (f.SOURCE, *f.EQUALITY),
-        ("entered",),
-    )
-    return grouped, _scalar_float(median(select(rows.c.wait_first_attended)))
+    keys = (rows.c.source, rows.c.age_band, rows.c.gender, rows.c.ethnicity)
+    wait = median(select(rows.c.wait_first_attended)).scalar_subquery()
+    found = db.session.execute(select(*keys, func.count(), wait).group_by(*keys)).all()
+    grouped = f.Grouped.of((f.SOURCE, *f.EQUALITY), ("entered",), [row[:-1] for row in found])
+    return grouped, (float(found[0][-1]) if found and found[0][-1] is not None else None)
 
 
 # --- ended and finished courses: outcomes and waits ------------------------------------------
 
 
-def _episode_facts(period: Period) -> Subquery:
+def _episode_facts(period: Period) -> CTE:
     """One row per episode whose referral ended in the period: its treatment sessions, first
-    and last scores on the measure pair, and waits. Built from window functions over the
-    episode's own appointments."""
+    and last scores on the measure pair, and waits, from the episode's own appointments."""
     ended = (
         select(
             E.id.label("episode_id"),
@@ -265,56 +266,66 @@ def _episode_facts(period: Period) -> Subquery:
         .group_by(sessions.c.episode_id)
         .subquery("per_episode")
     )
-    partition = (A.episode_id, Q.instrument)
-    scored = (
-        select(
-            A.episode_id,
-            Q.instrument,
-            Q.total,
-            A.starts_at,
-            func.row_number()
-            .over(partition_by=partition, order_by=(A.starts_at, A.id))
-            .label("rn_first"),
-            func.row_number()
-            .over(partition_by=partition, order_by=(A.starts_at.desc(), A.id.desc()))
-            .label("rn_last"),
-            func.min(A.starts_at).over(partition_by=partition).label("first_at"),
-        )
-        .select_from(
-            QuestionnaireResponse.__table__.join(Appointment, A.id == Q.appointment_id).join(
-                ended, ended.c.episode_id == A.episode_id
+
+    # Each attended contact with its pair's totals, read through the (appointment, instrument)
+    # unique index: a lookup per contact. (Joining the responses instead makes PostgreSQL scan
+    # all of them: 3 to 7 seconds over 1.4 million in benchmarks/reports.py.)
+    def total(code: str) -> Any:
+        return (
+            select(Q.total)
+            .where(
+                Q.appointment_id == A.id,
+                Q.instrument == code,
+                Q.total.is_not(None),
+                Q.completed_at.is_not(None),
             )
+            .scalar_subquery()
+            .label(code)
         )
-        .where(
-            is_attended(),
-            Q.instrument.in_([m.code for m in DEFAULT_PAIR]),
-            Q.total.is_not(None),
-            Q.completed_at.is_not(None),
+
+    contacts = (
+        select(A.episode_id, A.starts_at, *(total(m.code) for m in DEFAULT_PAIR))
+        .select_from(Appointment.__table__.join(ended, ended.c.episode_id == A.episode_id))
+        .where(is_attended())
+        .cte("contacts")
+    )
+    # Per measure: when it was first and last scored (DOMAIN.md section 4: the last at a later
+    # contact than the first), then the totals at those contacts.
+    bounds = (
+        select(
+            contacts.c.episode_id,
+            *(
+                func.min(case((contacts.c[m.code].is_not(None), contacts.c.starts_at))).label(
+                    f"{m.code}_first_at"
+                )
+                for m in DEFAULT_PAIR
+            ),
+            *(
+                func.max(case((contacts.c[m.code].is_not(None), contacts.c.starts_at))).label(
+                    f"{m.code}_last_at"
+                )
+                for m in DEFAULT_PAIR
+            ),
         )
-        .subquery("scored")
+        .group_by(contacts.c.episode_id)
+        .subquery("bounds")
     )
     pivot_columns = []
     for found in DEFAULT_PAIR:
-        is_measure = scored.c.instrument == found.code
+        score = contacts.c[found.code]
+        first_at, last_at = bounds.c[f"{found.code}_first_at"], bounds.c[f"{found.code}_last_at"]
         pivot_columns += [
-            func.max(case((and_(is_measure, scored.c.rn_first == 1), scored.c.total))).label(
-                f"{found.code}_first"
-            ),
+            func.max(case((contacts.c.starts_at == first_at, score))).label(f"{found.code}_first"),
             func.max(
-                case(
-                    (
-                        and_(
-                            is_measure,
-                            scored.c.rn_last == 1,
-                            scored.c.starts_at > scored.c.first_at,
-                        ),
-                        scored.c.total,
-                    )
-                )
+                case((and_(contacts.c.starts_at == last_at, last_at > first_at), score))
             ).label(f"{found.code}_last"),
         ]
-    pivot = select(scored.c.episode_id, *pivot_columns).group_by(scored.c.episode_id)
-    pivot_sq = pivot.subquery("pivot")
+    pivot_sq = (
+        select(contacts.c.episode_id, *pivot_columns)
+        .select_from(contacts.join(bounds, bounds.c.episode_id == contacts.c.episode_id))
+        .group_by(contacts.c.episode_id)
+        .subquery("pivot")
+    )
     return (
         select(
             ended.c.episode_id,
@@ -334,7 +345,7 @@ def _episode_facts(period: Period) -> Subquery:
                 pivot_sq, pivot_sq.c.episode_id == ended.c.episode_id
             )
         )
-        .subquery("facts")
+        .cte("facts")
     )
 
 
@@ -355,7 +366,7 @@ OUTCOME_MEASURES = (
 )
 
 
-def _outcome_flags(facts: Subquery) -> dict[str, ColumnElement[bool]]:
+def _outcome_flags(facts: CTE) -> dict[str, ColumnElement[bool]]:
     """The national definitions as SQL over one episode's facts (DOMAIN.md section 4)."""
     first = {m.code: facts.c[f"{m.code}_first"] for m in DEFAULT_PAIR}
     last = {m.code: facts.c[f"{m.code}_last"] for m in DEFAULT_PAIR}
@@ -399,29 +410,29 @@ def _outcome_flags(facts: Subquery) -> dict[str, ColumnElement[bool]]:
     }
 
 
-def outcomes(period: Period) -> f.Grouped:
-    """Ended and finished courses with recovery, reliable change and waits, by equality."""
+def outcomes(period: Period) -> tuple[f.Grouped, dict[str, float | None]]:
+    """Ended and finished courses with recovery, reliable change and waits, by equality; and
+    the medians over finished courses of the wait from referral to first treatment session and
+    from first to second session (the hidden wait). One statement: the facts are a CTE the
+    sums and both medians share."""
     facts = _episode_facts(period)
     flags = _outcome_flags(facts)
-    statement = select(
-        facts.c.age_band,
-        facts.c.gender,
-        facts.c.ethnicity,
-        *(_count_if(flags[key]) for key in OUTCOME_MEASURES),
-    ).group_by(facts.c.age_band, facts.c.gender, facts.c.ethnicity)
-    return _grouped(statement, f.EQUALITY, OUTCOME_MEASURES)
-
-
-def waits(period: Period) -> dict[str, float | None]:
-    """Medians over courses finished in the period: referral to first treatment session, and
-    first to second treatment session (the hidden wait)."""
-    facts = _episode_facts(period)
     finished = facts.c.finished == 1
-    return {
-        "referral_to_first_treatment": _scalar_float(median(select(facts.c.wait).where(finished))),
-        "first_to_second_treatment": _scalar_float(
-            median(select(facts.c.hidden_wait).where(finished))
-        ),
+    medians = [
+        median(select(facts.c.wait).where(finished)).scalar_subquery(),
+        median(select(facts.c.hidden_wait).where(finished)).scalar_subquery(),
+    ]
+    keys = (facts.c.age_band, facts.c.gender, facts.c.ethnicity)
+    rows = db.session.execute(
+        select(*keys, *(_count_if(flags[key]) for key in OUTCOME_MEASURES), *medians).group_by(
+            *keys
+        )
+    ).all()
+    grouped = f.Grouped.of(f.EQUALITY, OUTCOME_MEASURES, [row[:-2] for row in rows])
+    wait, hidden = (rows[0][-2], rows[0][-1]) if rows else (None, None)
+    return grouped, {
+        "referral_to_first_treatment": None if wait is None else float(wait),
+        "first_to_second_treatment": None if hidden is None else float(hidden),
     }
 
 
@@ -448,40 +459,54 @@ def score_means(period: Period) -> dict[str, tuple[float | None, float | None, i
 # --- appointments: attendance, take-up and charges ------------------------------------------
 
 
+def _with_referral(rows: Any) -> Any:
+    """Aggregate rows with an episode_id column, joined to the episode's referral (if any)."""
+    return rows.outerjoin(CareEpisode, E.id == rows.c.episode_id).outerjoin(
+        Referral, R.id == E.referral_id
+    )
+
+
 def attendance(period: Period) -> f.Grouped:
-    """Appointments booked to start in the period by attendance code and equality dimension."""
-    rows = (
-        select(A.attendance_code, *_equality())
-        .select_from(
-            Appointment.__table__.outerjoin(CareEpisode, E.id == A.episode_id).outerjoin(
-                Referral, R.id == E.referral_id
-            )
-        )
+    """Appointments booked to start in the period by attendance code and equality dimension.
+    Counted per episode first, so the referral's dimensions are worked out once per episode."""
+    per_episode = (
+        select(A.episode_id, A.attendance_code, func.count().label("n"))
         .where(in_period(A.starts_at, period))
+        .group_by(A.episode_id, A.attendance_code)
+        .subquery("per_episode")
+    )
+    rows = (
+        select(per_episode.c.attendance_code, per_episode.c.n, *_equality())
+        .select_from(_with_referral(per_episode))
         .subquery("booked")
     )
     keys = (rows.c.attendance_code, rows.c.age_band, rows.c.gender, rows.c.ethnicity)
-    statement = select(*keys, func.count()).group_by(*keys)
+    statement = select(*keys, func.sum(rows.c.n)).group_by(*keys)
     return _grouped(statement, (f.ATTENDANCE, *f.EQUALITY), ("appointments",))
 
 
 def take_up(period: Period) -> tuple[f.Grouped, dict[int, int]]:
-    """People with an attended appointment in the period: their profile (by distinct person)
-    and how many attended sessions each had (people per count, 6 meaning 6 or more)."""
-    seen = (
+    """People with an attended appointment in the period: their profile (each person once, by
+    their latest episode's referral) and how many attended sessions each had (people per
+    count, 6 meaning 6 or more)."""
+    per_person = (
         select(
             A.patient_id,
+            func.max(A.episode_id).label("episode_id"),
+            func.count().label("sessions"),
+        )
+        .where(in_period(A.starts_at, period), is_attended())
+        .group_by(A.patient_id)
+        .cte("per_person")
+    )
+    seen = (
+        select(
             *_equality(),
             R.issue_type,
             R.employment_status,
             R.living_status,
         )
-        .select_from(
-            Appointment.__table__.outerjoin(CareEpisode, E.id == A.episode_id).outerjoin(
-                Referral, R.id == E.referral_id
-            )
-        )
-        .where(in_period(A.starts_at, period), is_attended())
+        .select_from(_with_referral(per_person))
         .subquery("seen")
     )
     keys = (
@@ -493,15 +518,9 @@ def take_up(period: Period) -> tuple[f.Grouped, dict[int, int]]:
         seen.c.living_status,
     )
     profile = _grouped(
-        select(*keys, func.count(func.distinct(seen.c.patient_id))).group_by(*keys),
+        select(*keys, func.count()).group_by(*keys),
         (*f.EQUALITY, f.ISSUE, f.EMPLOYMENT, f.LIVING),
         ("people",),
-    )
-    per_person = (
-        select(A.patient_id, func.count().label("sessions"))
-        .where(in_period(A.starts_at, period), is_attended())
-        .group_by(A.patient_id)
-        .subquery("per_person")
     )
     band = case((per_person.c.sessions >= 6, 6), else_=per_person.c.sessions)
     counts = {
@@ -628,18 +647,29 @@ def experience(period: Period) -> dict[str, int]:
 # --- the whole report -----------------------------------------------------------------------
 
 
+def _tune_postgresql() -> None:
+    """For this transaction only: no JIT, and room to sort in memory. The window and CASE
+    queries here are short but estimated huge, so PostgreSQL's JIT spent 9 of a query's 14
+    seconds compiling (benchmarks/reports.py), and small sorts spilled to disk."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL jit = off"))
+        db.session.execute(text("SET LOCAL work_mem = '32MB'"))
+
+
 def collect(period: Period) -> Figures:
     """Every figure a report of this period needs, each from its own aggregate query."""
+    _tune_postgresql()
     entered_rows, wait_first_attended = entered(period)
     profile, sessions_per_person = take_up(period)
+    outcome_rows, median_waits = outcomes(period)
     quarterly = period.kind == "quarterly"
     return Figures(
         referrals=referrals(period),
         refusals=refusals(period),
         entered=entered_rows,
         wait_first_attended=wait_first_attended,
-        outcomes=outcomes(period),
-        waits=waits(period),
+        outcomes=outcome_rows,
+        waits=median_waits,
         attendance=attendance(period),
         profile=profile,
         sessions_per_person=sessions_per_person,

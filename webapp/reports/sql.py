@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Integer, Select, func, or_, select
+from sqlalchemy import Boolean, ColumnElement, Float, Integer, Select, func, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
@@ -94,6 +94,28 @@ def _age_pg(element: age_at, compiler: SQLCompiler, **kw: Any) -> str:
     born, when = (compiler.process(c, **kw) for c in element.clauses)
     day = f"CAST(({when}) AT TIME ZONE 'UTC' AS DATE)"
     return f"CAST(EXTRACT(YEAR FROM age({day}, {born})) AS INTEGER)"
+
+
+class born_by(FunctionElement[bool]):
+    """Whether a date of birth makes someone at least N years old on a datetime's UTC day:
+    born_by(dob, when, literal_column("18")). Cheaper than computing the age on every row."""
+
+    type = Boolean()
+    inherit_cache = True
+
+
+@compiles(born_by)
+def _born_by_sqlite(element: born_by, compiler: SQLCompiler, **kw: Any) -> str:
+    born, when, years = (compiler.process(c, **kw) for c in element.clauses)
+    return f"({born} <= date({when}, '-' || {years} || ' years'))"
+
+
+@compiles(born_by, "postgresql")
+def _born_by_pg(element: born_by, compiler: SQLCompiler, **kw: Any) -> str:
+    born, when, years = (compiler.process(c, **kw) for c in element.clauses)
+    return (
+        f"({born} <= CAST(({when}) AT TIME ZONE 'UTC' AS DATE) - make_interval(years => {years}))"
+    )
 
 
 class weekday_of(FunctionElement[int]):
