@@ -2,7 +2,7 @@
 
 Generates, in a schema of its own in PostgreSQL (`bench_reports`, dropped afterwards unless
 --keep), a year of activity (July 2025 to June 2026) with INSERT ... SELECT generate_series:
-100,000 referrals, each an episode of care with 2 to 22 appointments (about a million in all,
+100,000 referrals, each an episode of care with 2 to 24 appointments (about a million in all,
 with national attendance codes, appointment types and charge decisions), PHQ-9 and GAD-7
 totals at most attended appointments (about 1.6 million), step changes, 1.2 million page-view
 events and a community with posts and moderation alerts. Then it times
@@ -15,6 +15,7 @@ as `flask report monthly --month 2026-03` runs it.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -93,7 +94,7 @@ GENERATE = [
         CROSS JOIN LATERAL (
             SELECT CASE WHEN d <= DATE '2026-06-30' THEN d END AS ended_on
             FROM (SELECT CAST(r.received_at AT TIME ZONE 'UTC' AS DATE) + 7 + r.id % 60
-                         + 7 * (1 + r.id * 7919 % 21) + 3 AS d) ends
+                         + 7 * (1 + r.id * 7919 % 23) + 3 AS d) ends
         ) e
         """,
     ),
@@ -123,7 +124,7 @@ GENERATE = [
                            END
         FROM care_episodes e
         JOIN referrals r ON r.id = e.referral_id
-        CROSS JOIN LATERAL generate_series(1, 2 + e.id * 7919 % 21) n
+        CROSS JOIN LATERAL generate_series(1, 2 + e.id * 7919 % 23) n
         CROSS JOIN LATERAL (
             SELECT r.received_at + (7 + e.id % 60 + 7 * (n - 1)) * INTERVAL '1 day'
                    + (e.id % 8) * INTERVAL '1 hour' AS starts_at
@@ -166,7 +167,7 @@ GENERATE = [
         "page views",
         """
         INSERT INTO activity_events (occurred_at, section, module, role, visitor_key, visit_key)
-        SELECT TIMESTAMPTZ '2025-07-01 00:00+00' + (g / 100) * INTERVAL '26 minutes'
+        SELECT TIMESTAMPTZ '2025-07-01 00:00+00' + (g / 100) * INTERVAL '43 minutes'
                  + (g % 100) * INTERVAL '20 seconds',
                (ARRAY['library','patient','community','measures','booking','sessions'])[1 + g % 6],
                CASE WHEN g % 6 = 0 THEN (ARRAY['worry-time','sleep','panic','low-mood'])[1 + g % 4]
@@ -259,9 +260,11 @@ def run(url: str, referrals: int, repeats: int) -> None:
             f"{finished} finished, recovery {recovery}"
         )
         seconds = timed(lambda: aggregates.build(month, now), repeats)
-        print(f"monthly report (March 2026): {seconds:.2f} s (median of {repeats})")
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"monthly report (March 2026): {seconds:.2f} s (median of {repeats}; load {load})")
         seconds = timed(lambda: aggregates.build(quarter, now), repeats)
-        print(f"quarterly report (2026 Q1): {seconds:.2f} s (median of {repeats})")
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"quarterly report (2026 Q1): {seconds:.2f} s (median of {repeats}; load {load})")
     assert db.engine is not None
     db.engine.dispose()
 

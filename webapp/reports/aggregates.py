@@ -578,45 +578,46 @@ def community(period: Period) -> dict[str, int | float | None]:
 
 
 def activity(period: Period) -> dict[str, Any]:
-    """Page views by section, role, weekday and hour; visits, visitors and time on site."""
+    """Page views by section, module, role, weekday and hour (one grouped pass, folded per
+    dimension); visits, visitors, registered members and time on site (a pass over visits)."""
     ev = ActivityEvent.__table__.c
     in_month = in_period(ev.occurred_at, period)
+    weekday, hour = weekday_of(ev.occurred_at), hour_of(ev.occurred_at)
+    keys = (ev.section, ev.module, ev.role, weekday, hour)
+    rows = db.session.execute(select(*keys, func.count()).where(in_month).group_by(*keys)).all()
 
-    def grouped(*columns: Any) -> list[tuple[Any, ...]]:
-        return [
-            tuple(row)
-            for row in db.session.execute(
-                select(*columns, func.count()).where(in_month).group_by(*columns)
-            ).all()
-        ]
+    def fold(*positions: int) -> list[tuple[Any, ...]]:
+        sums: dict[tuple[Any, ...], int] = {}
+        for row in rows:
+            key = tuple(row[p] for p in positions)
+            sums[key] = sums.get(key, 0) + int(row[-1])
+        return [(*key, count) for key, count in sums.items()]
 
     visits = (
         select(
-            ev.visit_key,
             ev.visitor_key,
             seconds_between(func.min(ev.occurred_at), func.max(ev.occurred_at)).label("seconds"),
+            func.max(case((ev.role == "patient", ev.visitor_key))).label("member"),
         )
         .where(in_month, ev.visit_key.is_not(None))
         .group_by(ev.visit_key, ev.visitor_key)
         .subquery("visits")
     )
-    visit_count, visitors, seconds = db.session.execute(
+    visit_count, visitors, members, seconds = db.session.execute(
         select(
             func.count(),
             func.count(func.distinct(visits.c.visitor_key)),
+            func.count(func.distinct(visits.c.member)),
             func.coalesce(func.sum(visits.c.seconds), 0),
         )
     ).one()
-    members = db.session.execute(
-        select(func.count(func.distinct(ev.visitor_key))).where(in_month, ev.role == "patient")
-    ).scalar_one()
     return {
-        "by_section": grouped(ev.section),
-        "by_module": grouped(ev.section, ev.module),
-        "by_role": grouped(ev.role),
-        "by_weekday": grouped(weekday_of(ev.occurred_at)),
-        "by_hour": grouped(hour_of(ev.occurred_at)),
-        "page_views": sum(row[-1] for row in grouped(ev.section)),
+        "by_section": fold(0),
+        "by_module": fold(0, 1),
+        "by_role": fold(2),
+        "by_weekday": fold(3),
+        "by_hour": fold(4),
+        "page_views": sum(int(row[-1]) for row in rows),
         "visits": int(visit_count),
         "visitors": int(visitors),
         "members": int(members),
