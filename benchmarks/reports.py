@@ -10,6 +10,8 @@ events and a community with posts and moderation alerts. Then it times
 as `flask report monthly --month 2026-03` runs it.
 
     .venv/bin/python benchmarks/reports.py --database-url postgresql://127.0.0.1:5432/test_reports
+
+--keep leaves the schema in place and --reuse times the reports again on it without generating.
 """
 
 from __future__ import annotations
@@ -244,11 +246,13 @@ def timed(build: Callable[[], object], repeats: int) -> float:
     return statistics.median(durations)
 
 
-def run(url: str, referrals: int, repeats: int) -> None:
-    upgrade(url)
+def run(url: str, referrals: int, repeats: int, *, reuse: bool = False) -> None:
+    if not reuse:
+        upgrade(url)
     app = create_app(type("BenchConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url}))
     with app.app_context():
-        generate(referrals)
+        if not reuse:
+            generate(referrals)
         now = datetime.now(UTC)
         month, quarter = Period.month(2026, 3), Period.quarter(2026, 1)
         report = aggregates.build(month, now)
@@ -275,17 +279,22 @@ def main() -> None:
     parser.add_argument("--referrals", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--keep", action="store_true", help="keep the schema afterwards")
+    parser.add_argument(
+        "--reuse", action="store_true", help="time the reports on a schema kept by --keep"
+    )
     args = parser.parse_args()
     url = normalise_database_url(args.database_url)
     admin = make_engine(url)
-    with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
-        connection.execute(text(f'CREATE SCHEMA "{SCHEMA}"'))
+    if not args.reuse:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
+            connection.execute(text(f'CREATE SCHEMA "{SCHEMA}"'))
     try:
         run(
             f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{SCHEMA}",
             args.referrals,
             args.repeats,
+            reuse=args.reuse,
         )
     finally:
         if not args.keep:
