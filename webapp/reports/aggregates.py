@@ -413,47 +413,46 @@ def _outcome_flags(facts: CTE) -> dict[str, ColumnElement[bool]]:
 def outcomes(period: Period) -> tuple[f.Grouped, dict[str, float | None]]:
     """Ended and finished courses with recovery, reliable change and waits, by equality; and
     the medians over finished courses of the wait from referral to first treatment session and
-    from first to second session (the hidden wait). One statement: the facts are a CTE the
-    sums and both medians share."""
+    from first to second session (the hidden wait), and each measure's mean first and last
+    score over finished courses with paired scores (`<code>_first`, `<code>_last`). One
+    statement: the facts are a CTE that the sums, medians and means share."""
     facts = _episode_facts(period)
     flags = _outcome_flags(facts)
     finished = facts.c.finished == 1
-    medians = [
-        median(select(facts.c.wait).where(finished)).scalar_subquery(),
-        median(select(facts.c.hidden_wait).where(finished)).scalar_subquery(),
-    ]
+    extras = {
+        "referral_to_first_treatment": median(select(facts.c.wait).where(finished)),
+        "first_to_second_treatment": median(select(facts.c.hidden_wait).where(finished)),
+    }
+    for m in DEFAULT_PAIR:
+        for which in ("first", "last"):
+            extras[f"{m.code}_{which}"] = select(func.avg(facts.c[f"{m.code}_{which}"])).where(
+                flags["paired"]
+            )
     keys = (facts.c.age_band, facts.c.gender, facts.c.ethnicity)
     rows = db.session.execute(
-        select(*keys, *(_count_if(flags[key]) for key in OUTCOME_MEASURES), *medians).group_by(
-            *keys
-        )
+        select(
+            *keys,
+            *(_count_if(flags[key]) for key in OUTCOME_MEASURES),
+            *(statement.scalar_subquery() for statement in extras.values()),
+        ).group_by(*keys)
     ).all()
-    grouped = f.Grouped.of(f.EQUALITY, OUTCOME_MEASURES, [row[:-2] for row in rows])
-    wait, hidden = (rows[0][-2], rows[0][-1]) if rows else (None, None)
+    grouped = f.Grouped.of(f.EQUALITY, OUTCOME_MEASURES, [row[: -len(extras)] for row in rows])
+    values = rows[0][-len(extras) :] if rows else (None,) * len(extras)
     return grouped, {
-        "referral_to_first_treatment": None if wait is None else float(wait),
-        "first_to_second_treatment": None if hidden is None else float(hidden),
+        key: None if value is None else float(value)
+        for key, value in zip(extras, values, strict=True)
     }
 
 
-def score_means(period: Period) -> dict[str, tuple[float | None, float | None, int]]:
+def score_means(
+    grouped: f.Grouped, extras: dict[str, float | None]
+) -> dict[str, tuple[float | None, float | None, int]]:
     """Mean first and last score per measure over finished courses with paired scores."""
-    facts = _episode_facts(period)
-    flags = _outcome_flags(facts)
-    columns = []
-    for m in DEFAULT_PAIR:
-        columns += [func.avg(facts.c[f"{m.code}_first"]), func.avg(facts.c[f"{m.code}_last"])]
-    row = db.session.execute(select(func.count(), *columns).where(flags["paired"])).one()
-    count = int(row[0])
-    means: dict[str, tuple[float | None, float | None, int]] = {}
-    for index, m in enumerate(DEFAULT_PAIR):
-        first, last = row[1 + 2 * index], row[2 + 2 * index]
-        means[m.code] = (
-            None if first is None else float(first),
-            None if last is None else float(last),
-            count,
-        )
-    return means
+    paired = grouped.total("paired")
+    return {
+        m.code: (extras.get(f"{m.code}_first"), extras.get(f"{m.code}_last"), paired)
+        for m in DEFAULT_PAIR
+    }
 
 
 # --- appointments: attendance, take-up and charges ------------------------------------------
@@ -677,7 +676,7 @@ def collect(period: Period) -> Figures:
         charges=[] if quarterly else charges(period),
         community={} if quarterly else community(period),
         activity={} if quarterly else activity(period),
-        score_means=score_means(period) if quarterly else {},
+        score_means=score_means(outcome_rows, median_waits) if quarterly else {},
         experience=experience(period) if quarterly else {},
     )
 

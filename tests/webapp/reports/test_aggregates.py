@@ -89,12 +89,17 @@ def test_finished_courses_recovery_and_reliable_change_by_hand(month):
     assert o.by(f.AGE_BAND, "finished")["65 and over"] == 1
 
 
-def test_median_waits_over_finished_courses(month):
+def test_median_waits_and_mean_scores_over_finished_courses(month):
     # referral to first treatment: 16, 19, 20, 27, 151 -> 20
     # first to second treatment: 28 (recovered), 41, 35, 35, 32 -> 35
     assert aggregates.outcomes(APRIL)[1] == {
         "referral_to_first_treatment": 20,
         "first_to_second_treatment": 35,
+        # mean first and last scores of the 4 paired finished courses
+        "phq9_first": (15 + 8 + 10 + 12) / 4,
+        "phq9_last": (5 + 2 + 17 + 11) / 4,
+        "gad7_first": (12 + 6 + 8 + 9) / 4,
+        "gad7_last": (4 + 1 + 9 + 9) / 4,
     }
 
 
