@@ -12,7 +12,6 @@ from flask_login import current_user
 from webapp import audit
 from webapp.models import Role
 from webapp.reports import aggregates, bp, extracts, queries, report
-from webapp.reports.charts import charts
 from webapp.reports.definitions import Period
 from webapp.reports.statement import OUTCOME_LABELS, REASON_TEXT, Statement, to_csv, to_xlsx
 from webapp.security import roles_required
@@ -62,6 +61,10 @@ def _report(kind: str, year: int, number: int) -> report.Report:
 
 
 def _render(built: report.Report, *, printable: bool) -> str:
+    # matplotlib (with numpy) takes about a second to import: only pages with charts pay it,
+    # not every app start (the gunicorn instances in tests/webapp/sessions/test_scale_out.py).
+    from webapp.reports.charts import charts
+
     tables = [t for s in built.sections for t in s.tables]
     return render_template(
         "reports/report.html",
