@@ -48,6 +48,7 @@ PURE_TEST_FILES = (
     "tests/webapp/records/test_consent.py",
     "tests/webapp/retention/test_schedule.py",
     "tests/webapp/voice/test_rules.py",
+    "tests/webapp/reports/test_report.py",
 )
 
 

@@ -179,9 +179,59 @@ def rotate_keys_command() -> None:
     click.echo("Done: every encrypted value is under the newest key. The old keys can be removed.")
 
 
+report_cli = AppGroup("report", help="Commissioner reports for scheduled runs (aggregates only).")
+REPORT_FORMATS = click.Choice(["json", "csv", "xlsx"])
+
+
+def _write_report(kind: str, text: str, fmt: str, output: Path | None) -> None:
+    import json
+
+    from webapp.reports import aggregates, report
+    from webapp.reports.definitions import Period
+
+    try:
+        period = Period.parse(kind, text)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from error
+    built = aggregates.build(period, datetime.now(UTC).replace(microsecond=0))
+    if fmt == "xlsx":
+        if output is None:
+            raise click.UsageError("--output FILE is needed for xlsx")
+        output.write_bytes(report.to_xlsx(built))
+        return
+    body = (
+        json.dumps(built.to_json(), indent=2, ensure_ascii=False) + "\n"
+        if fmt == "json"
+        else report.to_csv(built)
+    )
+    if output is None:
+        click.echo(body, nl=False)
+    else:
+        output.write_text(body, encoding="utf-8")
+
+
+@report_cli.command("monthly")
+@click.option("--month", required=True, help="The month, YYYY-MM (UTC).")
+@click.option("--format", "fmt", type=REPORT_FORMATS, default="json", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here.")
+def report_monthly(month: str, fmt: str, output: Path | None) -> None:
+    """The monthly report; JSON shape: webapp/reports/README.md."""
+    _write_report("monthly", month, fmt, output)
+
+
+@report_cli.command("quarterly")
+@click.option("--quarter", required=True, help="The quarter, YYYY-Qn (UTC).")
+@click.option("--format", "fmt", type=REPORT_FORMATS, default="json", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here.")
+def report_quarterly(quarter: str, fmt: str, output: Path | None) -> None:
+    """The quarterly outcomes report; JSON shape: webapp/reports/README.md."""
+    _write_report("quarterly", quarter, fmt, output)
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(backup_cli)
+    app.cli.add_command(report_cli)
     for command_ in (
         create_user_command,
         seed_demo_command,

@@ -49,6 +49,7 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("clinical.disputes", "Disputes"),
         ("referrals.queue", "Referrals"),
         ("subject_access.index", "Data requests"),
+        ("reports.index", "Reports"),
     ],
     Role.COMMISSIONER: [("reports.index", "Reports")],
     Role.ADMIN: [
@@ -56,6 +57,7 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("admin.audit_log", "Audit log"),
         ("subject_access.index", "Data requests"),
         ("retention.index", "Retention"),
+        ("reports.index", "Reports"),
     ],
 }
 

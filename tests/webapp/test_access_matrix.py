@@ -176,10 +176,17 @@ ACCESS: dict[str, Any] = {
     "voice_console.edit_consultation": {M, C},
     "voice_console.new_consultation": {M, C},
     "voice_console.suggestion": {M: 200, C: 200},
-    "reports.index": {K},
+    "reports.index": {K, C, A},
     "reports.statement": {K},
     "reports.statement_csv": {K},
     "reports.statement_xlsx": {K},
+    "reports.report_page": {K, C, A},
+    "reports.report_csv": {K, C, A},
+    "reports.report_print": {K, C, A},
+    "reports.report_xlsx": {K, C, A},
+    "reports.extracts_index": {C, A},  # record-level, pseudonymous: never the commissioner
+    "reports.extract_csv": {C, A},
+    "reports.extract_xlsx": {C, A},
 }
 
 IDENTITIES = [None, *Role]
@@ -216,6 +223,9 @@ def _path_values() -> dict[str, Any]:
         "month": 11,
         "code": "phq9",
         "page": 1,
+        "kind": "monthly",
+        "number": 11,
+        "name": "sessions",
         "slug": "about-you",
         "token": "not-a-real-token-" + "x" * 20,
         "rule_key": "no-such-rule",
@@ -263,6 +273,15 @@ def _check(endpoint: str, role: Role | None, status: int, location: str) -> str 
     return None
 
 
+def test_every_menu_link_is_to_a_page_its_role_may_use():
+    from webapp.navigation import NAVIGATION
+
+    for role, links in NAVIGATION.items():
+        for endpoint, label in links:
+            rule = ACCESS[endpoint]
+            assert rule in (EVERYONE, SIGNED_IN) or role in rule, f"{role}: {label} ({endpoint})"
+
+
 def test_every_route_has_a_decision_in_the_matrix(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
     assert endpoints - set(ACCESS) == set(), "decide who may use these routes"
@@ -278,7 +297,7 @@ def test_every_route_as_every_role(app, role):
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if rule.endpoint == "auth.sign_out":
             continue  # signing out mid-walk would change who is asking; tested in auth
-        path = re.sub(r"<(?:\w+:)?(\w+)>", lambda match: str(values[match.group(1)]), rule.rule)
+        path = re.sub(r"<(?:[^:>]+:)?(\w+)>", lambda match: str(values[match.group(1)]), rule.rule)
         response = _request(client, rule, path, token)
         problem = _check(rule.endpoint, role, response.status_code, response.location or "")
         response.close()

@@ -60,7 +60,12 @@ def test_session_cookie_is_http_only_and_same_site(client):
 
 
 # The clinical lead is the moderators' clinical back-up: they may watch the moderation queue.
-SHARED_PAGES = {(Role.CLINICAL_LEAD, "/moderation/")}
+# The clinical lead and admins also see the commissioners' aggregate reports (not statements).
+SHARED_PAGES = {
+    (Role.CLINICAL_LEAD, "/moderation/"),
+    (Role.CLINICAL_LEAD, "/reports/"),
+    (Role.ADMIN, "/reports/"),
+}
 
 
 @pytest.mark.parametrize("role", list(Role))

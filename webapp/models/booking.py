@@ -57,6 +57,9 @@ class Appointment(Base):
         ),
         Index("ix_appointments_therapist_starts", "therapist_id", "starts_at"),
         Index("ix_appointments_patient_starts", "patient_id", "starts_at"),
+        # The commissioner reports: a month's appointments, and an episode's in order.
+        Index("ix_appointments_starts", "starts_at"),
+        Index("ix_appointments_episode_starts", "episode_id", "starts_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

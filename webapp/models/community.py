@@ -87,6 +87,7 @@ class Post(Base):
     """A thread's opening post or a reply (plain text; see the module docstring)."""
 
     __tablename__ = "community_posts"
+    __table_args__ = (Index("ix_community_posts_created", "created_at"),)  # monthly reports
 
     id: Mapped[int] = mapped_column(primary_key=True)
     thread_id: Mapped[int] = mapped_column(ForeignKey("community_threads.id"), index=True)
@@ -146,7 +147,10 @@ class ModerationItem(Base):
     """
 
     __tablename__ = "moderation_items"
-    __table_args__ = (Index("ix_moderation_items_open", "resolved_at", "is_clinical_risk"),)
+    __table_args__ = (
+        Index("ix_moderation_items_open", "resolved_at", "is_clinical_risk"),
+        Index("ix_moderation_items_created", "created_at"),  # monthly reports
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("community_posts.id"), index=True)

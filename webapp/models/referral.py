@@ -56,6 +56,7 @@ class Referral(Base):
         Index("ix_referrals_status_received", "status", "received_at"),
         Index("ix_referrals_dob_postcode", "date_of_birth", "postcode"),
         Index("ix_referrals_email", "email"),
+        Index("ix_referrals_received", "received_at"),  # referrals received in a month
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,15 +1,20 @@
-"""Commissioners' pages: the reports index and the monthly charging statement (screen, CSV,
-XLSX). Aggregates and appointment ids only, never a patient's name."""
+"""Commissioners' pages: the reports index, the monthly and quarterly reports (screen with
+charts, CSV, XLSX, printable page) and the monthly charging statement (screen, CSV, XLSX).
+Aggregates and appointment ids only, never a patient's name."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Response, abort, render_template
+from flask import Response, abort, render_template, stream_with_context
 from flask_login import current_user
 
-from webapp.reports import bp, queries
+from webapp import audit
+from webapp.models import Role
+from webapp.reports import aggregates, bp, extracts, queries, report
+from webapp.reports.definitions import Period
 from webapp.reports.statement import OUTCOME_LABELS, REASON_TEXT, Statement, to_csv, to_xlsx
+from webapp.security import roles_required
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -31,14 +36,70 @@ def _statement(year: int, month: int) -> Statement:
 
 @bp.route("/")
 def index() -> str:
+    now = datetime.now(UTC)
+    months = _recent_months(now)
+    quarters = sorted({(y, (m - 1) // 3 + 1) for y, m in _recent_months(now, 12)}, reverse=True)
     return render_template(
         "staff/reports_index.html",
         title="Reports",
-        months=[datetime(y, m, 1, tzinfo=UTC) for y, m in _recent_months(datetime.now(UTC))],
+        months=[datetime(y, m, 1, tzinfo=UTC) for y, m in months],
+        quarters=[Period.quarter(y, q) for y, q in quarters[:4]],
+        is_commissioner=current_user.role is Role.COMMISSIONER,
+        can_extract=current_user.role in (Role.CLINICAL_LEAD, Role.ADMIN),
     )
 
 
+def _period(kind: str, year: int, number: int) -> Period:
+    try:
+        return Period.month(year, number) if kind == "monthly" else Period.quarter(year, number)
+    except ValueError:
+        abort(404)
+
+
+def _report(kind: str, year: int, number: int) -> report.Report:
+    return aggregates.build(_period(kind, year, number), datetime.now(UTC).replace(microsecond=0))
+
+
+def _render(built: report.Report, *, printable: bool) -> str:
+    # matplotlib (with numpy) takes about a second to import: only pages with charts pay it,
+    # not every app start (the gunicorn instances in tests/webapp/sessions/test_scale_out.py).
+    from webapp.reports.charts import charts
+
+    tables = [t for s in built.sections for t in s.tables]
+    return render_template(
+        "reports/report.html",
+        report=built,
+        charts=charts(tables),
+        title=built.title,
+        printable=printable,
+        suppression_note=report.SUPPRESSION_NOTE,
+    )
+
+
+@bp.route("/<any(monthly, quarterly):kind>/<int:year>/<int:number>")
+def report_page(kind: str, year: int, number: int) -> str:
+    return _render(_report(kind, year, number), printable=False)
+
+
+@bp.route("/<any(monthly, quarterly):kind>/<int:year>/<int:number>/print")
+def report_print(kind: str, year: int, number: int) -> str:
+    return _render(_report(kind, year, number), printable=True)
+
+
+@bp.route("/<any(monthly, quarterly):kind>/<int:year>/<int:number>/csv")
+def report_csv(kind: str, year: int, number: int) -> Response:
+    built = _report(kind, year, number)
+    return _download(report.to_csv(built), "text/csv", f"{kind}-report-{built.period.key}.csv")
+
+
+@bp.route("/<any(monthly, quarterly):kind>/<int:year>/<int:number>/xlsx")
+def report_xlsx(kind: str, year: int, number: int) -> Response:
+    built = _report(kind, year, number)
+    return _download(report.to_xlsx(built), XLSX, f"{kind}-report-{built.period.key}.xlsx")
+
+
 @bp.route("/statements/<int:year>/<int:month>")
+@roles_required(Role.COMMISSIONER)
 def statement(year: int, month: int) -> str:
     return render_template(
         "reports/statement.html",
@@ -56,12 +117,54 @@ def _download(body: str | bytes, mimetype: str, name: str) -> Response:
 
 
 @bp.route("/statements/<int:year>/<int:month>/csv")
+@roles_required(Role.COMMISSIONER)
 def statement_csv(year: int, month: int) -> Response:
     data = _statement(year, month)
     return _download(to_csv(data), "text/csv", f"statement-{year}-{month:02d}.csv")
 
 
 @bp.route("/statements/<int:year>/<int:month>/xlsx")
+@roles_required(Role.COMMISSIONER)
 def statement_xlsx(year: int, month: int) -> Response:
     data = _statement(year, month)
     return _download(to_xlsx(data), XLSX, f"statement-{year}-{month:02d}.xlsx")
+
+
+EXTRACT_NAMES = 'any("sessions", "experience", "referrals", "care-contacts", "coded-assessments")'
+
+
+@bp.route("/extracts")
+@roles_required(Role.CLINICAL_LEAD, Role.ADMIN)
+def extracts_index() -> str:
+    months = [datetime(y, m, 1, tzinfo=UTC) for y, m in _recent_months(datetime.now(UTC))]
+    return render_template(
+        "reports/extracts.html", title="Dataset extracts", months=months, names=extracts.EXTRACTS
+    )
+
+
+def _audited(name: str, period: Period) -> None:
+    audit.record_now(
+        "report_extract_downloaded",
+        actor=current_user,
+        detail={"extract": name, "period": period.key},
+    )
+
+
+@bp.route(f"/extracts/<int:year>/<int:month>/<{EXTRACT_NAMES}:name>/csv")
+@roles_required(Role.CLINICAL_LEAD, Role.ADMIN)
+def extract_csv(year: int, month: int, name: str) -> Response:
+    period = _period("monthly", year, month)
+    extract = extracts.EXTRACTS[name](period)
+    _audited(name, period)
+    response = _download("", "text/csv", f"{name}-{period.key}.csv")
+    response.response = stream_with_context(extracts.to_csv(extract))
+    return response
+
+
+@bp.route("/extracts/<int:year>/<int:month>/xlsx")
+@roles_required(Role.CLINICAL_LEAD, Role.ADMIN)
+def extract_xlsx(year: int, month: int) -> Response:
+    period = _period("monthly", year, month)
+    _audited("all", period)
+    body = extracts.to_xlsx([build(period) for build in extracts.EXTRACTS.values()])
+    return _download(body, XLSX, f"dataset-{period.key}.xlsx")
