@@ -50,8 +50,8 @@ test: setup lint typecheck test-sqlite ## Lint, type-check and run every test (P
 test-sqlite: ## The test suite on SQLite (T=path to narrow it)
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q $(T)
 
-test-postgres: ## The database tests again on PostgreSQL (T=path to narrow it)
-	TEST_DATABASE_URL="$${DATABASE_URL:-$(PG_TEST_URL)}" $(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q -m "not pure" $(T)
+test-postgres: ## The database tests again on PostgreSQL (T=path to narrow it); browser tests serve their own SQLite file, so once is enough
+	TEST_DATABASE_URL="$${DATABASE_URL:-$(PG_TEST_URL)}" $(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q -m "not pure and not browser" $(T)
 
 lint: ## ruff check, ruff format --check and the import-linter contracts
 	$(BIN)/ruff check .
