@@ -18,7 +18,10 @@ import asyncio
 import os
 import random
 import secrets
+import shutil
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -149,6 +152,44 @@ async def load(
     return stats, duration
 
 
+def worker_pids(master: int) -> list[int]:
+    """gunicorn's worker processes (the master's children), which serve the sockets."""
+    children = Path(f"/proc/{master}/task/{master}/children")
+    return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+
+def start_profilers(
+    processes: list[subprocess.Popen[bytes]], seconds: float, out: Path, name: str
+) -> list[subprocess.Popen[bytes]]:
+    """Sample each worker with py-spy (its collapsed stacks, one file per worker) while the load
+    runs: where the time actually goes, not where we guess it goes."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    slug = "".join(ch if ch.isalnum() else "-" for ch in name)
+    return [
+        subprocess.Popen(  # noqa: S603 - our own command line
+            [
+                spy,
+                "record",
+                "--pid",
+                str(pid),
+                "--duration",
+                str(int(seconds)),
+                "--rate",
+                "200",
+                "--format",
+                "raw",
+                "--nonblocking",
+                "--output",
+                str(out / f"{slug}-{pid}.txt"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for process in processes
+        for pid in worker_pids(process.pid)
+    ]
+
+
 def run_target(
     name: str,
     ports: list[int],
@@ -158,18 +199,25 @@ def run_target(
     interval: float,
     duration: float,
     logs: Path,
+    profile: Path | None = None,
 ) -> Stats:
     processes = [
         world.start_instance(port, env, app=app, log=logs / f"{name}-{port}.log") for port in ports
     ]
+    profilers: list[subprocess.Popen[bytes]] = []
     try:
         for port, process in zip(ports, processes, strict=True):
             world.wait_until_listening(port, process, timeout=60)
+        if profile is not None:
+            profilers = start_profilers(processes, 600, profile, name)  # stopped below
         urls = (f"http://127.0.0.1:{ports[0]}", f"http://127.0.0.1:{ports[-1]}")
         stats, seconds = asyncio.run(load(urls, pairs, interval, duration))
         print(stats.line(name, seconds), flush=True)
         return stats
     finally:
+        for profiler in profilers:
+            profiler.send_signal(signal.SIGINT)  # py-spy writes what it sampled, then exits
+            profiler.wait(timeout=60)
         world.stop(*processes)
 
 
@@ -186,6 +234,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--redis-url", default=DEFAULT_REDIS)
     parser.add_argument(
         "--skip-two", action="store_true", help="only the bare relay and one instance"
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="a folder for py-spy's samples of every server process (collapsed stacks)",
     )
     args = parser.parse_args(argv)
     intervals = args.interval or [4.0]
@@ -219,6 +272,7 @@ def main(argv: list[str] | None = None) -> None:
                 interval,
                 args.duration,
                 logs,
+                args.profile,
             )
             one = run_target(
                 "app, one instance",
@@ -229,6 +283,7 @@ def main(argv: list[str] | None = None) -> None:
                 interval,
                 args.duration,
                 logs,
+                args.profile,
             )
             if not args.skip_two:
                 queue_env = world.server_environment(
@@ -246,6 +301,7 @@ def main(argv: list[str] | None = None) -> None:
                     interval,
                     args.duration,
                     logs,
+                    args.profile,
                 )
             print(ratio(bare, one), flush=True)
             if not args.skip_two:

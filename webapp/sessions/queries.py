@@ -19,6 +19,7 @@ from webapp.models import (
     PatientSessionNote,
     SessionRating,
     SessionRecord,
+    User,
 )
 from webapp.sessions import room
 
@@ -38,6 +39,25 @@ def appointment_for_participant_or_404(user_id: int, appointment_id: int) -> App
     if appointment is None:
         abort(404)
     return appointment
+
+
+def connection_state(
+    user_id: int, session_token: str, appointment_id: int
+) -> tuple[bool, AppointmentStatus] | None:
+    """For a socket event, in one query: (is the account still active, the appointment's
+    status), or None when this user is not (or no longer signed in as) a participant: their
+    session token was rotated (signed out everywhere, password or role changed) or the
+    appointment is not theirs."""
+    row = db.session.execute(
+        select(User.is_active_account, Appointment.status)
+        .join(User, or_(Appointment.patient_id == User.id, Appointment.therapist_id == User.id))
+        .where(
+            Appointment.id == appointment_id,
+            User.id == user_id,
+            User.session_token == session_token,
+        )
+    ).first()
+    return None if row is None else (bool(row[0]), row[1])
 
 
 def party_of(user_id: int, appointment: Appointment) -> room.Party:

@@ -59,6 +59,31 @@ def check_still_open(user: User, appointment: Appointment, now: datetime) -> roo
     return party
 
 
+def check_connection(
+    user_id: int,
+    session_token: str,
+    appointment_id: int,
+    party: room.Party,
+    starts_at: datetime,
+    now: datetime,
+) -> None:
+    """Every socket event after the door: the room still open for `party` (from the times
+    cached at the door: an appointment's start never changes, a move books a new one), then one
+    query: still signed in with the same session (an account switched off, or signed out
+    everywhere, is refused), still this room's patient or therapist, the session still booked.
+    Raise RoomRefused otherwise."""
+    state = room.room_state(party, starts_at, now)
+    if state is room.RoomState.CLOSED:
+        raise RoomRefused("closed", "This session has ended.")
+    if state is room.RoomState.NOT_YET:
+        raise RoomRefused("not_yet", "The session room is not open yet.")
+    found = queries.connection_state(user_id, session_token, appointment_id)
+    if found is None or not found[0]:
+        raise RoomRefused("signed_out", "Sign in to join your session.")
+    if found[1] is not AppointmentStatus.BOOKED:
+        raise RoomRefused("not_booked", "This session is no longer booked.")
+
+
 def check_room(user: User, appointment: Appointment, now: datetime) -> room.Party:
     """Raise RoomRefused unless `user` may come into the room now (the caller has checked they
     are its patient or therapist): open, and whatever must come first is done."""
@@ -106,8 +131,9 @@ def refuse(user: User | None, appointment_id: int | None, code: str) -> None:
 
 
 def record_attendance(
-    appointment: Appointment,
-    user: User,
+    appointment_id: int,
+    user_id: int,
+    party: room.Party,
     kind: AttendanceKind,
     *,
     connection: str,
@@ -116,9 +142,9 @@ def record_attendance(
     _end_reads()
     with db.transaction() as session:
         event = AttendanceEvent(
-            appointment_id=appointment.id,
-            user_id=user.id,
-            party=queries.party_of(user.id, appointment).value,
+            appointment_id=appointment_id,
+            user_id=user_id,
+            party=party.value,
             kind=kind,
             connection=connection[:64],
             at=now,
@@ -138,7 +164,7 @@ def _existing(appointment_id: int, sender_id: int, client_id: str) -> ChatMessag
 
 
 def post_message(
-    appointment: Appointment, sender: User, client_id: object, body: object, *, now: datetime
+    appointment_id: int, sender_id: int, client_id: object, body: object, *, now: datetime
 ) -> tuple[ChatMessage, bool]:
     """Store a message with the room's next sequence number; (message, created). A resend with
     the same client id returns the stored message and stores nothing.
@@ -152,19 +178,19 @@ def post_message(
         text = room.clean_message(body)
     except ValueError as error:
         raise MessageRefused(str(error)) from error
-    if room.is_rate_limited(queries.recent_send_times(sender.id, appointment.id), now):
-        existing = _existing(appointment.id, sender.id, client_id)
+    if room.is_rate_limited(queries.recent_send_times(sender_id, appointment_id), now):
+        existing = _existing(appointment_id, sender_id, client_id)
         if existing is not None:  # a resend is not a new message, even when limited
             return existing, False
         raise MessageRefused("You are sending messages too quickly. Wait a moment.")
     next_sequence = (
         select(func.coalesce(func.max(ChatMessage.sequence), 0) + 1)
-        .where(ChatMessage.appointment_id == appointment.id)
+        .where(ChatMessage.appointment_id == appointment_id)
         .scalar_subquery()
     )
     values = {
-        "appointment_id": appointment.id,
-        "sender_id": sender.id,
+        "appointment_id": appointment_id,
+        "sender_id": sender_id,
         "client_id": client_id,
         "body": text,
         "sent_at": now,
@@ -180,7 +206,7 @@ def post_message(
                 ).one()
             return ChatMessage(id=row.id, sequence=row.sequence, **values), True
         except IntegrityError:
-            existing = _existing(appointment.id, sender.id, client_id)
+            existing = _existing(appointment_id, sender_id, client_id)
             if existing is not None:
                 return existing, False
             # otherwise the sequence was taken meanwhile: number it again
