@@ -77,18 +77,6 @@ def messages_after(user_id: int, appointment_id: int, last_seen: int) -> list[Ch
     )
 
 
-def recent_send_times(sender_id: int, appointment_id: int) -> list[datetime]:
-    """When this sender's latest messages in the room were sent (for the rate limit)."""
-    return list(
-        db.session.scalars(
-            select(ChatMessage.sent_at)
-            .where(ChatMessage.appointment_id == appointment_id, ChatMessage.sender_id == sender_id)
-            .order_by(ChatMessage.sequence.desc())
-            .limit(room.RATE_LIMIT_MESSAGES)
-        )
-    )
-
-
 def attendance_for(user_id: int, appointment_id: int) -> list[room.AttendanceEvent]:
     """The server's attendance records for the appointment, as the pure rules take them."""
     if appointment_for_participant(user_id, appointment_id) is None:

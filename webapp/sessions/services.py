@@ -27,7 +27,7 @@ from webapp.models import (
     SessionRecord,
     User,
 )
-from webapp.sessions import queries, room
+from webapp.sessions import queries, rate, room
 
 SEQUENCE_RETRIES = 5
 
@@ -178,7 +178,7 @@ def post_message(
         text = room.clean_message(body)
     except ValueError as error:
         raise MessageRefused(str(error)) from error
-    if room.is_rate_limited(queries.recent_send_times(sender_id, appointment_id), now):
+    if not rate.message_rate().allow(rate.sender_key(sender_id, appointment_id), now):
         existing = _existing(appointment_id, sender_id, client_id)
         if existing is not None:  # a resend is not a new message, even when limited
             return existing, False
