@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import abort
-from sqlalchemy import exists, or_, select
+from sqlalchemy import ColumnElement, Exists, exists, or_, select
 
 from webapp.extensions import db
 from webapp.models import (
@@ -58,6 +58,27 @@ def connection_state(
         )
     ).first()
     return None if row is None else (bool(row[0]), row[1])
+
+
+def is_in_room(user_id: int, session_token: str, appointment_id: int) -> Exists:
+    """SQL that is true while this user is signed in with this session, their account active,
+    the appointment's patient or therapist, and the session still booked: the guard on each
+    message's INSERT, so that checking and storing are one statement."""
+    participant: ColumnElement[bool] = or_(
+        Appointment.patient_id == User.id, Appointment.therapist_id == User.id
+    )
+    return (
+        select(Appointment.id)
+        .join(User, participant)
+        .where(
+            Appointment.id == appointment_id,
+            Appointment.status == AppointmentStatus.BOOKED,
+            User.id == user_id,
+            User.session_token == session_token,
+            User.is_active_account.is_(True),
+        )
+        .exists()
+    )
 
 
 def party_of(user_id: int, appointment: Appointment) -> room.Party:

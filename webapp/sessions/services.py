@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, literal, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 import questionnaires
@@ -59,24 +59,20 @@ def check_still_open(user: User, appointment: Appointment, now: datetime) -> roo
     return party
 
 
-def check_connection(
-    user_id: int,
-    session_token: str,
-    appointment_id: int,
-    party: room.Party,
-    starts_at: datetime,
-    now: datetime,
-) -> None:
-    """Every socket event after the door: the room still open for `party` (from the times
-    cached at the door: an appointment's start never changes, a move books a new one), then one
-    query: still signed in with the same session (an account switched off, or signed out
-    everywhere, is refused), still this room's patient or therapist, the session still booked.
-    Raise RoomRefused otherwise."""
+def check_clock(party: room.Party, starts_at: datetime, now: datetime) -> None:
+    """The room still open for `party`, from the start time cached at the door (an
+    appointment's start never changes: a move books a new one). Raise RoomRefused if not."""
     state = room.room_state(party, starts_at, now)
     if state is room.RoomState.CLOSED:
         raise RoomRefused("closed", "This session has ended.")
     if state is room.RoomState.NOT_YET:
         raise RoomRefused("not_yet", "The session room is not open yet.")
+
+
+def check_connection(user_id: int, session_token: str, appointment_id: int) -> None:
+    """One query: still signed in with the same session (an account switched off, or signed
+    out everywhere, is refused), still this room's patient or therapist, the session still
+    booked. Raise RoomRefused otherwise."""
     found = queries.connection_state(user_id, session_token, appointment_id)
     if found is None or not found[0]:
         raise RoomRefused("signed_out", "Sign in to join your session.")
@@ -164,30 +160,34 @@ def _existing(appointment_id: int, sender_id: int, client_id: str) -> ChatMessag
 
 
 def post_message(
-    appointment_id: int, sender_id: int, client_id: object, body: object, *, now: datetime
+    appointment_id: int,
+    sender_id: int,
+    session_token: str,
+    client_id: object,
+    body: object,
+    *,
+    now: datetime,
 ) -> tuple[ChatMessage, bool]:
     """Store a message with the room's next sequence number; (message, created). A resend with
-    the same client id returns the stored message and stores nothing.
+    the same client id returns the stored message and stores nothing. Raise RoomRefused if the
+    sender is no longer in the room (`check_connection`), MessageRefused for a bad message.
 
-    The happy path is one INSERT that numbers the message itself (the room's highest sequence
-    plus one); the unique constraints settle races: a sequence taken by a message committed
-    meanwhile (on this instance or another) is simply tried again, and a client id already
-    stored means a resend."""
+    The happy path is one statement in one transaction: an INSERT guarded by the room check
+    (`queries.is_in_room`) that numbers the message itself (the room's highest sequence plus
+    one) and returns its id and number. The unique constraints settle races: a sequence taken
+    by a message committed meanwhile (on this instance or another) is simply tried again, and a
+    client id already stored means a resend. The body is encrypted by its column type."""
     try:
         client_id = room.clean_client_id(client_id)
         text = room.clean_message(body)
     except ValueError as error:
         raise MessageRefused(str(error)) from error
     if not rate.message_rate().allow(rate.sender_key(sender_id, appointment_id), now):
+        check_connection(sender_id, session_token, appointment_id)
         existing = _existing(appointment_id, sender_id, client_id)
         if existing is not None:  # a resend is not a new message, even when limited
             return existing, False
         raise MessageRefused("You are sending messages too quickly. Wait a moment.")
-    next_sequence = (
-        select(func.coalesce(func.max(ChatMessage.sequence), 0) + 1)
-        .where(ChatMessage.appointment_id == appointment_id)
-        .scalar_subquery()
-    )
     values = {
         "appointment_id": appointment_id,
         "sender_id": sender_id,
@@ -195,23 +195,36 @@ def post_message(
         "body": text,
         "sent_at": now,
     }
+    table = ChatMessage.__table__
+    next_sequence = (
+        select(func.coalesce(func.max(table.c.sequence), 0) + 1)
+        .where(table.c.appointment_id == appointment_id)
+        .scalar_subquery()
+    )
+    guarded = select(
+        *(literal(value, table.c[name].type) for name, value in values.items()), next_sequence
+    ).where(queries.is_in_room(sender_id, session_token, appointment_id))
+    statement = (
+        insert(table)
+        .from_select([*values, "sequence"], guarded)
+        .returning(table.c.id, table.c.sequence)
+    )
     for _attempt in range(SEQUENCE_RETRIES):
         _end_reads()
         try:
             with db.transaction() as session:
-                row = session.execute(
-                    insert(ChatMessage)
-                    .values(sequence=next_sequence, **values)
-                    .returning(ChatMessage.id, ChatMessage.sequence)
-                ).one()
-            return ChatMessage(id=row.id, sequence=row.sequence, **values), True
+                row = session.execute(statement).first()
         except IntegrityError:
             existing = _existing(appointment_id, sender_id, client_id)
             if existing is not None:
                 return existing, False
-            # otherwise the sequence was taken meanwhile: number it again
+            continue  # otherwise the sequence was taken meanwhile: number it again
         except OperationalError:
-            pass  # SQLite only: another connection wrote first (busy); try again
+            continue  # SQLite only: another connection wrote first (busy); try again
+        if row is None:  # the guard said no: find out why, for the person and the audit
+            check_connection(sender_id, session_token, appointment_id)
+            raise RoomRefused("signed_out", "Sign in to join your session.")
+        return ChatMessage(id=row.id, sequence=row.sequence, **values), True
     raise MessageRefused("The message could not be sent. Try again.")
 
 

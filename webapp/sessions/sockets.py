@@ -152,24 +152,22 @@ class ChatNamespace(Namespace):
             raise Refusal(refused.code, refused.message, appointment_id) from None
         return appointment
 
-    def _current(self) -> Connection:
+    def _current(self, *, checked_by_write: bool = False) -> Connection:
         """Every event: the room still open (the cached times), and one query: still signed in
         (an account switched off or signed out everywhere is refused), still this room's
-        patient or therapist, the session still booked. What only matters at the door
-        (questionnaires, risk flags, an owed record) was checked there and cannot become
-        untrue during the session."""
+        patient or therapist, the session still booked. A message's INSERT carries that query
+        as its guard (`checked_by_write`), so sending costs one statement. What only matters
+        at the door (questionnaires, risk flags, an owed record) was checked there and cannot
+        become untrue during the session."""
         connection = session.get(CONNECTION_KEY)
         if not isinstance(connection, Connection):
             raise Refusal("no_appointment", "Join a session first.")
         try:
-            services.check_connection(
-                connection.user_id,
-                connection.session_token,
-                connection.appointment_id,
-                connection.party,
-                connection.starts_at,
-                utcnow(),
-            )
+            services.check_clock(connection.party, connection.starts_at, utcnow())
+            if not checked_by_write:
+                services.check_connection(
+                    connection.user_id, connection.session_token, connection.appointment_id
+                )
         except services.RoomRefused as refused:
             raise Refusal(refused.code, refused.message, connection.appointment_id) from None
         return connection
@@ -195,7 +193,7 @@ class ChatNamespace(Namespace):
         """{client_id, body} → {ok, message} (the stored message, also on a resend) or
         {ok: False, error}. A new message is broadcast to the room."""
         try:
-            connection = self._current()
+            connection = self._current(checked_by_write=True)
         except Refusal as refusal:
             return self._refused(refusal)
         data = data if isinstance(data, dict) else {}
@@ -203,10 +201,13 @@ class ChatNamespace(Namespace):
             message, created = services.post_message(
                 connection.appointment_id,
                 connection.user_id,
+                connection.session_token,
                 data.get("client_id"),
                 data.get("body"),
                 now=utcnow(),
             )
+        except services.RoomRefused as refused:
+            return self._refused(Refusal(refused.code, refused.message, connection.appointment_id))
         except services.MessageRefused as error:
             return {"ok": False, "error": str(error), "code": "message"}
         payload = message_payload(message, connection.patient_id)
