@@ -60,10 +60,15 @@ def connection_state(
     return None if row is None else (bool(row[0]), row[1])
 
 
-def is_in_room(user_id: int, session_token: str, appointment_id: int) -> Exists:
+def is_in_room(
+    user_id: ColumnElement[int],
+    session_token: ColumnElement[str],
+    appointment_id: ColumnElement[int],
+) -> Exists:
     """SQL that is true while this user is signed in with this session, their account active,
     the appointment's patient or therapist, and the session still booked: the guard on each
-    message's INSERT, so that checking and storing are one statement."""
+    message's INSERT, so that checking and storing are one statement. Takes bound parameters,
+    so the statement is built once."""
     participant: ColumnElement[bool] = or_(
         Appointment.patient_id == User.id, Appointment.therapist_id == User.id
     )

@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import func, insert, literal, select
+from sqlalchemy import String, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.sql.dml import ReturningInsert
 
 import questionnaires
 from webapp import audit
@@ -159,6 +160,36 @@ def _existing(appointment_id: int, sender_id: int, client_id: str) -> ChatMessag
     )
 
 
+def _guarded_insert() -> ReturningInsert[tuple[int, int]]:
+    """INSERT INTO chat_messages ... SELECT :values, (the room's highest sequence + 1) WHERE
+    the sender is still in the room, RETURNING id, sequence. Built once: constructing it cost
+    more CPU than sending it."""
+    table = ChatMessage.__table__
+    values = {
+        name: bindparam(name, type_=table.c[name].type)
+        for name in ("appointment_id", "sender_id", "client_id", "body", "sent_at")
+    }
+    next_sequence = (
+        select(func.coalesce(func.max(table.c.sequence), 0) + 1)
+        .where(table.c.appointment_id == values["appointment_id"])
+        .scalar_subquery()
+    )
+    guard = queries.is_in_room(
+        values["sender_id"],
+        bindparam("session_token", type_=String()),
+        values["appointment_id"],
+    )
+    rows = select(*values.values(), next_sequence).where(guard)
+    return (
+        insert(table)
+        .from_select([*values, "sequence"], rows)
+        .returning(table.c.id, table.c.sequence)
+    )
+
+
+GUARDED_INSERT = _guarded_insert()
+
+
 def post_message(
     appointment_id: int,
     sender_id: int,
@@ -195,25 +226,12 @@ def post_message(
         "body": text,
         "sent_at": now,
     }
-    table = ChatMessage.__table__
-    next_sequence = (
-        select(func.coalesce(func.max(table.c.sequence), 0) + 1)
-        .where(table.c.appointment_id == appointment_id)
-        .scalar_subquery()
-    )
-    guarded = select(
-        *(literal(value, table.c[name].type) for name, value in values.items()), next_sequence
-    ).where(queries.is_in_room(sender_id, session_token, appointment_id))
-    statement = (
-        insert(table)
-        .from_select([*values, "sequence"], guarded)
-        .returning(table.c.id, table.c.sequence)
-    )
+    parameters = {**values, "session_token": session_token}
     for _attempt in range(SEQUENCE_RETRIES):
         _end_reads()
         try:
             with db.transaction() as session:
-                row = session.execute(statement).first()
+                row = session.execute(GUARDED_INSERT, parameters).first()
         except IntegrityError:
             existing = _existing(appointment_id, sender_id, client_id)
             if existing is not None:
