@@ -3,6 +3,7 @@ idempotent resend, resync after reconnect, typing, attendance."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -266,6 +267,32 @@ def test_at_50_minutes_sending_is_refused_and_the_room_says_it_closed(app, in_se
     assert ack["code"] == "closed"
     assert received(patient)["closed"]
     assert db.session.query(ChatMessage).count() == 0
+
+
+def wait_for(condition, seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_at_50_minutes_the_server_closes_the_room_without_waiting_for_the_page(app, in_session):
+    in_session.move_to(STARTS_AT + timedelta(minutes=49, seconds=59, milliseconds=500))
+    therapist = connect(app, in_session.therapist_client, in_session.appointment.id)
+    patient = connect(app, in_session.patient_client, in_session.appointment.id)
+    received(therapist)
+    received(patient)
+    in_session.clock.move_to(STARTS_AT + timedelta(minutes=50))  # nobody sends anything
+
+    for socket in (therapist, patient):
+        assert wait_for(lambda socket=socket: not socket.is_connected("/chat"))
+        # the test client refuses get_received once disconnected: read what it was sent
+        closed = [event["args"][0] for event in socket.queue if event["name"] == "closed"]
+        assert closed == [{"message": "This session has ended."}]
+    kinds = db.session.scalars(select(AttendanceEvent.kind).order_by(AttendanceEvent.id)).all()
+    assert [kind.value for kind in kinds] == ["join", "join", "leave", "leave"]
 
 
 def test_the_patient_must_finish_the_questionnaires_first(app, client, clock):
