@@ -3,7 +3,6 @@ idempotent resend, resync after reconnect, typing, attendance."""
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -19,7 +18,7 @@ from tests.webapp.sessions.conftest import (
     received,
     send,
 )
-from webapp.extensions import db
+from webapp.extensions import db, socketio
 from webapp.models import (
     AttendanceEvent,
     AuditEvent,
@@ -269,16 +268,17 @@ def test_at_50_minutes_sending_is_refused_and_the_room_says_it_closed(app, in_se
     assert db.session.query(ChatMessage).count() == 0
 
 
-def wait_for(condition, seconds: float = 10.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
+def test_at_50_minutes_the_server_closes_the_room_without_waiting_for_the_page(
+    app, in_session, monkeypatch
+):
+    timers = []
+    start = socketio.start_background_task
 
+    def keep(*args, **kwargs):
+        timers.append(start(*args, **kwargs))
+        return timers[-1]
 
-def test_at_50_minutes_the_server_closes_the_room_without_waiting_for_the_page(app, in_session):
+    monkeypatch.setattr(socketio, "start_background_task", keep)
     in_session.move_to(STARTS_AT + timedelta(minutes=49, seconds=59, milliseconds=500))
     therapist = connect(app, in_session.therapist_client, in_session.appointment.id)
     patient = connect(app, in_session.patient_client, in_session.appointment.id)
@@ -286,8 +286,11 @@ def test_at_50_minutes_the_server_closes_the_room_without_waiting_for_the_page(a
     received(patient)
     in_session.clock.move_to(STARTS_AT + timedelta(minutes=50))  # nobody sends anything
 
+    for timer in timers:  # each closes its connection and records the leave, then ends
+        timer.join(timeout=20)
+        assert not timer.is_alive()
     for socket in (therapist, patient):
-        assert wait_for(lambda socket=socket: not socket.is_connected("/chat"))
+        assert not socket.is_connected("/chat")
         # the test client refuses get_received once disconnected: read what it was sent
         closed = [event["args"][0] for event in socket.queue if event["name"] == "closed"]
         assert closed == [{"message": "This session has ended."}]
