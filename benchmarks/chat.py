@@ -18,7 +18,10 @@ import asyncio
 import os
 import random
 import secrets
+import shutil
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -48,6 +51,8 @@ class Stats:
     sent: int = 0
     refused: int = 0
     connect_failures: int = 0
+    acked_in_window: int = 0  # acknowledgements received inside the window, whenever sent
+    server_cpu: float = 0.0  # CPU seconds the server processes used inside the window
 
     def percentile_ms(self, share: float) -> float:
         ordered = sorted(self.latencies)
@@ -64,7 +69,17 @@ class Stats:
             f"{name:34} {got / seconds:8.1f} msg/s  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  "
             f"sent {self.sent}  delivered {got}  lost {max(lost, 0)}  refused {self.refused}"
             + (f"  connect failures {self.connect_failures}" if self.connect_failures else "")
+            + self.cpu_line(seconds)
         )
+
+    def cpu_line(self, seconds: float) -> str:
+        """The server's CPU per acknowledged message: unlike latency, barely moved by whatever
+        else the machine is doing, so it compares runs on a shared machine."""
+        if not self.server_cpu or not self.acked_in_window:
+            return ""
+        per_message = self.server_cpu / self.acked_in_window * 1000
+        share = self.server_cpu / seconds
+        return f"\n{'':34} server CPU {share:4.0%} of a core, {per_message:.2f} ms/msg"
 
 
 class Person:
@@ -117,14 +132,38 @@ class Person:
                 )
                 if measuring and not ack.get("ok"):
                     self.stats.refused += 1
+                start, end = self.stats.window
+                if start <= time.time() < end:
+                    self.stats.acked_in_window += 1
             except Exception:
                 if measuring:
                     self.stats.refused += 1
             await asyncio.sleep(interval)
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the processes have used so far."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+async def measure_cpu(stats: Stats, pids: list[int]) -> None:
+    start, end = stats.window
+    await asyncio.sleep(max(0.0, start - time.time()))
+    before = cpu_seconds(pids)
+    await asyncio.sleep(max(0.0, end - time.time()))
+    stats.server_cpu = cpu_seconds(pids) - before
+
+
 async def load(
-    urls: tuple[str, str], pairs: list[world.SessionPair], interval: float, duration: float
+    urls: tuple[str, str],
+    pairs: list[world.SessionPair],
+    interval: float,
+    duration: float,
+    pids: list[int],
 ) -> tuple[Stats, float]:
     stats = Stats()
     people = [
@@ -143,10 +182,51 @@ async def load(
     measure_from = start + warm_up
     until = measure_from + duration
     stats.window = (measure_from, until)
-    await asyncio.gather(*(person.talk(interval, until, measure_from) for person in live))
+    await asyncio.gather(
+        measure_cpu(stats, pids),
+        *(person.talk(interval, until, measure_from) for person in live),
+    )
     await asyncio.sleep(5)  # let the last deliveries land
     await asyncio.gather(*(person.client.disconnect() for person in live), return_exceptions=True)
     return stats, duration
+
+
+def worker_pids(master: int) -> list[int]:
+    """gunicorn's worker processes (the master's children), which serve the sockets."""
+    children = Path(f"/proc/{master}/task/{master}/children")
+    return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+
+def start_profilers(
+    processes: list[subprocess.Popen[bytes]], seconds: float, out: Path, name: str
+) -> list[subprocess.Popen[bytes]]:
+    """Sample each worker with py-spy (its collapsed stacks, one file per worker) while the load
+    runs: where the time actually goes, not where we guess it goes."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    slug = "".join(ch if ch.isalnum() else "-" for ch in name)
+    return [
+        subprocess.Popen(  # noqa: S603 - our own command line
+            [
+                spy,
+                "record",
+                "--pid",
+                str(pid),
+                "--duration",
+                str(int(seconds)),
+                "--rate",
+                "200",
+                "--format",
+                "raw",
+                "--nonblocking",
+                "--output",
+                str(out / f"{slug}-{pid}.txt"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for process in processes
+        for pid in worker_pids(process.pid)
+    ]
 
 
 def run_target(
@@ -158,18 +238,26 @@ def run_target(
     interval: float,
     duration: float,
     logs: Path,
+    profile: Path | None = None,
 ) -> Stats:
     processes = [
         world.start_instance(port, env, app=app, log=logs / f"{name}-{port}.log") for port in ports
     ]
+    profilers: list[subprocess.Popen[bytes]] = []
     try:
         for port, process in zip(ports, processes, strict=True):
             world.wait_until_listening(port, process, timeout=60)
+        if profile is not None:
+            profilers = start_profilers(processes, 600, profile, name)  # stopped below
         urls = (f"http://127.0.0.1:{ports[0]}", f"http://127.0.0.1:{ports[-1]}")
-        stats, seconds = asyncio.run(load(urls, pairs, interval, duration))
+        pids = [pid for process in processes for pid in worker_pids(process.pid)]
+        stats, seconds = asyncio.run(load(urls, pairs, interval, duration, pids))
         print(stats.line(name, seconds), flush=True)
         return stats
     finally:
+        for profiler in profilers:
+            profiler.send_signal(signal.SIGINT)  # py-spy writes what it sampled, then exits
+            profiler.wait(timeout=60)
         world.stop(*processes)
 
 
@@ -186,6 +274,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--redis-url", default=DEFAULT_REDIS)
     parser.add_argument(
         "--skip-two", action="store_true", help="only the bare relay and one instance"
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="a folder for py-spy's samples of every server process (collapsed stacks)",
     )
     args = parser.parse_args(argv)
     intervals = args.interval or [4.0]
@@ -219,6 +312,7 @@ def main(argv: list[str] | None = None) -> None:
                 interval,
                 args.duration,
                 logs,
+                args.profile,
             )
             one = run_target(
                 "app, one instance",
@@ -229,6 +323,7 @@ def main(argv: list[str] | None = None) -> None:
                 interval,
                 args.duration,
                 logs,
+                args.profile,
             )
             if not args.skip_two:
                 queue_env = world.server_environment(
@@ -246,6 +341,7 @@ def main(argv: list[str] | None = None) -> None:
                     interval,
                     args.duration,
                     logs,
+                    args.profile,
                 )
             print(ratio(bare, one), flush=True)
             if not args.skip_two:

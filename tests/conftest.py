@@ -125,6 +125,7 @@ def db_session(request: pytest.FixtureRequest) -> Iterator[Any]:
     transaction = connection.begin()
     db.bind(connection, join_transaction_mode="create_savepoint")
     limiter.reset()
+    app.extensions["chat_message_rate"].reset()
     app.extensions["email_backend"].outbox.clear()
     # No app context is held here: each request must push its own, as in production, so
     # that `g` (CSRF token, CSP nonce) and the request's database session are per request.

@@ -133,8 +133,10 @@ def site_origin(site_url: str) -> str:
 
 
 def _configure_socketio(app: Flask) -> None:
+    from webapp.sessions import rate
     from webapp.sessions.sockets import ChatNamespace
 
+    rate.for_app(app)
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import abort
-from sqlalchemy import exists, or_, select
+from sqlalchemy import ColumnElement, Exists, exists, or_, select
 
 from webapp.extensions import db
 from webapp.models import (
@@ -19,6 +19,7 @@ from webapp.models import (
     PatientSessionNote,
     SessionRating,
     SessionRecord,
+    User,
 )
 from webapp.sessions import room
 
@@ -40,6 +41,51 @@ def appointment_for_participant_or_404(user_id: int, appointment_id: int) -> App
     return appointment
 
 
+def connection_state(
+    user_id: int, session_token: str, appointment_id: int
+) -> tuple[bool, AppointmentStatus] | None:
+    """For a socket event, in one query: (is the account still active, the appointment's
+    status), or None when this user is not (or no longer signed in as) a participant: their
+    session token was rotated (signed out everywhere, password or role changed) or the
+    appointment is not theirs."""
+    row = db.session.execute(
+        select(User.is_active_account, Appointment.status)
+        .join(User, or_(Appointment.patient_id == User.id, Appointment.therapist_id == User.id))
+        .where(
+            Appointment.id == appointment_id,
+            User.id == user_id,
+            User.session_token == session_token,
+        )
+    ).first()
+    return None if row is None else (bool(row[0]), row[1])
+
+
+def is_in_room(
+    user_id: ColumnElement[int],
+    session_token: ColumnElement[str],
+    appointment_id: ColumnElement[int],
+) -> Exists:
+    """SQL that is true while this user is signed in with this session, their account active,
+    the appointment's patient or therapist, and the session still booked: the guard on each
+    message's INSERT, so that checking and storing are one statement. Takes bound parameters,
+    so the statement is built once."""
+    participant: ColumnElement[bool] = or_(
+        Appointment.patient_id == User.id, Appointment.therapist_id == User.id
+    )
+    return (
+        select(Appointment.id)
+        .join(User, participant)
+        .where(
+            Appointment.id == appointment_id,
+            Appointment.status == AppointmentStatus.BOOKED,
+            User.id == user_id,
+            User.session_token == session_token,
+            User.is_active_account.is_(True),
+        )
+        .exists()
+    )
+
+
 def party_of(user_id: int, appointment: Appointment) -> room.Party:
     return room.Party.PATIENT if appointment.patient_id == user_id else room.Party.THERAPIST
 
@@ -53,18 +99,6 @@ def messages_after(user_id: int, appointment_id: int, last_seen: int) -> list[Ch
             select(ChatMessage)
             .where(ChatMessage.appointment_id == appointment_id, ChatMessage.sequence > last_seen)
             .order_by(ChatMessage.sequence)
-        )
-    )
-
-
-def recent_send_times(sender_id: int, appointment_id: int) -> list[datetime]:
-    """When this sender's latest messages in the room were sent (for the rate limit)."""
-    return list(
-        db.session.scalars(
-            select(ChatMessage.sent_at)
-            .where(ChatMessage.appointment_id == appointment_id, ChatMessage.sender_id == sender_id)
-            .order_by(ChatMessage.sequence.desc())
-            .limit(room.RATE_LIMIT_MESSAGES)
         )
     )
 

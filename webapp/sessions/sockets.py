@@ -3,12 +3,18 @@
 Who may be here is checked at the door (`on_connect`: signed in, same-origin, a valid CSRF token,
 the appointment's own patient or therapist, the room open for them) and again on every event,
 since a session can end or an account be switched off while a socket stays open. Refusals are
-audited. The namespace keeps no state of its own: what a connection is for lives in its
-Socket.IO session, and everything else in the database, so any instance can serve any event.
+audited. The namespace keeps no state of its own: what a connection is for (its `Connection`:
+who, which room, as which party, when it started) is cached at the door in its Socket.IO
+session, and everything else lives in the database, so any instance can serve any event. An
+event re-checks the room's clock against the cached times and asks the database one question
+(still signed in, still a participant, still booked) instead of reloading the user and the
+appointment.
 """
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,7 +28,12 @@ from webapp.security import is_session_expired
 from webapp.sessions import queries, room, services
 from webapp.user_text import to_html
 
-APPOINTMENT_KEY = "chat_appointment_id"
+log = logging.getLogger(__name__)
+
+CONNECTION_KEY = "chat_connection"
+CLOCK_CHECK_SECONDS = 60.0
+"""The end-of-session timer sleeps at most this long between looks at the clock."""
+ENDED = "This session has ended."
 SHARE_TYPING_KEY = "chat_share_typing"
 ENDED_BY_LEAVING = {"client disconnect", "server disconnect"}
 
@@ -35,11 +46,25 @@ def room_name(appointment_id: int) -> str:
     return f"appointment-{appointment_id}"
 
 
-def message_payload(message: ChatMessage, appointment: Appointment) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """What a socket is for, fixed at the door: none of it can change while it stays open (a
+    moved session is a new appointment; a rotated session token fails the per-event check)."""
+
+    user_id: int
+    session_token: str
+    appointment_id: int
+    patient_id: int
+    party: room.Party
+    starts_at: datetime
+
+
+def message_payload(message: ChatMessage, patient_id: int) -> dict[str, Any]:
+    party = room.Party.PATIENT if message.sender_id == patient_id else room.Party.THERAPIST
     return {
         "sequence": message.sequence,
         "client_id": message.client_id,
-        "party": queries.party_of(message.sender_id, appointment).value,
+        "party": party.value,
         "html": str(to_html(message.body)),
         "sent_at": message.sent_at.isoformat(),
     }
@@ -91,15 +116,24 @@ class ChatNamespace(Namespace):
             raise ConnectionRefusedError(refusal.message) from None
         now = utcnow()
         party = queries.party_of(user.id, appointment)
-        session[APPOINTMENT_KEY] = appointment.id
+        connection = Connection(
+            user_id=user.id,
+            session_token=user.session_token,
+            appointment_id=appointment.id,
+            patient_id=appointment.patient_id,
+            party=party,
+            starts_at=appointment.starts_at,
+        )
+        session[CONNECTION_KEY] = connection
         session[SHARE_TYPING_KEY] = True
         join_room(room_name(appointment.id))
         services.record_attendance(
-            appointment,
-            user,
+            appointment.id,
+            user.id,
+            party,
             AttendanceKind.JOIN,
-            connection=request.sid,
-            now=now,  # type: ignore[attr-defined]
+            connection=request.sid,  # type: ignore[attr-defined]
+            now=now,
         )
         emit(
             "joined",
@@ -111,8 +145,35 @@ class ChatNamespace(Namespace):
                 "seconds_left": room.seconds_left(appointment.starts_at, now),
             },
         )
-        emit("history", self._missed(user, appointment, last_seen))
+        emit("history", self._missed(connection, last_seen))
         emit("presence", {"party": party.value, "present": True}, to=room_name(appointment.id))
+        self.socketio.start_background_task(
+            self._close_at_the_end,
+            request.sid,  # type: ignore[attr-defined]
+            room.closes_at(appointment.starts_at),
+        )
+
+    def _close_at_the_end(self, sid: str, closes_at: datetime) -> None:
+        """Each connection's own timer: at 50:00 the server tells the page the session has
+        ended and closes the connection (its attendance then records a leave), rather than
+        trusting the page's clock. It sleeps until then (looking again at least every
+        CLOCK_CHECK_SECONDS, should the clock be corrected) and stops once the connection
+        has gone."""
+        try:
+            while True:
+                remaining = (closes_at - utcnow()).total_seconds()
+                if remaining > 0:
+                    self.socketio.sleep(min(remaining, CLOCK_CHECK_SECONDS))
+                if not self.socketio.server.manager.is_connected(sid, self.namespace):
+                    return  # (it counts as connected only once on_connect has returned)
+                if remaining <= 0:
+                    self.socketio.emit(
+                        "closed", {"message": ENDED}, to=sid, namespace=self.namespace
+                    )
+                    self.disconnect(sid)
+                    return
+        except Exception:  # a timer must never take the worker down; the event check remains
+            log.exception("closing chat connection %s at the end of its session failed", sid)
 
     def _appointment(self, user: User, appointment_id: int) -> Appointment:
         appointment = queries.appointment_for_participant(user.id, appointment_id)
@@ -124,25 +185,25 @@ class ChatNamespace(Namespace):
             raise Refusal(refused.code, refused.message, appointment_id) from None
         return appointment
 
-    def _current(self) -> tuple[User, Appointment]:
-        """Every event: still signed in (an account switched off is signed out), still this
-        room's patient or therapist, the session still booked and the room still open. What
-        only matters at the door (questionnaires, risk flags, an owed record) was checked there
-        and cannot become untrue during the session."""
-        user = current_user if current_user.is_authenticated else None
-        appointment_id = session.get(APPOINTMENT_KEY)
-        if user is None:
-            raise Refusal("signed_out", "Sign in to join your session.", appointment_id)
-        if not isinstance(appointment_id, int):
+    def _current(self, *, checked_by_write: bool = False) -> Connection:
+        """Every event: the room still open (the cached times), and one query: still signed in
+        (an account switched off or signed out everywhere is refused), still this room's
+        patient or therapist, the session still booked. A message's INSERT carries that query
+        as its guard (`checked_by_write`), so sending costs one statement. What only matters
+        at the door (questionnaires, risk flags, an owed record) was checked there and cannot
+        become untrue during the session."""
+        connection = session.get(CONNECTION_KEY)
+        if not isinstance(connection, Connection):
             raise Refusal("no_appointment", "Join a session first.")
-        appointment = queries.appointment_for_participant(user.id, appointment_id)
-        if appointment is None:
-            raise Refusal("not_a_participant", "You cannot join this session.", appointment_id)
         try:
-            services.check_still_open(user, appointment, utcnow())
+            services.check_clock(connection.party, connection.starts_at, utcnow())
+            if not checked_by_write:
+                services.check_connection(
+                    connection.user_id, connection.session_token, connection.appointment_id
+                )
         except services.RoomRefused as refused:
-            raise Refusal(refused.code, refused.message, appointment_id) from None
-        return user, appointment
+            raise Refusal(refused.code, refused.message, connection.appointment_id) from None
+        return connection
 
     def _refused(self, refusal: Refusal) -> dict[str, Any]:
         user = current_user if current_user.is_authenticated else None
@@ -151,10 +212,12 @@ class ChatNamespace(Namespace):
             emit("closed", {"message": refusal.message})
         return {"ok": False, "error": refusal.message, "code": refusal.code}
 
-    def _missed(self, user: User, appointment: Appointment, last_seen: int) -> list[dict[str, Any]]:
+    def _missed(self, connection: Connection, last_seen: int) -> list[dict[str, Any]]:
         return [
-            message_payload(message, appointment)
-            for message in queries.messages_after(user.id, appointment.id, last_seen)
+            message_payload(message, connection.patient_id)
+            for message in queries.messages_after(
+                connection.user_id, connection.appointment_id, last_seen
+            )
         ]
 
     # --- events --------------------------------------------------------------------------------
@@ -163,25 +226,32 @@ class ChatNamespace(Namespace):
         """{client_id, body} → {ok, message} (the stored message, also on a resend) or
         {ok: False, error}. A new message is broadcast to the room."""
         try:
-            user, appointment = self._current()
+            connection = self._current(checked_by_write=True)
         except Refusal as refusal:
             return self._refused(refusal)
         data = data if isinstance(data, dict) else {}
         try:
             message, created = services.post_message(
-                appointment, user, data.get("client_id"), data.get("body"), now=utcnow()
+                connection.appointment_id,
+                connection.user_id,
+                connection.session_token,
+                data.get("client_id"),
+                data.get("body"),
+                now=utcnow(),
             )
+        except services.RoomRefused as refused:
+            return self._refused(Refusal(refused.code, refused.message, connection.appointment_id))
         except services.MessageRefused as error:
             return {"ok": False, "error": str(error), "code": "message"}
-        payload = message_payload(message, appointment)
+        payload = message_payload(message, connection.patient_id)
         if created:
-            emit("chat", payload, to=room_name(appointment.id))
+            emit("chat", payload, to=room_name(connection.appointment_id))
         return {"ok": True, "message": payload, "duplicate": not created}
 
     def on_resync(self, data: Any = None) -> dict[str, Any]:
         """{last_seen} → {ok, messages}: everything after it, in order, once."""
         try:
-            user, appointment = self._current()
+            connection = self._current()
         except Refusal as refusal:
             return self._refused(refusal)
         try:
@@ -190,21 +260,20 @@ class ChatNamespace(Namespace):
             )
         except ValueError as error:
             return {"ok": False, "error": str(error), "code": "bad_last_seen"}
-        return {"ok": True, "messages": self._missed(user, appointment, last_seen)}
+        return {"ok": True, "messages": self._missed(connection, last_seen)}
 
     def on_typing(self, data: Any = None) -> dict[str, Any]:
         try:
-            user, appointment = self._current()
+            connection = self._current()
         except Refusal as refusal:
             return self._refused(refusal)
         if not session.get(SHARE_TYPING_KEY, True):
             return {"ok": True, "shared": False}
         typing = bool(data.get("typing")) if isinstance(data, dict) else False
-        party = queries.party_of(user.id, appointment).value
         emit(
             "typing",
-            {"party": party, "typing": typing},
-            to=room_name(appointment.id),
+            {"party": connection.party.value, "typing": typing},
+            to=room_name(connection.appointment_id),
             include_self=False,
         )
         return {"ok": True, "shared": True}
@@ -212,40 +281,38 @@ class ChatNamespace(Namespace):
     def on_typing_preference(self, data: Any = None) -> dict[str, Any]:
         """A patient may stop sharing that they are typing (and start again)."""
         try:
-            user, appointment = self._current()
+            connection = self._current()
         except Refusal as refusal:
             return self._refused(refusal)
         share = bool(data.get("share")) if isinstance(data, dict) else True
         session[SHARE_TYPING_KEY] = share
         if not share:
-            party = queries.party_of(user.id, appointment).value
             emit(
                 "typing",
-                {"party": party, "typing": False},
-                to=room_name(appointment.id),
+                {"party": connection.party.value, "typing": False},
+                to=room_name(connection.appointment_id),
                 include_self=False,
             )
         return {"ok": True, "share": share}
 
     def on_disconnect(self, reason: str | None = None) -> None:
-        appointment_id = session.get(APPOINTMENT_KEY)
-        if not isinstance(appointment_id, int) or not current_user.is_authenticated:
-            return
-        appointment = queries.appointment_for_participant(current_user.id, appointment_id)
-        if appointment is None:
+        """Recorded from the facts cached at the door: whoever joined also leaves, even if
+        their account was switched off meanwhile."""
+        connection = session.get(CONNECTION_KEY)
+        if not isinstance(connection, Connection):
             return
         kind = AttendanceKind.LEAVE if reason in ENDED_BY_LEAVING else AttendanceKind.DISCONNECT
         services.record_attendance(
-            appointment,
-            current_user,
+            connection.appointment_id,
+            connection.user_id,
+            connection.party,
             kind,
-            connection=request.sid,
-            now=utcnow(),  # type: ignore[attr-defined]
+            connection=request.sid,  # type: ignore[attr-defined]
+            now=utcnow(),
         )
-        party = queries.party_of(current_user.id, appointment).value
         emit(
             "presence",
-            {"party": party, "present": False},
-            to=room_name(appointment.id),
+            {"party": connection.party.value, "present": False},
+            to=room_name(connection.appointment_id),
             include_self=False,
         )

@@ -130,9 +130,26 @@ def connect(
         token = csrf_token(client, "/account")
     headers = {"Origin": origin} if origin else {}
     auth = {"appointment_id": appointment_id, "csrf_token": token, "last_seen": last_seen}
-    return socketio.test_client(
+    socket = socketio.test_client(
         app, namespace="/chat", flask_test_client=client, headers=headers, auth=auth
     )
+    OPEN_SOCKETS.append(socket)
+    return socket
+
+
+OPEN_SOCKETS: list[SocketIOTestClient] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_sockets() -> Iterator[None]:
+    """Disconnect every test socket at the end of its test, inside its transaction: otherwise
+    the server's end-of-session timer of a socket left open could close it during a later test
+    whose clock is past that room's end."""
+    yield
+    while OPEN_SOCKETS:
+        socket = OPEN_SOCKETS.pop()
+        if socket.is_connected("/chat"):
+            socket.disconnect("/chat")
 
 
 def received(socket: SocketIOTestClient) -> dict[str, list[Any]]:

@@ -93,10 +93,10 @@ def room(tmp_path: Path) -> Iterator[tuple[Browser, world.SessionPair, int, Call
         world.stop(servers[0])
         time.sleep(1)
         servers[0] = _serve(port, env, tmp_path / "app-again.log")
-        world.wait_until_listening(port, servers[0])
+        world.wait_until_listening(port, servers[0], timeout=90)  # slow on a loaded machine
 
     try:
-        world.wait_until_listening(port, servers[0])
+        world.wait_until_listening(port, servers[0], timeout=90)
         deadline = time.monotonic() + 20
         while True:
             try:

@@ -75,7 +75,7 @@ def two_instances(
     ]
     try:
         for port, process in zip(ports, processes, strict=True):
-            world.wait_until_listening(port, process)
+            world.wait_until_listening(port, process, timeout=90)  # slow on a loaded machine
         yield ports, pairs
     finally:
         world.stop(*processes)

@@ -18,7 +18,7 @@ from tests.webapp.sessions.conftest import (
     received,
     send,
 )
-from webapp.extensions import db
+from webapp.extensions import db, socketio
 from webapp.models import (
     AttendanceEvent,
     AuditEvent,
@@ -266,6 +266,36 @@ def test_at_50_minutes_sending_is_refused_and_the_room_says_it_closed(app, in_se
     assert ack["code"] == "closed"
     assert received(patient)["closed"]
     assert db.session.query(ChatMessage).count() == 0
+
+
+def test_at_50_minutes_the_server_closes_the_room_without_waiting_for_the_page(
+    app, in_session, monkeypatch
+):
+    timers = []
+    start = socketio.start_background_task
+
+    def keep(*args, **kwargs):
+        timers.append(start(*args, **kwargs))
+        return timers[-1]
+
+    monkeypatch.setattr(socketio, "start_background_task", keep)
+    in_session.move_to(STARTS_AT + timedelta(minutes=49, seconds=59, milliseconds=500))
+    therapist = connect(app, in_session.therapist_client, in_session.appointment.id)
+    patient = connect(app, in_session.patient_client, in_session.appointment.id)
+    received(therapist)
+    received(patient)
+    in_session.clock.move_to(STARTS_AT + timedelta(minutes=50))  # nobody sends anything
+
+    for timer in timers:  # each closes its connection and records the leave, then ends
+        timer.join(timeout=20)
+        assert not timer.is_alive()
+    for socket in (therapist, patient):
+        assert not socket.is_connected("/chat")
+        # the test client refuses get_received once disconnected: read what it was sent
+        closed = [event["args"][0] for event in socket.queue if event["name"] == "closed"]
+        assert closed == [{"message": "This session has ended."}]
+    kinds = db.session.scalars(select(AttendanceEvent.kind).order_by(AttendanceEvent.id)).all()
+    assert [kind.value for kind in kinds] == ["join", "join", "leave", "leave"]
 
 
 def test_the_patient_must_finish_the_questionnaires_first(app, client, clock):
