@@ -157,8 +157,11 @@ def axe_violations(page: Any) -> list[str]:
     """axe-core's WCAG 2.2 A and AA violations on the page as it is now, one line each. The page's
     context needs bypass_csp=True for the script to be injected."""
     page.add_script_tag(path=str(AXE))
+    # resultTypes: only violations are collected in full, which makes each run much quicker.
     result = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
+        "tags => axe.run(document,"
+        " {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        WCAG_TAGS,
     )
     problems = []
     for violation in result["violations"]:
