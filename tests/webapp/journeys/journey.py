@@ -8,9 +8,12 @@ on the way or on any page reached but never checked. A new journey (the commissi
 report, when reports land) is one more test in this folder:
 
     def test_a_commissioner_downloads_the_monthly_report(journey):
-        commissioner = journey.person("commissioner", width=1280)
+        commissioner = journey.person("commissioner", width=1280, downloads=True)
         commissioner.sign_in(demo_email("commissioner"), totp=True)
-        commissioner.follow("Reports")
+        commissioner.follow_menu("Reports")
+        ...
+        with commissioner.page.expect_download() as download:
+            commissioner.page.get_by_role("link", name="Download (XLSX)").click()
         ...
         journey.finish()
 """
@@ -33,6 +36,21 @@ from webapp.models import Appointment, User
 
 ACTION_TIMEOUT_MS = 20_000  # generous: the machine is shared, and each template compiles once
 PHONE_WIDTH = 360
+FOCUS_SHOWN = """element => {
+    // How the element looks (and, for the design system's radios and checkboxes, the box drawn
+    // by its label), focused and then not: the focus must change something a person can see.
+    const label = element.labels && element.labels[0]
+    const look = () => [getComputedStyle(element), label && getComputedStyle(label, '::before')]
+        .filter(Boolean)
+        .map((s) => [s.boxShadow, s.outlineStyle, s.outlineWidth, s.outlineColor,
+                     s.backgroundColor, s.color, s.textDecorationLine].join(' '))
+        .join(' | ')
+    const focused = look()
+    element.blur()
+    const unfocused = look()
+    element.focus()
+    return focused !== unfocused
+}"""
 
 
 @dataclass
@@ -134,9 +152,17 @@ class Person:
         """Press Tab until `target` (a locator) has the focus."""
         for _ in range(most):
             if target.evaluate("element => element === document.activeElement"):
+                self._focus_is_visible(target)
                 return
             self.page.keyboard.press("Tab")
         raise AssertionError(f"Tab never reached {target} on {self.path}")
+
+    def _focus_is_visible(self, target: Any) -> None:
+        """WCAG 2.4.7 (focus visible), which axe-core cannot check: focus changes how the element
+        (or a radio's or checkbox's drawn box) looks."""
+        if not target.evaluate(FOCUS_SHOWN):
+            problem = f"no visible focus on {target}"
+            self.problems.setdefault(f"{self.who} {self.path}", []).append(problem)
 
     def key_fill(self, label: str | re.Pattern[str], text: str) -> None:
         self.tab_to(self.page.get_by_label(label, exact=True))
@@ -187,10 +213,12 @@ class Journey:
     people: list[Person] = field(default_factory=list)
     problems: dict[str, list[str]] = field(default_factory=dict)
 
-    def person(self, who: str, *, width: int) -> Person:
+    def person(self, who: str, *, width: int, downloads: bool = False) -> Person:
+        """Someone in a browser context of their own. Downloads are refused unless asked for
+        (a journey that downloads a report reads it with `page.expect_download()`)."""
         # bypass_csp lets axe be injected; the site's own CSP is tested elsewhere.
         context = self.browser.new_context(
-            viewport={"width": width, "height": 800}, bypass_csp=True, accept_downloads=False
+            viewport={"width": width, "height": 800}, bypass_csp=True, accept_downloads=downloads
         )
         person = Person(who, context.new_page(), self.server.url, width, self.problems)
         self.people.append(person)
