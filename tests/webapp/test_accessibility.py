@@ -15,7 +15,14 @@ from urllib.parse import urldefrag, urlsplit
 import pyotp
 import pytest
 
-from tests.browser import AXE, keep_screenshot, launch, live_server, needs_chromium
+from tests.browser import (
+    AXE,
+    axe_violations,
+    keep_screenshot,
+    launch,
+    live_server,
+    needs_chromium,
+)
 from webapp.demo import DEMO_PASSWORD, demo_email, demo_totp_secret
 
 pytestmark = [
@@ -26,7 +33,6 @@ pytestmark = [
     pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (make setup)"),
 ]
 
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 PAGES_PER_ACCOUNT = 40
 # Links that change state, download a file or leave the site are not pages to check.
 NOT_PAGES = re.compile(r"/sign-out|/csv$|/xlsx$|/json$|/photo$|/static/|/assets/|/download")
@@ -69,14 +75,7 @@ def _links(page: Any, base: str) -> list[str]:
 
 
 def _check(page: Any) -> list[str]:
-    problems = []
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
-    )
-    for violation in result["violations"]:
-        targets = [", ".join(node["target"]) for node in violation["nodes"][:3]]
-        problems.append(f"{violation['id']} ({violation['impact']}): {targets}")
+    problems = axe_violations(page)
     width = page.evaluate("document.documentElement.scrollWidth")
     if width > 320:
         problems.append(f"scrolls sideways at 320px ({width}px wide)")

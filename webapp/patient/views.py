@@ -23,6 +23,7 @@ def home() -> str:
         "patient/home.html",
         title="Your home",
         upcoming=upcoming,
+        now=now,
         questionnaires_complete=complete,
         experience=measures_queries.pending_experience(current_user.id),
         charts=[c for c in history.score_charts(current_user.id) if c.history],

@@ -205,6 +205,9 @@ function start (root) {
   function end () {
     if (closed) return
     closed = true
+    // The server's word wins over this device's clock (one that runs slow, or woke from sleep).
+    endsAt = Date.now()
+    clock.textContent = '0:00'
     socket.disconnect()
     input.disabled = true
     document.getElementById('chat-send').disabled = true

@@ -262,6 +262,21 @@ def test_the_patient_home_links_to_questionnaires_due(client, patient_with_appoi
     assert overview_url(appointment) in page
 
 
+def test_the_patient_home_links_to_the_session_room_once_it_opens(client):
+    # The questionnaire overview promises "You can join your session from your home page when
+    # it starts": the link is there from the start (when the room opens for the patient).
+    patient = factories.make_user(Role.PATIENT)
+    starts_at = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=10)
+    appointment = factories.make_appointment(patient, starts_at=starts_at)
+    sign_in(client, patient)
+    answer_everything(client, appointment)
+    room = f'href="/sessions/{appointment.id}"'
+    before = client.get("/my/").get_data(as_text=True)
+    assert room not in before and "The session room opens at" in before
+    with time_machine.travel(starts_at + timedelta(minutes=1), tick=False):
+        assert room in client.get("/my/").get_data(as_text=True)
+
+
 def test_the_patient_home_shows_self_help_suggestions_and_the_safety_plan(client):
     patient = factories.make_patient()
     sign_in(client, patient)
