@@ -103,7 +103,7 @@ def _check_can_post(member: CommunityMember, now: datetime) -> None:
         )
 
 
-def _store(
+def store_post(
     member: CommunityMember,
     thread: Thread,
     body: str,
@@ -112,6 +112,8 @@ def _store(
     is_opening: bool,
     now: datetime,
 ) -> tuple[Post, ModerationItem | None]:
+    """Store a screened post (held if the decision holds it), queue any match for the
+    moderators and audit it; inside the caller's transaction. The voice feature uses it too."""
     post = Post(
         thread=thread,
         author_id=member.user_id,
@@ -147,7 +149,7 @@ def start_thread(
     with db.transaction():
         thread = Thread(space_id=space.id, author_id=member.user_id, title=title, created_at=now)
         db.session.add(thread)
-        post, item = _store(member, thread, body, decision, is_opening=True, now=now)
+        post, item = store_post(member, thread, body, decision, is_opening=True, now=now)
     moderation.after_queued(item, now=now)
     return Posted(post, decision)
 
@@ -156,7 +158,7 @@ def reply(member: CommunityMember, thread: Thread, body: str, *, now: datetime) 
     _check_can_post(member, now)
     decision = current_engine().decide(body)
     with db.transaction():
-        post, item = _store(member, thread, body, decision, is_opening=False, now=now)
+        post, item = store_post(member, thread, body, decision, is_opening=False, now=now)
     moderation.after_queued(item, now=now)
     return Posted(post, decision)
 

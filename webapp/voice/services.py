@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from moderation import Decision
 from webapp import audit
+from webapp.community import services as community
 from webapp.extensions import db
 from webapp.models import (
     CommunityMember,
@@ -248,18 +249,10 @@ def _screened_post(
     member: CommunityMember, thread: Thread, body: str, *, is_opening: bool, now: datetime
 ) -> tuple[Post, Decision, ModerationItem | None]:
     decision = current_engine().decide(f"{thread.title}\n{body}" if is_opening else body)
-    post = Post(
-        thread=thread,
-        author_id=member.user_id,
-        body=body,
-        is_opening=is_opening,
-        status=PostStatus.HELD if decision.is_held else PostStatus.VISIBLE,
-        is_clinical_risk=decision.is_clinical_risk,
-        created_at=now,
+    post, item = community.store_post(
+        member, thread, body, decision, is_opening=is_opening, now=now
     )
-    db.session.add(post)
-    db.session.flush()
-    return post, decision, moderation.queue_match(post, decision, now=now)
+    return post, decision, item
 
 
 def _screened(posts: Sequence[Post]) -> Screened:
