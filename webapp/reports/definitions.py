@@ -147,3 +147,22 @@ class Period:
             return cls.quarter(int(match[1]), int(match[2]))
         expected = "YYYY-MM" if kind == "monthly" else "YYYY-Qn"
         raise ValueError(f"{text!r} is not a {kind} period ({expected})")
+
+
+def recent_months(today: date, count: int = 6) -> list[Period]:
+    """This month and the ones before it, newest first (the reports page offers these)."""
+    months, year, month = [], today.year, today.month
+    for _ in range(count):
+        months.append(Period.month(year, month))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return months
+
+
+def recent_quarters(today: date, count: int = 4) -> list[Period]:
+    """This quarter and the ones before it, newest first."""
+    year, quarter = today.year, (today.month - 1) // 3 + 1
+    quarters = []
+    for _ in range(count):
+        quarters.append(Period.quarter(year, quarter))
+        year, quarter = (year - 1, 4) if quarter == 1 else (year, quarter - 1)
+    return quarters

@@ -4,7 +4,7 @@ Aggregates and appointment ids only, never a patient's name."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from flask import Response, abort, render_template, stream_with_context
 from flask_login import current_user
@@ -12,19 +12,16 @@ from flask_login import current_user
 from webapp import audit
 from webapp.models import Role
 from webapp.reports import aggregates, bp, extracts, queries, report
-from webapp.reports.definitions import Period
+from webapp.reports.definitions import Period, recent_months, recent_quarters
 from webapp.reports.statement import OUTCOME_LABELS, REASON_TEXT, Statement, to_csv, to_xlsx
 from webapp.security import roles_required
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _recent_months(now: datetime, count: int = 6) -> list[tuple[int, int]]:
-    months, year, month = [], now.year, now.month
-    for _ in range(count):
-        months.append((year, month))
-        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
-    return months
+def _month_starts(today: date) -> list[datetime]:
+    """The recent months as the templates show them (a datetime on the 1st)."""
+    return [datetime(p.start.year, p.start.month, 1, tzinfo=UTC) for p in recent_months(today)]
 
 
 def _statement(year: int, month: int) -> Statement:
@@ -36,14 +33,12 @@ def _statement(year: int, month: int) -> Statement:
 
 @bp.route("/")
 def index() -> str:
-    now = datetime.now(UTC)
-    months = _recent_months(now)
-    quarters = sorted({(y, (m - 1) // 3 + 1) for y, m in _recent_months(now, 12)}, reverse=True)
+    today = datetime.now(UTC).date()
     return render_template(
         "staff/reports_index.html",
         title="Reports",
-        months=[datetime(y, m, 1, tzinfo=UTC) for y, m in months],
-        quarters=[Period.quarter(y, q) for y, q in quarters[:4]],
+        months=[datetime(p.start.year, p.start.month, 1, tzinfo=UTC) for p in recent_months(today)],
+        quarters=recent_quarters(today),
         is_commissioner=current_user.role is Role.COMMISSIONER,
         can_extract=current_user.role in (Role.CLINICAL_LEAD, Role.ADMIN),
     )
@@ -136,7 +131,7 @@ EXTRACT_NAMES = 'any("sessions", "experience", "referrals", "care-contacts", "co
 @bp.route("/extracts")
 @roles_required(Role.CLINICAL_LEAD, Role.ADMIN)
 def extracts_index() -> str:
-    months = [datetime(y, m, 1, tzinfo=UTC) for y, m in _recent_months(datetime.now(UTC))]
+    months = _month_starts(datetime.now(UTC).date())
     return render_template(
         "reports/extracts.html", title="Dataset extracts", months=months, names=extracts.EXTRACTS
     )

@@ -9,7 +9,13 @@ from datetime import UTC, date, datetime
 import pytest
 
 from webapp.reports.charts import bar_chart, charts
-from webapp.reports.definitions import Period, cut_off, measure_pair
+from webapp.reports.definitions import (
+    Period,
+    cut_off,
+    measure_pair,
+    recent_months,
+    recent_quarters,
+)
 from webapp.reports.report import (
     Column,
     Rate,
@@ -137,3 +143,15 @@ def test_the_default_pair_and_a_measure_that_cannot_be_paired():
         cut_off(measure_pair("health_anxiety")[1])
     with pytest.raises(ValueError, match="at or above"):
         cut_off(measure_pair("agoraphobia")[1])
+
+
+def test_recent_months_and_quarters_run_back_across_the_new_year():
+    months = recent_months(date(2026, 2, 14), 4)
+    assert [(p.start.year, p.start.month) for p in months] == [
+        (2026, 2),
+        (2026, 1),
+        (2025, 12),
+        (2025, 11),
+    ]
+    quarters = recent_quarters(date(2026, 2, 14), 3)
+    assert [(p.start.year, p.start.month) for p in quarters] == [(2026, 1), (2025, 10), (2025, 7)]
