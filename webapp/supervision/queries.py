@@ -1,0 +1,342 @@
+"""Read-only questions for supervision: each figure per therapist, the episodes behind a figure,
+and supervision meetings.
+
+Every figure is defined once, as a query of the items it counts (one row per appointment,
+episode, rating or flag, with the therapist it belongs to and its episode). The dashboard counts
+them grouped by therapist (one query per figure, however many therapists); the list behind a
+figure groups the same rows by episode. The national definitions are the commissioner reports'
+(`webapp.reports.aggregates`: attended, DNA, finished, recovery, reliable improvement) and the
+pathway's (`webapp.pathway.episode.needs_review`), never re-derived here.
+
+Who sees what: the clinical lead every therapist's figures; a therapist only their own (another
+therapist's id is a 404). A list of episodes only ever names episodes the viewer may open
+(`webapp.pathway.queries`: a therapist's own patients); an item in an episode they may not see is
+counted, never named.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import abort
+from sqlalchemy import Select, exists, func, literal, select
+
+from webapp.clinical.queries import credentials_overview
+from webapp.extensions import db
+from webapp.models import (
+    Appointment,
+    CareEpisode,
+    RiskFlag,
+    Role,
+    SessionRating,
+    SessionRecord,
+    SupervisionMeeting,
+    User,
+)
+from webapp.pathway import queries as pathway_queries
+from webapp.pathway.episode import needs_review
+from webapp.reports import aggregates
+from webapp.reports.definitions import (
+    DNA_CODE,
+    DNA_DENOMINATOR_CODES,
+    OUTCOME_CODES,
+    PATIENT_CANCELLED_CODE,
+    PROVIDER_CANCELLED_CODE,
+    Period,
+)
+from webapp.sessions.room import RECORD_WINDOW
+from webapp.supervision import figures as rules
+from webapp.supervision.figures import Counts, Window
+
+A = Appointment.__table__.c
+E = CareEpisode.__table__.c
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the figures depend on besides the data: the period, the moment, the settings."""
+
+    window: Window
+    now: datetime
+    review_after: int
+    warning_days: int
+
+    @property
+    def period(self) -> Period:
+        return Period("months", self.window.start, self.window.end)
+
+
+# --- who may see whom -----------------------------------------------------------------------
+
+
+def therapists() -> list[User]:
+    """Every active therapist, by name."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.role == Role.THERAPIST, User.is_active_account.is_(True))
+            .order_by(User.full_name, User.id)
+        )
+    )
+
+
+def therapist_for(viewer: User, therapist_id: int) -> User:
+    """A therapist whose figures the viewer may see: any for the clinical lead, only themself for
+    a therapist; 404 otherwise (never a hint that the other exists)."""
+    if viewer.role is Role.THERAPIST and viewer.id != therapist_id:
+        abort(404)
+    therapist = db.session.get(User, therapist_id)
+    if therapist is None or therapist.role is not Role.THERAPIST:
+        abort(404)
+    return therapist
+
+
+# --- the items each figure counts -----------------------------------------------------------
+
+
+def _in_window(column: Any, context: Context) -> Any:
+    return aggregates.in_period(column, context.period)
+
+
+def _appointments(context: Context, codes: Iterable[str]) -> Select[Any]:
+    return select(A.therapist_id.label("therapist_id"), A.episode_id.label("episode_id")).where(
+        _in_window(A.starts_at, context), A.attendance_code.in_(sorted(codes))
+    )
+
+
+def _outcomes(context: Context, flag: str) -> Select[Any]:
+    """Episodes ended in the period for which the reports' outcome flag holds."""
+    facts = aggregates._episode_facts(context.period)
+    condition = aggregates._outcome_flags(facts)[flag]
+    return (
+        select(E.therapist_id.label("therapist_id"), facts.c.episode_id.label("episode_id"))
+        .select_from(facts.join(CareEpisode, E.id == facts.c.episode_id))
+        .where(condition)
+    )
+
+
+def _review_candidates(context: Context) -> Select[Any]:
+    """Open episodes with at least the set number of treatment sessions: the only ones that can
+    need review (the pure rule then decides, on their scores)."""
+    sessions = (
+        select(A.episode_id, func.count().label("n"))
+        .where(aggregates.is_treatment(), A.episode_id.is_not(None))
+        .group_by(A.episode_id)
+        .subquery("treatment_counts")
+    )
+    return (
+        select(E.therapist_id.label("therapist_id"), E.id.label("episode_id"))
+        .select_from(CareEpisode.__table__.join(sessions, sessions.c.episode_id == E.id))
+        .where(E.ended_on.is_(None), sessions.c.n >= context.review_after)
+    )
+
+
+def _no_improvement_ids(context: Context, therapist_id: int | None = None) -> set[int]:
+    query = _review_candidates(context)
+    if therapist_id is not None:
+        query = query.where(E.therapist_id == therapist_id)
+    candidates = [row.episode_id for row in db.session.execute(query)]
+    contacts = pathway_queries.contacts_for_many(candidates)
+    return {
+        episode_id
+        for episode_id, found in contacts.items()
+        if needs_review(found, after_sessions=context.review_after)
+    }
+
+
+def items(key: str, context: Context) -> Select[Any]:
+    """The rows a figure counts: (therapist_id, episode_id), one per thing counted."""
+    ratings = SessionRating.__table__.c
+    records = SessionRecord.__table__.c
+    flags = RiskFlag.__table__.c
+    if key == "caseload":
+        return select(E.therapist_id.label("therapist_id"), E.id.label("episode_id")).where(
+            E.ended_on.is_(None)
+        )
+    if key == "sessions":
+        return _appointments(context, ("5", "6"))
+    if key == "dna":
+        return _appointments(context, (DNA_CODE,))
+    if key == "dna_base":
+        return _appointments(context, DNA_DENOMINATOR_CODES)
+    if key == "cancelled":
+        return _appointments(context, (PATIENT_CANCELLED_CODE, PROVIDER_CANCELLED_CODE))
+    if key == "booked":
+        return _appointments(context, OUTCOME_CODES)
+    if key in ("finished", "recovered", "improved"):
+        return _outcomes(context, key)
+    if key == "recovery_base":
+        return _outcomes(context, "recovery_denominator")
+    if key == "no_improvement":
+        return _review_candidates(context)  # narrowed by the pure rule in `counts`/`episodes`
+    if key == "risk_flags":
+        return (
+            select(A.therapist_id.label("therapist_id"), A.episode_id.label("episode_id"))
+            .select_from(RiskFlag.__table__.join(Appointment, A.id == flags.appointment_id))
+            .where(flags.acknowledged_at.is_(None))
+        )
+    if key == "low_ratings":
+        return (
+            select(ratings.therapist_id.label("therapist_id"), A.episode_id.label("episode_id"))
+            .select_from(SessionRating.__table__.join(Appointment, A.id == ratings.appointment_id))
+            .where(ratings.total <= rules.LOW_RATING_TOTAL, _in_window(A.starts_at, context))
+        )
+    if key == "late_records":
+        late = (
+            select(records.therapist_id.label("therapist_id"), A.episode_id.label("episode_id"))
+            .select_from(SessionRecord.__table__.join(Appointment, A.id == records.appointment_id))
+            .where(records.is_late.is_(True), _in_window(A.starts_at, context))
+        )
+        missing = select(
+            A.therapist_id.label("therapist_id"), A.episode_id.label("episode_id")
+        ).where(
+            _in_window(A.starts_at, context),
+            A.attendance_code.in_(["5", "6"]),
+            A.ends_at < context.now - RECORD_WINDOW,
+            ~exists().where(records.appointment_id == A.id),
+        )
+        return late.union_all(missing)  # type: ignore[return-value]
+    raise KeyError(key)
+
+
+# --- the dashboard --------------------------------------------------------------------------
+
+
+def counts(context: Context) -> dict[int | None, Counts]:
+    """Every figure's count per therapist (None: items with no therapist, e.g. an episode not
+    yet allocated), one grouped query per figure."""
+    found: dict[int | None, dict[str, int]] = defaultdict(dict)
+    aggregates._tune_postgresql()
+    for key in rules.COUNTED:
+        if key in ("credentials", "no_improvement"):
+            continue
+        rows = items(key, context).subquery("items")
+        for therapist_id, count in db.session.execute(
+            select(rows.c.therapist_id, func.count()).group_by(rows.c.therapist_id)
+        ):
+            found[therapist_id][key] = int(count)
+    owners = dict(
+        db.session.execute(
+            select(E.id, E.therapist_id).where(E.id.in_(_no_improvement_ids(context)))
+        ).all()
+    )
+    for therapist_id in owners.values():
+        found[therapist_id]["no_improvement"] = found[therapist_id].get("no_improvement", 0) + 1
+    for row in credentials_overview(0, now=context.now, warning_days=context.warning_days):
+        found[row.therapist.id]["credentials"] = sum(s.state != "valid" for s in row.statuses)
+    return {therapist_id: Counts(values) for therapist_id, values in found.items()}
+
+
+def credentials_of(therapist_id: int, context: Context) -> list[Any]:
+    """One therapist's credential states (missing, expired, expiring, valid)."""
+    for row in credentials_overview(0, now=context.now, warning_days=context.warning_days):
+        if row.therapist.id == therapist_id:
+            return row.statuses
+    return []
+
+
+# --- the episodes behind a figure -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EpisodeLine:
+    episode: CareEpisode
+    count: int  # the items of the figure in this episode (sessions, ratings, flags...)
+
+
+@dataclass(frozen=True)
+class Behind:
+    lines: list[EpisodeLine]
+    not_shown: int  # items outside any episode the viewer may open (counted, never named)
+
+
+def _visible(viewer: User) -> Any:
+    if viewer.role is Role.CLINICAL_LEAD:
+        return literal(True)
+    return E.therapist_id == viewer.id
+
+
+def episodes_behind(key: str, context: Context, viewer: User, therapist_id: int | None) -> Behind:
+    """The episodes behind one figure, for one therapist (None: the whole service), limited to
+    the episodes the viewer may open. KeyError for a figure with no episodes."""
+    if key not in rules.EPISODE_FIGURES and key not in rules.DENOMINATORS.values():
+        raise KeyError(key)
+    rows = items(key, context).subquery("items")
+    query = select(rows.c.episode_id, func.count()).group_by(rows.c.episode_id)
+    if therapist_id is not None:
+        query = query.where(rows.c.therapist_id == therapist_id)
+    per_episode = {episode_id: int(count) for episode_id, count in db.session.execute(query)}
+    if key == "no_improvement":
+        keep = _no_improvement_ids(context, therapist_id)
+        per_episode = {k: v for k, v in per_episode.items() if k in keep}
+    ids = [episode_id for episode_id in per_episode if episode_id is not None]
+    episodes = list(
+        db.session.scalars(
+            select(CareEpisode)
+            .where(CareEpisode.id.in_(ids), _visible(viewer))
+            .order_by(CareEpisode.opened_at, CareEpisode.id)
+        )
+    )
+    shown = sum(per_episode[episode.id] for episode in episodes)
+    return Behind(
+        lines=[EpisodeLine(episode, per_episode[episode.id]) for episode in episodes],
+        not_shown=sum(per_episode.values()) - shown,
+    )
+
+
+# --- supervision meetings -------------------------------------------------------------------
+
+
+def supervisors() -> list[User]:
+    """Who can supervise: the clinical leads and the therapists (active accounts), by name."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(
+                User.role.in_([Role.CLINICAL_LEAD, Role.THERAPIST]),
+                User.is_active_account.is_(True),
+            )
+            .order_by(User.full_name, User.id)
+        )
+    )
+
+
+def case_choices(therapist_id: int) -> list[CareEpisode]:
+    """The episodes a meeting about this therapist may discuss: their own, open first."""
+    return list(
+        db.session.scalars(
+            select(CareEpisode)
+            .where(CareEpisode.therapist_id == therapist_id)
+            .order_by(CareEpisode.ended_on.is_not(None), CareEpisode.opened_at, CareEpisode.id)
+        )
+    )
+
+
+def meetings_of(therapist_id: int) -> list[SupervisionMeeting]:
+    """A therapist's supervision meetings, newest first."""
+    return list(
+        db.session.scalars(
+            select(SupervisionMeeting)
+            .where(SupervisionMeeting.therapist_id == therapist_id)
+            .order_by(SupervisionMeeting.met_on.desc(), SupervisionMeeting.id.desc())
+        )
+    )
+
+
+def frequencies(context: Context) -> dict[int, rules.Frequency]:
+    """How often each therapist was supervised in the period, and when last (one query)."""
+    dates: dict[int, list[Any]] = defaultdict(list)
+    for therapist_id, met_on in db.session.execute(
+        select(SupervisionMeeting.therapist_id, SupervisionMeeting.met_on).where(
+            SupervisionMeeting.met_on < context.window.end
+        )
+    ):
+        dates[therapist_id].append(met_on)
+    return {
+        therapist_id: rules.frequency(held, context.window.start, context.window.end)
+        for therapist_id, held in dates.items()
+    }
