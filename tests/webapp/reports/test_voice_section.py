@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
+
 from tests.webapp.voice.conftest import make_consultation, make_member
 from tests.webapp.voice.test_report_queries import _vote
-from webapp.models import ConsultationKind
+from webapp.extensions import db
+from webapp.models import Consultation, ConsultationKind
 from webapp.reports import aggregates, report
 from webapp.reports.definitions import Period
 
@@ -48,3 +51,23 @@ def test_a_month_without_consultations_says_so():
     assert built.table("consultations").rows == ()
     assert "No consultation closed" in built.table("consultations").note
     assert built.table("suggestions").cell("Suggestions received", "count") == "0"
+
+
+def test_the_demo_worlds_closed_consultation_is_in_its_months_report(app):
+    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+    closed = db.session.scalar(
+        select(Consultation).where(Consultation.closes_at <= NOW).order_by(Consultation.id)
+    )
+    assert closed is not None and closed.kind is ConsultationKind.POLL
+    built = aggregates.build(_month_of(closed.closes_at), NOW)
+    assert closed.title in built.table("consultations").column("label")
+    shares = [
+        share
+        for label, share in zip(
+            built.table("consultation_results").column("label"),
+            built.table("consultation_results").column("share"),
+            strict=True,
+        )
+        if label.startswith(closed.title)
+    ]
+    assert shares and all(share not in ("", "*") for share in shares[:2])  # results shown

@@ -398,3 +398,19 @@ def test_the_demo_world_has_a_supervision_history(app):
         assert all(case.episode.therapist_id == meeting.therapist_id for case in meeting.cases)
     assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
     assert len(list(db.session.scalars(select(SupervisionMeeting)))) == len(meetings)
+
+
+def test_a_case_since_moved_to_another_therapist_is_not_named_to_the_first(app, world):
+    lead = make_user(Role.CLINICAL_LEAD)
+    submit(
+        _client_as(app, lead),
+        f"/supervision/therapists/{world.alice.id}/meetings/new",
+        _meeting_form(world, supervisor_id=str(lead.id)),
+    )
+    moved = db.session.get(type(world.a_open), world.a_open.id)
+    moved.therapist_id = world.bob.id
+    db.session.commit()
+    page = _client_as(app, world.alice).get(f"/supervision/therapists/{world.alice.id}/meetings")
+    text_ = page.get_data(as_text=True)
+    assert "Ann Open" not in text_ and "A case now with another therapist" in text_
+    assert "Ray Recovered" in text_
