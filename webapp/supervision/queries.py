@@ -148,6 +148,22 @@ def _no_improvement_ids(context: Context, therapist_id: int | None = None) -> se
     }
 
 
+APPOINTMENT_FIGURES = {
+    "sessions": ("5", "6"),
+    "dna": (DNA_CODE,),
+    "dna_base": DNA_DENOMINATOR_CODES,
+    "cancelled": (PATIENT_CANCELLED_CODE, PROVIDER_CANCELLED_CODE),
+    "booked": OUTCOME_CODES,
+}
+OUTCOME_FIGURES = {
+    "finished": "finished",
+    "recovered": "recovered",
+    "improved": "improved",
+    "recovery_base": "recovery_denominator",
+}
+ONE_BY_ONE = ("caseload", "risk_flags", "low_ratings", "late_records")
+
+
 def items(key: str, context: Context) -> Select[Any]:
     """The rows a figure counts: (therapist_id, episode_id), one per thing counted."""
     ratings = SessionRating.__table__.c
@@ -157,20 +173,10 @@ def items(key: str, context: Context) -> Select[Any]:
         return select(E.therapist_id.label("therapist_id"), E.id.label("episode_id")).where(
             E.ended_on.is_(None)
         )
-    if key == "sessions":
-        return _appointments(context, ("5", "6"))
-    if key == "dna":
-        return _appointments(context, (DNA_CODE,))
-    if key == "dna_base":
-        return _appointments(context, DNA_DENOMINATOR_CODES)
-    if key == "cancelled":
-        return _appointments(context, (PATIENT_CANCELLED_CODE, PROVIDER_CANCELLED_CODE))
-    if key == "booked":
-        return _appointments(context, OUTCOME_CODES)
-    if key in ("finished", "recovered", "improved"):
-        return _outcomes(context, key)
-    if key == "recovery_base":
-        return _outcomes(context, "recovery_denominator")
+    if key in APPOINTMENT_FIGURES:
+        return _appointments(context, APPOINTMENT_FIGURES[key])
+    if key in OUTCOME_FIGURES:
+        return _outcomes(context, OUTCOME_FIGURES[key])
     if key == "no_improvement":
         return _review_candidates(context)  # narrowed by the pure rule in `counts`/`episodes`
     if key == "risk_flags":
@@ -208,12 +214,32 @@ def items(key: str, context: Context) -> Select[Any]:
 
 def counts(context: Context) -> dict[int | None, Counts]:
     """Every figure's count per therapist (None: items with no therapist, e.g. an episode not
-    yet allocated), one grouped query per figure."""
+    yet allocated): one grouped query for the appointments' figures, one for the outcomes (the
+    reports' episode facts computed once), one each for the rest, however many therapists.
+    Each agrees with `items`, which the lists behind the figures use."""
     found: dict[int | None, dict[str, int]] = defaultdict(dict)
     aggregates._tune_postgresql()
-    for key in rules.COUNTED:
-        if key in ("credentials", "no_improvement"):
-            continue
+    for therapist_id, code, count in db.session.execute(
+        select(A.therapist_id, A.attendance_code, func.count())
+        .where(_in_window(A.starts_at, context))
+        .group_by(A.therapist_id, A.attendance_code)
+    ):
+        for key, codes in APPOINTMENT_FIGURES.items():
+            if code in codes:
+                found[therapist_id][key] = found[therapist_id].get(key, 0) + int(count)
+    facts = aggregates._episode_facts(context.period)
+    flags = aggregates._outcome_flags(facts)
+    for therapist_id, *values in db.session.execute(
+        select(
+            E.therapist_id,
+            *(aggregates._count_if(flags[flag]) for flag in OUTCOME_FIGURES.values()),
+        )
+        .select_from(facts.join(CareEpisode, E.id == facts.c.episode_id))
+        .group_by(E.therapist_id)
+    ):
+        for key, value in zip(OUTCOME_FIGURES, values, strict=True):
+            found[therapist_id][key] = int(value)
+    for key in ONE_BY_ONE:
         rows = items(key, context).subquery("items")
         for therapist_id, count in db.session.execute(
             select(rows.c.therapist_id, func.count()).group_by(rows.c.therapist_id)

@@ -414,3 +414,13 @@ def test_a_case_since_moved_to_another_therapist_is_not_named_to_the_first(app, 
     text_ = page.get_data(as_text=True)
     assert "Ann Open" not in text_ and "A case now with another therapist" in text_
     assert "Ray Recovered" in text_
+
+
+def test_each_figure_agrees_with_the_list_behind_it(world):
+    lead = make_user(Role.CLINICAL_LEAD)
+    counts = queries.counts(context())
+    for key in (*rules.EPISODE_FIGURES, *rules.DENOMINATORS.values()):
+        for therapist in (world.alice, world.bob):
+            behind = queries.episodes_behind(key, context(), lead, therapist.id)
+            listed = sum(line.count for line in behind.lines) + behind.not_shown
+            assert listed == counts[therapist.id][key], (key, therapist.full_name)
