@@ -145,30 +145,6 @@ def contacts_for(episode_id: int) -> list[Contact]:
     return [as_contact(a, scores.get(a.id, {})) for a in appointments]
 
 
-def contacts_for_many(episode_ids: Iterable[int]) -> dict[int, list[Contact]]:
-    """`contacts_for` for many episodes at once: two queries whatever their number."""
-    ids = sorted(set(episode_ids))
-    found: dict[int, list[Contact]] = {episode_id: [] for episode_id in ids}
-    if not ids:
-        return found
-    appointments = list(
-        db.session.scalars(
-            select(Appointment)
-            .where(
-                Appointment.episode_id.in_(ids),
-                Appointment.status != AppointmentStatus.RESCHEDULED,
-            )
-            .order_by(Appointment.starts_at)
-        )
-    )
-    scores = _scores(a.id for a in appointments)
-    for appointment in appointments:
-        found[appointment.episode_id].append(  # type: ignore[index]
-            as_contact(appointment, scores.get(appointment.id, {}))
-        )
-    return found
-
-
 def step_moves_for(episode_id: int) -> list[StepMove]:
     return [
         StepMove(on=change.changed_on, from_step=change.from_step, to_step=change.to_step)

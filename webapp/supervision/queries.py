@@ -20,16 +20,20 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from flask import abort
-from sqlalchemy import Select, exists, func, literal, select
+from sqlalchemy import Select, and_, case, exists, func, literal, not_, or_, select
+from sqlalchemy.orm import joinedload
 
+from questionnaires.measures import GAD7, PHQ9
 from webapp.clinical.queries import credentials_overview
 from webapp.extensions import db
 from webapp.models import (
     Appointment,
     CareEpisode,
+    QuestionnaireResponse,
     RiskFlag,
     Role,
     SessionRating,
@@ -37,8 +41,6 @@ from webapp.models import (
     SupervisionMeeting,
     User,
 )
-from webapp.pathway import queries as pathway_queries
-from webapp.pathway.episode import needs_review
 from webapp.reports import aggregates
 from webapp.reports.definitions import (
     DNA_CODE,
@@ -52,8 +54,10 @@ from webapp.sessions.room import RECORD_WINDOW
 from webapp.supervision import figures as rules
 from webapp.supervision.figures import Counts, Window
 
+REVIEW_MEASURES = (PHQ9, GAD7)  # the measures `needs_review` looks for a reliable fall on
 A = Appointment.__table__.c
 E = CareEpisode.__table__.c
+Q = QuestionnaireResponse.__table__.c
 
 
 @dataclass(frozen=True)
@@ -119,33 +123,96 @@ def _outcomes(context: Context, flag: str) -> Select[Any]:
     )
 
 
-def _review_candidates(context: Context) -> Select[Any]:
-    """Open episodes with at least the set number of treatment sessions: the only ones that can
-    need review (the pure rule then decides, on their scores)."""
-    sessions = (
+def _no_improvement(context: Context) -> Select[Any]:
+    """Open episodes with no reliable improvement after the set number of treatment sessions:
+    `webapp.pathway.episode.needs_review` in SQL (a test holds the two together). At least that
+    many treatment sessions, and on neither PHQ-9 nor GAD-7 a first score (at an attended
+    contact) and a last (at a later one) that fell by the measure's reliable change. Scores are
+    read as the reports read them: an index lookup per attended contact."""
+    sessions = (  # counted for open episodes only, through the episode's appointments index
         select(A.episode_id, func.count().label("n"))
-        .where(aggregates.is_treatment(), A.episode_id.is_not(None))
+        .select_from(Appointment.__table__.join(CareEpisode, E.id == A.episode_id))
+        .where(aggregates.is_treatment(), E.ended_on.is_(None))
         .group_by(A.episode_id)
         .subquery("treatment_counts")
     )
-    return (
-        select(E.therapist_id.label("therapist_id"), E.id.label("episode_id"))
+    candidates = (
+        select(E.id.label("episode_id"), E.therapist_id)
         .select_from(CareEpisode.__table__.join(sessions, sessions.c.episode_id == E.id))
         .where(E.ended_on.is_(None), sessions.c.n >= context.review_after)
+        .cte("review_candidates")
     )
 
+    def total(code: str) -> Any:
+        return (
+            select(Q.total)
+            .where(
+                Q.appointment_id == A.id,
+                Q.instrument == code,
+                Q.total.is_not(None),
+                Q.completed_at.is_not(None),
+            )
+            .scalar_subquery()
+            .label(code)
+        )
 
-def _no_improvement_ids(context: Context, therapist_id: int | None = None) -> set[int]:
-    query = _review_candidates(context)
-    if therapist_id is not None:
-        query = query.where(E.therapist_id == therapist_id)
-    candidates = [row.episode_id for row in db.session.execute(query)]
-    contacts = pathway_queries.contacts_for_many(candidates)
-    return {
-        episode_id
-        for episode_id, found in contacts.items()
-        if needs_review(found, after_sessions=context.review_after)
-    }
+    contacts = (
+        select(A.episode_id, A.starts_at, *(total(m.code) for m in REVIEW_MEASURES))
+        .select_from(
+            Appointment.__table__.join(candidates, candidates.c.episode_id == A.episode_id)
+        )
+        .where(aggregates.is_attended())
+        .cte("review_contacts")
+    )
+    bounds = (
+        select(
+            contacts.c.episode_id,
+            *(
+                func.min(case((contacts.c[m.code].is_not(None), contacts.c.starts_at))).label(
+                    f"{m.code}_first_at"
+                )
+                for m in REVIEW_MEASURES
+            ),
+            *(
+                func.max(case((contacts.c[m.code].is_not(None), contacts.c.starts_at))).label(
+                    f"{m.code}_last_at"
+                )
+                for m in REVIEW_MEASURES
+            ),
+        )
+        .group_by(contacts.c.episode_id)
+        .subquery("review_bounds")
+    )
+    pivot_columns = []
+    for found in REVIEW_MEASURES:
+        score = contacts.c[found.code]
+        first_at, last_at = bounds.c[f"{found.code}_first_at"], bounds.c[f"{found.code}_last_at"]
+        pivot_columns += [
+            func.max(case((contacts.c.starts_at == first_at, score))).label(f"{found.code}_first"),
+            func.max(
+                case((and_(contacts.c.starts_at == last_at, last_at > first_at), score))
+            ).label(f"{found.code}_last"),
+        ]
+    pivot = (
+        select(contacts.c.episode_id, *pivot_columns)
+        .select_from(contacts.join(bounds, bounds.c.episode_id == contacts.c.episode_id))
+        .group_by(contacts.c.episode_id)
+        .subquery("review_pivot")
+    )
+    falls = [
+        pivot.c[f"{m.code}_first"] - pivot.c[f"{m.code}_last"]
+        >= aggregates._number(m.reliable_change or Decimal(0))
+        for m in REVIEW_MEASURES
+    ]
+    improved = case((or_(*falls), True), else_=False)  # NULL (unpaired) counts as no fall
+    return (
+        select(
+            candidates.c.therapist_id.label("therapist_id"),
+            candidates.c.episode_id.label("episode_id"),
+        )
+        .select_from(candidates.outerjoin(pivot, pivot.c.episode_id == candidates.c.episode_id))
+        .where(not_(improved))
+    )
 
 
 APPOINTMENT_FIGURES = {
@@ -161,7 +228,7 @@ OUTCOME_FIGURES = {
     "improved": "improved",
     "recovery_base": "recovery_denominator",
 }
-ONE_BY_ONE = ("caseload", "risk_flags", "low_ratings", "late_records")
+ONE_BY_ONE = ("caseload", "no_improvement", "risk_flags", "low_ratings", "late_records")
 
 
 def items(key: str, context: Context) -> Select[Any]:
@@ -178,7 +245,7 @@ def items(key: str, context: Context) -> Select[Any]:
     if key in OUTCOME_FIGURES:
         return _outcomes(context, OUTCOME_FIGURES[key])
     if key == "no_improvement":
-        return _review_candidates(context)  # narrowed by the pure rule in `counts`/`episodes`
+        return _no_improvement(context)
     if key == "risk_flags":
         return (
             select(A.therapist_id.label("therapist_id"), A.episode_id.label("episode_id"))
@@ -245,13 +312,6 @@ def counts(context: Context) -> dict[int | None, Counts]:
             select(rows.c.therapist_id, func.count()).group_by(rows.c.therapist_id)
         ):
             found[therapist_id][key] = int(count)
-    owners = dict(
-        db.session.execute(
-            select(E.id, E.therapist_id).where(E.id.in_(_no_improvement_ids(context)))
-        ).all()
-    )
-    for therapist_id in owners.values():
-        found[therapist_id]["no_improvement"] = found[therapist_id].get("no_improvement", 0) + 1
     for row in credentials_overview(0, now=context.now, warning_days=context.warning_days):
         found[row.therapist.id]["credentials"] = sum(s.state != "valid" for s in row.statuses)
     return {therapist_id: Counts(values) for therapist_id, values in found.items()}
@@ -274,10 +334,16 @@ class EpisodeLine:
     count: int  # the items of the figure in this episode (sessions, ratings, flags...)
 
 
+PAGE_SIZE = 100
+
+
 @dataclass(frozen=True)
 class Behind:
-    lines: list[EpisodeLine]
+    lines: list[EpisodeLine]  # this page's episodes, in the order they opened
+    episodes: int  # every episode listed, on all pages
     not_shown: int  # items outside any episode the viewer may open (counted, never named)
+    page: int
+    pages: int
 
 
 def _visible(viewer: User) -> Any:
@@ -286,31 +352,45 @@ def _visible(viewer: User) -> Any:
     return E.therapist_id == viewer.id
 
 
-def episodes_behind(key: str, context: Context, viewer: User, therapist_id: int | None) -> Behind:
+def episodes_behind(
+    key: str, context: Context, viewer: User, therapist_id: int | None, *, page: int = 1
+) -> Behind:
     """The episodes behind one figure, for one therapist (None: the whole service), limited to
-    the episodes the viewer may open. KeyError for a figure with no episodes."""
+    the episodes the viewer may open, a page at a time. KeyError for a figure with no episodes.
+    The per-episode counts are one grouped query; only the page's episodes are loaded."""
     if key not in rules.EPISODE_FIGURES and key not in rules.DENOMINATORS.values():
         raise KeyError(key)
     rows = items(key, context).subquery("items")
-    query = select(rows.c.episode_id, func.count()).group_by(rows.c.episode_id)
-    if therapist_id is not None:
-        query = query.where(rows.c.therapist_id == therapist_id)
-    per_episode = {episode_id: int(count) for episode_id, count in db.session.execute(query)}
-    if key == "no_improvement":
-        keep = _no_improvement_ids(context, therapist_id)
-        per_episode = {k: v for k, v in per_episode.items() if k in keep}
-    ids = [episode_id for episode_id in per_episode if episode_id is not None]
-    episodes = list(
-        db.session.scalars(
-            select(CareEpisode)
-            .where(CareEpisode.id.in_(ids), _visible(viewer))
-            .order_by(CareEpisode.opened_at, CareEpisode.id)
-        )
-    )
-    shown = sum(per_episode[episode.id] for episode in episodes)
+    mine = [] if therapist_id is None else [rows.c.therapist_id == therapist_id]
+    visible = case((_visible(viewer), 1), else_=0)
+    grouped = db.session.execute(
+        select(rows.c.episode_id, func.count(), func.max(visible))
+        .select_from(rows.outerjoin(CareEpisode, E.id == rows.c.episode_id))
+        .where(*mine)
+        .group_by(rows.c.episode_id, E.opened_at)
+        .order_by(E.opened_at, rows.c.episode_id)
+    ).all()  # one pass: the items outside any episode, or in one not visible, are counted too
+    total = sum(int(count) for _, count, _ in grouped)
+    per_episode = [
+        (int(episode_id), int(count))
+        for episode_id, count, shown in grouped
+        if episode_id is not None and shown
+    ]
+    pages = max(1, -(-len(per_episode) // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    chosen = dict(per_episode[(page - 1) * PAGE_SIZE : page * PAGE_SIZE])
+    episodes = db.session.scalars(
+        select(CareEpisode)
+        .where(CareEpisode.id.in_(list(chosen)))
+        .options(joinedload(CareEpisode.patient), joinedload(CareEpisode.therapist))
+    ).all()
+    by_id = {episode.id: episode for episode in episodes}
     return Behind(
-        lines=[EpisodeLine(episode, per_episode[episode.id]) for episode in episodes],
-        not_shown=sum(per_episode.values()) - shown,
+        lines=[EpisodeLine(by_id[episode_id], count) for episode_id, count in chosen.items()],
+        episodes=len(per_episode),
+        not_shown=total - sum(count for _, count in per_episode),
+        page=page,
+        pages=pages,
     )
 
 

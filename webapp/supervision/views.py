@@ -38,6 +38,11 @@ def _context() -> queries.Context:
     )
 
 
+def _page() -> int:
+    text = request.args.get("page", "")
+    return int(text) if text.isdigit() and len(text) < 7 else 1
+
+
 def _figure(name: str) -> rules.Figure:
     try:
         found = rules.figure(name)
@@ -102,7 +107,9 @@ def therapist_figure(therapist_id: int, name: str) -> str:
         figure=found,
         therapist=therapist,
         context=context,
-        behind=queries.episodes_behind(found.key, context, current_user, therapist.id),
+        behind=queries.episodes_behind(
+            found.key, context, current_user, therapist.id, page=_page()
+        ),
         back=url_for(
             "supervision.therapist_page", therapist_id=therapist.id, months=context.window.months
         ),
@@ -120,7 +127,7 @@ def service_figure(name: str) -> str:
         figure=found,
         therapist=None,
         context=context,
-        behind=queries.episodes_behind(found.key, context, current_user, None),
+        behind=queries.episodes_behind(found.key, context, current_user, None, page=_page()),
         back=url_for("supervision.index", months=context.window.months),
     )
 

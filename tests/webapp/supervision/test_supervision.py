@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, text
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select, text
 
 from tests.conftest import sign_in, submit
 from tests.factories import (
@@ -32,7 +34,8 @@ from webapp.models import (
     SupervisionMeeting,
     User,
 )
-from webapp.pathway.episode import EpisodeState
+from webapp.pathway import queries as pathway_queries
+from webapp.pathway.episode import EpisodeState, needs_review
 from webapp.supervision import figures as rules
 from webapp.supervision import queries
 
@@ -424,3 +427,69 @@ def test_each_figure_agrees_with_the_list_behind_it(world):
             behind = queries.episodes_behind(key, context(), lead, therapist.id)
             listed = sum(line.count for line in behind.lines) + behind.not_shown
             assert listed == counts[therapist.id][key], (key, therapist.full_name)
+
+
+def test_a_long_list_is_paged(app, world, monkeypatch):
+    monkeypatch.setattr(queries, "PAGE_SIZE", 2)
+    lead = make_user(Role.CLINICAL_LEAD)
+    first = queries.episodes_behind("sessions", context(), lead, world.alice.id)
+    second = queries.episodes_behind("sessions", context(), lead, world.alice.id, page=2)
+    assert (first.pages, first.episodes, len(first.lines), len(second.lines)) == (2, 4, 2, 2)
+    assert {line.episode.id for line in first.lines}.isdisjoint(
+        line.episode.id for line in second.lines
+    )
+    assert queries.episodes_behind("sessions", context(), lead, None, page=99).page == 2
+    client = _client_as(app, lead)
+    page = client.get(f"/supervision/therapists/{world.alice.id}/figures/sessions?page=2")
+    text_ = page.get_data(as_text=True)
+    assert "page 2 of 2" in text_ and "Previous" in text_
+    assert client.get("/supervision/service/figures/sessions?page=x").status_code == 200
+
+
+# One contact: days ago, attendance code, treatment or not, PHQ-9 and GAD-7 totals (or None).
+contact = st.tuples(
+    st.integers(1, 60),
+    st.sampled_from(["5", "6", "3", "2"]),
+    st.booleans(),
+    st.one_of(st.none(), st.integers(0, 27)),
+    st.one_of(st.none(), st.integers(0, 21)),
+)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(contacts=st.lists(contact, max_size=6, unique_by=lambda c: c[0]))
+def test_no_reliable_improvement_in_sql_is_the_pathways_rule(contacts):
+    """The SQL behind "no reliable improvement" agrees with `needs_review` on any episode."""
+    therapist = make_therapist()
+    episode = make_episode(make_patient(), therapist, state=EpisodeState.IN_TREATMENT)
+    for days, code, treatment, phq9, gad7 in contacts:
+        appointment = make_appointment(
+            episode.patient,
+            therapist,
+            starts_at=NOW - timedelta(days=days),
+            attendance_code=code,
+            episode_id=episode.id,
+            appointment_type="treatment" if treatment else "assessment",
+        )
+        for instrument, total in (("phq9", phq9), ("gad7", gad7)):
+            if total is not None:
+                db.session.add(
+                    QuestionnaireResponse(
+                        patient_id=episode.patient_id,
+                        appointment_id=appointment.id,
+                        instrument=instrument,
+                        instrument_version="1",
+                        answers={},
+                        completed_at=appointment.starts_at,
+                        total=total,
+                    )
+                )
+        db.session.commit()
+    expected = needs_review(pathway_queries.contacts_for(episode.id), after_sessions=REVIEW_AFTER)
+    rows = queries.items("no_improvement", context()).subquery()
+    found = db.session.scalar(select(func.count()).where(rows.c.episode_id == episode.id))
+    assert bool(found) is expected
