@@ -31,11 +31,13 @@ from webapp.models import (
     Role,
     SessionRating,
     SessionRecord,
+    SupervisionCase,
     SupervisionMeeting,
     User,
 )
 from webapp.pathway import queries as pathway_queries
 from webapp.pathway.episode import EpisodeState, needs_review
+from webapp.retention.services import erase_patient
 from webapp.supervision import figures as rules
 from webapp.supervision import queries
 
@@ -493,3 +495,23 @@ def test_no_reliable_improvement_in_sql_is_the_pathways_rule(contacts):
     rows = queries.items("no_improvement", context()).subquery()
     found = db.session.scalar(select(func.count()).where(rows.c.episode_id == episode.id))
     assert bool(found) is expected
+
+
+def test_erasing_a_patient_removes_them_from_the_cases_discussed(world):
+    lead = make_user(Role.CLINICAL_LEAD)
+    meeting = SupervisionMeeting(
+        therapist_id=world.alice.id,
+        supervisor_id=lead.id,
+        met_on=TODAY,
+        agreed_actions="Agreed.",
+        cases=[
+            SupervisionCase(episode_id=world.a_open.id),
+            SupervisionCase(episode_id=world.a_recovered.id),
+        ],
+    )
+    db.session.add(meeting)
+    db.session.commit()
+    erase_patient(world.a_open.patient_id, now=NOW)
+    db.session.expire_all()
+    kept = db.session.get(SupervisionMeeting, meeting.id)
+    assert [case.episode_id for case in kept.cases] == [world.a_recovered.id]
