@@ -171,6 +171,7 @@ BLUEPRINTS = (
     "moderation_console",
     "clinical",
     "pathway.views:bp",
+    "supervision.views:bp",
     "reports",
     "admin",
     "records",
