@@ -8,7 +8,6 @@ commissioner does goes through the browser, at a desktop's width.
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -63,7 +62,7 @@ def test_a_commissioner_opens_the_monthly_report_and_downloads_it_as_a_spreadshe
     with page.expect_download() as download:
         page.get_by_role("link", name="Download as a spreadsheet (XLSX)").click()
     assert download.value.suggested_filename.endswith(".xlsx")
-    workbook = openpyxl.load_workbook(io.BytesIO(open(download.value.path(), "rb").read()))
+    workbook = openpyxl.load_workbook(download.value.path(), read_only=True)
 
     assert [title[:31] for title in sections] == workbook.sheetnames[: len(sections)]
     assert workbook.sheetnames[-1] == "About"
