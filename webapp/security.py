@@ -140,3 +140,24 @@ def init_security(app: Flask) -> None:
     app.before_request(enforce_session_timeouts)
     app.after_request(set_security_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+
+
+POSTING_TOO_FAST = "You are posting very quickly. Wait a minute, then post again."
+
+
+def posting_allowed(user_id: int) -> bool:
+    """Count one post (a community post or reply, a suggestion) for this person and say whether
+    it is within POSTING_RATE_LIMIT. Kept where the other rate limits are (Redis when
+    RATELIMIT_STORAGE_URI names it, so every instance counts together). A refused post is not
+    counted; the form is shown again with the reason, and what was typed, rather than an
+    error page."""
+    from limits import parse
+
+    from webapp.extensions import limiter
+
+    if not limiter.enabled:
+        return True
+    limit, key = parse(current_app.config["POSTING_RATE_LIMIT"]), str(user_id)
+    return limiter.limiter.test(limit, "posting", key) and limiter.limiter.hit(
+        limit, "posting", key
+    )
