@@ -31,9 +31,26 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 
+from moderation import Action, Kind, Tier
 from tests.webapp.test_form_fuzzing import CSRF, _shape, _sign_in
+from webapp.demo import demo_email
 from webapp.extensions import db, socketio
-from webapp.models import Base, ChatMessage
+from webapp.models import (
+    Appointment,
+    Base,
+    ChatMessage,
+    CommunityMember,
+    FailureAffected,
+    FailureFault,
+    FailureReport,
+    FailureStatus,
+    ModeratorMessage,
+    QuestionnaireResponse,
+    RiskFlag,
+    TechnicalFailure,
+    User,
+    WatchwordRule,
+)
 from webapp.models.base import EncryptedText
 
 ACCOUNTS = ["patient", "priya.nair", "moderator", "clinical.lead", "commissioner", "admin"]
@@ -219,6 +236,59 @@ def markers() -> dict[int, sa.Column[Any]]:
     return dict(enumerate(columns, start=1))
 
 
+def add_what_the_demo_world_lacks() -> None:
+    """A row in the tables of people's text that the demo world leaves empty (a risk flag, a
+    moderator's message, a reported technical failure, a watchword rule), so their pages are
+    read too. The payloads replace the text written here."""
+    moderator = db.session.scalar(select(User).where(User.email == demo_email("moderator")))
+    response = db.session.scalar(
+        select(QuestionnaireResponse)
+        .where(QuestionnaireResponse.appointment_id.is_not(None))
+        .order_by(QuestionnaireResponse.id)
+    )
+    member = db.session.scalar(select(CommunityMember).order_by(CommunityMember.user_id))
+    appointment = db.session.scalar(
+        select(Appointment)
+        .where(~Appointment.id.in_(select(TechnicalFailure.appointment_id)))
+        .order_by(Appointment.starts_at)
+    )
+    assert moderator and response and member and appointment
+    failure = TechnicalFailure(appointment_id=appointment.id, status=FailureStatus.OPEN)
+    db.session.add_all(
+        [
+            RiskFlag(
+                appointment_id=response.appointment_id,
+                patient_id=response.patient_id,
+                response_id=response.id,
+                code="phq9_item9",
+                description="text",
+            ),
+            ModeratorMessage(member_id=member.user_id, sender_id=moderator.id, body="text"),
+            failure,
+            WatchwordRule(
+                id="xss-test",
+                tier=Tier.HOUSE_RULES.value,
+                action=Action.FLAG.value,
+                kind=Kind.REGEX.value,
+                pattern="text",
+                description="text",
+            ),
+        ]
+    )
+    db.session.flush()
+    db.session.add(
+        FailureReport(
+            failure_id=failure.id,
+            reported_by_id=appointment.patient_id,
+            reported_by_role="patient",
+            what_happened="text",
+            affected=FailureAffected.PATIENT,
+            fault=FailureFault.UNKNOWN,
+        )
+    )
+    db.session.commit()
+
+
 def inject() -> None:
     """The payloads into every row of every column of people's text."""
     for n, column in markers().items():
@@ -400,6 +470,7 @@ def test_peoples_text_is_inert_on_every_page_download_and_socket(app: Flask) -> 
         clients[account] = app.test_client()
         clients[account].environ_base["HTTP_USER_AGENT"] = payload(user_agent, 255)
         _sign_in(clients[account], account)  # before the names and emails change
+    add_what_the_demo_world_lacks()
     inject()
     problems: list[str] = []
     rendered: set[int] = set()
