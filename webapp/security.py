@@ -136,7 +136,21 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
     return decorate
 
 
+def trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES proxies (the load balancer), each request's address is the one the
+    nearest of them saw, from X-Forwarded-For: otherwise every visitor would share the proxy's
+    address, and with it one sign-in and public-form allowance for the whole site (one person
+    could lock everyone out), and the audit would record only the proxy. With none (the default)
+    the header is ignored, so a client cannot choose its own address to dodge a limit."""
+    hops = int(app.config.get("TRUSTED_PROXIES", 0))
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
+
 def init_security(app: Flask) -> None:
+    trust_proxies(app)
     app.before_request(enforce_session_timeouts)
     app.after_request(set_security_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce

@@ -5,7 +5,8 @@ The limits: sign-in, the security code and two-factor set-up (SIGN_IN_RATE_LIMIT
 every other public form: password reset, invitations, self-referral, practitioner referral
 (PUBLIC_FORM_RATE_LIMIT, per address); community posts, replies and suggestions
 (POSTING_RATE_LIMIT, per person); session-room messages (webapp/sessions/rate.py, per person
-and room). A public form (one anyone may use, in the access matrix) with no limit fails
+and room). (The per-account lockout after wrong passwords or security codes is tested in
+tests/webapp/auth/test_views.py.) A public form (one anyone may use, in the access matrix) with no limit fails
 `test_every_public_form_is_rate_limited`.
 """
 
@@ -247,3 +248,33 @@ def test_the_chat_message_limit_in_redis_holds_across_instances(shared_redis):
     after_window = moments[0] + a.window
     assert b.allow("7:3", after_window)
     assert re.match(rf"{channel}:chat-rate:", next(iter(shared_redis.scan_iter()), b"").decode())
+
+
+# --- behind a load balancer ----------------------------------------------------------------------
+
+
+def _sign_in_from(app: Flask, forwarded_for: str, count: int) -> list[int]:
+    """Sign-in attempts arriving through a proxy on 127.0.0.1 for the visitor `forwarded_for`."""
+    client = app.test_client()
+    client.environ_base.update(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=forwarded_for)
+    token = csrf_token(client, "/sign-in")
+    data = {"csrf_token": token, "email": "a@example.com", "password": "not-the-password"}
+    return [client.post("/sign-in", data=data).status_code for _ in range(count)]
+
+
+def test_behind_a_trusted_proxy_each_visitor_has_their_own_allowance(app, monkeypatch):
+    from webapp.security import trust_proxies
+
+    threshold = _threshold(app, "SIGN_IN_RATE_LIMIT")
+    monkeypatch.setattr(app, "wsgi_app", app.wsgi_app)  # put back afterwards
+    monkeypatch.setitem(app.config, "TRUSTED_PROXIES", 1)
+    trust_proxies(app)
+    assert _sign_in_from(app, "198.51.100.1", threshold + 1)[-1] == 429
+    assert 429 not in _sign_in_from(app, "198.51.100.2", 1)  # another visitor, same proxy
+
+
+def test_without_a_trusted_proxy_a_forwarded_address_cannot_dodge_the_limit(app):
+    threshold = _threshold(app, "SIGN_IN_RATE_LIMIT")
+    assert app.config["TRUSTED_PROXIES"] == 0
+    assert _sign_in_from(app, "198.51.100.1", threshold + 1)[-1] == 429
+    assert _sign_in_from(app, "198.51.100.2", 1) == [429]  # the header is not believed
