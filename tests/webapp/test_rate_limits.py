@@ -6,8 +6,8 @@ every other public form: password reset, invitations, self-referral, practitione
 (PUBLIC_FORM_RATE_LIMIT, per address); community posts, replies and suggestions
 (POSTING_RATE_LIMIT, per person); session-room messages (webapp/sessions/rate.py, per person
 and room). (The per-account lockout after wrong passwords or security codes is tested in
-tests/webapp/auth/test_views.py.) A public form (one anyone may use, in the access matrix) with no limit fails
-`test_every_public_form_is_rate_limited`.
+tests/webapp/auth/test_views.py.) A public form (one anyone may use, in the access matrix)
+with no limit fails `test_every_public_form_is_rate_limited`.
 """
 
 from __future__ import annotations

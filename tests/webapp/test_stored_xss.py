@@ -54,7 +54,7 @@ from webapp.models import (
 from webapp.models.base import EncryptedText
 
 ACCOUNTS = ["patient", "priya.nair", "moderator", "clinical.lead", "commissioner", "admin"]
-PAGES_PER_ACCOUNT = 70
+PAGES_PER_ACCOUNT = 40
 NOT_PAGES = re.compile(r"/static/|/assets/|/sign-out|/photo$")
 DOWNLOAD = re.compile(r"/(csv|xlsx|json|ics)$|\.(csv|xlsx|ics)$")
 POSTED_DOWNLOAD = re.compile(r"/(download|printable|export)$")  # read-only forms with no fields
