@@ -102,6 +102,7 @@ class Results:
     chat_sent: int = 0
     chat_acked: int = 0
     chat_refused: int = 0
+    chat_retried: int = 0
     chat_delivered: int = 0
     chat_duplicates: int = 0
     chat_reconnects: int = 0
@@ -169,7 +170,8 @@ def report(results: Results, load_before: str, load_after: str) -> str:
         f"booked {results.booked}, slot already taken {results.slot_taken}, "
         f"cancelled {results.cancelled}, community replies {results.posted}",
         f"chat: sent {results.chat_sent}, acknowledged {results.chat_acked}, "
-        f"refused {results.chat_refused}, delivered {results.chat_delivered}, "
+        f"refused {results.chat_refused}, sent again after 'try again' {results.chat_retried}, "
+        f"delivered {results.chat_delivered}, "
         f"lost {results.chat_lost}, shown twice {results.chat_duplicates}, "
         f"reconnects {results.chat_reconnects}",
         f"load average at the start {load_before}, at the end {load_after}",
@@ -559,6 +561,8 @@ class ChatPerson:
                     wait_timeout=10,
                 )
             except Exception:
+                with contextlib.suppress(Exception):
+                    await client.shutdown()
                 if await _refused(url):
                     self.instances.down.add(url)
                 await asyncio.sleep(min(0.25 * (attempt + 1), 2.0))
@@ -609,6 +613,9 @@ class ChatPerson:
                 self.acked[client_id] = int(ack["message"]["sequence"])
                 self.seen(self.acked[client_id])
                 self.pending.pop(0)
+            elif ack.get("code") == "message":  # "could not be sent, try again": as a person
+                self.results.chat_retried += 1  # would, send it again (the same client_id)
+                await asyncio.sleep(1.0)
             else:
                 self.results.chat_refused += 1
                 self.results.notes.append(f"chat refused: {ack}")
