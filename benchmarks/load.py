@@ -107,6 +107,9 @@ class Results:
     chat_duplicates: int = 0
     chat_reconnects: int = 0
     chat_lost: int = 0
+    server_cpu: float = 0.0  # CPU seconds the app's workers used inside the window
+    client_cpu: float = 0.0  # and this process (the virtual users)
+    loop_lag: list[float] = field(default_factory=list)  # how late the client's timers fire
     notes: list[str] = field(default_factory=list)
 
     def record(self, page: str, started: float, status: int) -> None:
@@ -176,6 +179,18 @@ def report(results: Results, load_before: str, load_after: str) -> str:
         f"reconnects {results.chat_reconnects}",
         f"load average at the start {load_before}, at the end {load_after}",
     ]
+    if results.server_cpu and samples:
+        lines.append(
+            f"app workers' CPU: {results.server_cpu / seconds:.0%} of a core, "
+            f"{results.server_cpu / len(samples) * 1000:.1f} ms per request (chat included); "
+            f"the load generator's CPU: {results.client_cpu / seconds:.0%} of a core"
+        )
+    if results.loop_lag:
+        lines.append(
+            "the load generator's own delay (a timer firing late, included in the times "
+            f"above): p50 {statistics.median(results.loop_lag) * 1000:.0f} ms, "
+            f"p95 {percentile(results.loop_lag, 0.95) * 1000:.0f} ms"
+        )
     lines += results.notes
     return "\n".join(lines)
 
@@ -714,10 +729,35 @@ async def drive(
     tasks += [p.talk(until, measure_from) for pair in chatters for p in pair]
     if fault is not None:
         tasks.append(fault(measure_from, until, results, instances))
+    tasks.append(measure_cpu(results, setup.processes))
     await asyncio.gather(*tasks)
     await asyncio.sleep(5)  # the last deliveries land
     count_chat(results, chatters)
     await asyncio.gather(*(p.close() for pair in chatters for p in pair))
+
+
+async def measure_cpu(results: Results, processes: list[subprocess.Popen[bytes]]) -> None:
+    """The workers' CPU time over the window: unlike latency, barely moved by whatever else
+    the machine is doing, so it compares runs on a shared machine."""
+    pids = [pid for process in processes for pid in world_children(process.pid)]
+    start, end = results.window
+    await asyncio.sleep(max(0.0, start - time.monotonic()))
+    before, client_before = cpu_seconds(pids), time.process_time()
+    while time.monotonic() < end:
+        asked = time.monotonic()
+        await asyncio.sleep(0.1)
+        results.loop_lag.append(time.monotonic() - asked - 0.1)
+    results.server_cpu = cpu_seconds(pids) - before
+    results.client_cpu = time.process_time() - client_before
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):  # a killed instance's worker is gone
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def instance_environment(
