@@ -17,8 +17,9 @@ REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 DEGRADED = {
     "message_queue": (
-        "Live session rooms: a patient and therapist on different instances do not see each "
-        "other's messages until their page resyncs; rooms on one instance work."
+        "Live session rooms: a patient and therapist on different instances do not receive "
+        "each other's messages live (they are stored, and arrive when the page reconnects); "
+        "rooms on one instance work."
     ),
     "jobs": (
         "Background jobs: booking confirmations and reminders are not queued; they are "
