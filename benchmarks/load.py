@@ -202,11 +202,6 @@ def load_average() -> str:
 # --- the world -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Patient:
-    person: world.Person
-
-
 def seed_patients(database_url: str, count: int) -> list[world.Person]:
     """The demo world (therapists with hours, community spaces and threads, the self-help
     library), and `count` patients in their access period, funded for many sessions and
