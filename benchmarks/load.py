@@ -24,7 +24,8 @@ those:
 
 - kill-instance: the second instance is killed (SIGKILL) a third of the way in; its chat
   clients reconnect to the first and resync from the last sequence they saw (nothing may be
-  lost or shown twice), its browsing users move to the first instance;
+  lost; one delivered both live and in the resync is shown once, by its sequence), its
+  browsing users move to the first instance;
 - restart-postgres: PostgreSQL is stopped a third of the way in and started again 8 s later;
   meanwhile pages must fail cleanly (a 503 page, quickly), and afterwards succeed again
   without restarting the app;
@@ -175,7 +176,8 @@ def report(results: Results, load_before: str, load_after: str) -> str:
         f"chat: sent {results.chat_sent}, acknowledged {results.chat_acked}, "
         f"refused {results.chat_refused}, sent again after 'try again' {results.chat_retried}, "
         f"delivered {results.chat_delivered}, "
-        f"lost {results.chat_lost}, shown twice {results.chat_duplicates}, "
+        f"lost {results.chat_lost}, delivered twice and ignored by sequence "
+        f"{results.chat_duplicates}, "
         f"reconnects {results.chat_reconnects}",
         f"load average at the start {load_before}, at the end {load_after}",
     ]
@@ -542,8 +544,8 @@ class ChatPerson:
         self.seen(sequence)
         if message["party"] == self.party:
             return
-        if sequence in self.shown:
-            self.results.chat_duplicates += 1  # never shown twice: the page would ignore it
+        if sequence in self.shown:  # live and again in the resync after reconnecting: the
+            self.results.chat_duplicates += 1  # page ignores it by sequence, as this does
             return
         self.shown.add(sequence)
 
@@ -1033,7 +1035,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def ok(args: argparse.Namespace, results: Results) -> bool:
-    if results.chat_lost or results.chat_duplicates:
+    if results.chat_lost:
         return False
     if args.fault is None:
         return not any(is_error(s) for s in results.measured())
@@ -1053,7 +1055,7 @@ def summary(args: argparse.Namespace, results: Results, load_before: str) -> str
         f"req/s={len(samples) / seconds:.1f} p95={percentile(times, 0.95) if times else 0:.0f}ms "
         f"worst-page-p95={worst:.0f}ms errors={sum(is_error(s) for s in samples)} "
         f"chat sent={results.chat_acked} delivered={results.chat_delivered} "
-        f"lost={results.chat_lost} twice={results.chat_duplicates} load={load_before}"
+        f"lost={results.chat_lost} twice-ignored={results.chat_duplicates} load={load_before}"
     )
 
 
