@@ -49,6 +49,11 @@ def schedule_notifications(attempt_ids: list[int], *, now: datetime) -> None:
             )
         ).all()
     )
+    if session.in_transaction():
+        # End the read before enqueueing: with the queue slow or down (redis-py retries with
+        # backoff), an open transaction would hold a pooled connection meanwhile, and enough of
+        # them would starve every other page. (On SQLite the write must also come first.)
+        session.commit()
     task_ids: dict[int, str] = {}
     for attempt_id in attempt_ids:
         if attempt_id not in due:
@@ -68,8 +73,6 @@ def schedule_notifications(attempt_ids: list[int], *, now: datetime) -> None:
             )
             break
         task_ids[attempt_id] = str(result.id)[:64]
-    if session.in_transaction():
-        session.commit()  # end the read: on SQLite the write must come first in its transaction
     with db.transaction():
         for attempt_id, task_id in task_ids.items():
             session.execute(
