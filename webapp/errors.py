@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import logging
+from contextlib import suppress
 
-from flask import Flask, current_app, redirect, render_template, request, url_for
+from flask import Flask, current_app, g, redirect, render_template, request, url_for
+from flask_login import AnonymousUserMixin
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DisconnectionError, OperationalError, PendingRollbackError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
+
+from webapp.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +24,14 @@ PAGES = {
     413: ("errors/400.html", "What you sent is too large"),
     429: ("errors/429.html", "You have tried too many times"),
     500: ("errors/500.html", "Sorry, there is a problem with the service"),
+    503: ("errors/503.html", "Sorry, the service is not available at the moment"),
 }
+
+DATABASE_UNAVAILABLE = (OperationalError, DisconnectionError, PendingRollbackError)
+"""The database cannot be reached (restarting, failed over, out of connections): the request
+fails cleanly with a 503 and the next one tries again. The pool replaces broken connections
+(webapp.extensions.make_engine), so the app recovers without a restart."""
+RETRY_AFTER_SECONDS = 30
 
 
 def _page(status: int) -> tuple[str, int]:
@@ -41,6 +53,22 @@ def register_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int]:
         return _page(error.code or 500)
+
+    def database_unavailable(error: Exception) -> tuple[str, int, dict[str, str]]:
+        # The first line names the failure; the rest (the SQL's parameters) may hold personal data.
+        reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+        log.warning("database unavailable on %s %s: %s", request.method, request.path, reason)
+        if app.config.get("TESTING") and app.config.get("PROPAGATE_TEST_ERRORS", True):
+            raise error  # (SQLite says OperationalError for a missing column too)
+        with suppress(Exception):
+            db.session.rollback()  # the next use of this session starts afresh
+        # The page must not ask the database again: no user to load for the header.
+        g._login_user = AnonymousUserMixin()
+        page, status = _page(503)
+        return page, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+    for kind in DATABASE_UNAVAILABLE:
+        app.register_error_handler(kind, database_unavailable)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> tuple[str, int]:

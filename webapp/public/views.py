@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import jsonify, redirect, render_template, url_for
+from flask import current_app, jsonify, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 import content
 from content.render import sections as content_sections
+from webapp import health as service_health
 from webapp.extensions import db
 from webapp.library.rendering import render_markdown
 from webapp.models import Role
@@ -64,14 +65,13 @@ def accessibility() -> str:
 
 @bp.route("/health")
 def health() -> tuple[Response, int]:
-    """For load balancers and monitoring: is the database reachable?"""
+    """For load balancers and monitoring: is the database reachable (else 503), and what is
+    degraded while Redis is not (webapp.health)."""
     try:
         db.session.execute(text("SELECT 1"))
-        database = "ok"
+        database_ok = True
     except SQLAlchemyError:
         db.session.rollback()
-        database = "unreachable"
-    healthy = database == "ok"
-    return jsonify(
-        status="ok" if healthy else "degraded", database=database
-    ), 200 if healthy else 503
+        database_ok = False
+    body, status = service_health.report(current_app.config, database_ok)
+    return jsonify(body), status

@@ -10,6 +10,7 @@ Called by `webapp.sessions.services.post_message`; built once per app by `for_ap
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import deque
 from datetime import datetime, timedelta
@@ -20,6 +21,8 @@ import redis
 from flask import Flask, current_app
 
 from webapp.sessions import room
+
+log = logging.getLogger(__name__)
 
 EXTENSION = "chat_message_rate"
 SWEEP_EVERY = 1000
@@ -95,17 +98,31 @@ class RedisMessageRate:
         window: timedelta = room.RATE_LIMIT_WINDOW,
     ) -> None:
         self.limit, self.window, self.prefix = limit, window, prefix
-        self._redis = redis.Redis.from_url(url)
+        self._redis = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2)
         self._script = self._redis.register_script(SLIDING_WINDOW)
+        # While Redis cannot be reached each instance counts on its own (a person with tabs
+        # on two instances could send up to twice the limit): chat keeps working.
+        self._fallback = MemoryMessageRate(limit, window)
+        self.degraded = False
 
     def allow(self, key: str, now: datetime) -> bool:
         at = int(now.timestamp() * 1000)
         window = int(self.window.total_seconds() * 1000)
         member = f"{at}-{uuid4().hex[:12]}"
-        allowed = self._script(keys=[self.prefix + key], args=[at, window, self.limit, member])
+        try:
+            allowed = self._script(keys=[self.prefix + key], args=[at, window, self.limit, member])
+        except redis.RedisError:
+            if not self.degraded:
+                log.warning("chat rate limit: Redis unreachable, counting in this instance")
+            self.degraded = True
+            return self._fallback.allow(key, now)
+        if self.degraded:
+            log.warning("chat rate limit: Redis reachable again")
+            self.degraded = False
         return bool(allowed)
 
     def reset(self) -> None:
+        self._fallback.reset()
         for key in self._redis.scan_iter(match=self.prefix + "*"):
             self._redis.delete(key)
 

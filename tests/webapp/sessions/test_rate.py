@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -75,3 +76,19 @@ def test_memory_forgets_senders_who_have_gone_quiet():
         assert limit.allow(f"busy-{number}", later)
     assert "quiet" not in limit._sent
     assert len(limit._sent) == rate.SWEEP_EVERY - 1
+
+
+def closed_port() -> int:
+    """A port nothing listens on (bound, then let go)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_with_redis_down_the_limit_counts_in_this_instance_and_still_holds():
+    limit = rate.RedisMessageRate(f"redis://127.0.0.1:{closed_port()}/0", "down:")
+    moments = [NOW + timedelta(milliseconds=400 * n) for n in range(room.RATE_LIMIT_MESSAGES)]
+    assert all(limit.allow("1:2", moment) for moment in moments)  # chat keeps working
+    assert limit.degraded
+    assert not limit.allow("1:2", moments[-1] + timedelta(milliseconds=1))  # and is limited
+    assert limit.allow("1:3", moments[-1])  # per sender, as before
