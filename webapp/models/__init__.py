@@ -36,6 +36,17 @@ from webapp.models.community import (
     Thread,
     WatchwordRule,
 )
+from webapp.models.groups import (
+    EnrolmentStatus,
+    Group,
+    GroupAccess,
+    GroupAttendance,
+    GroupEnrolment,
+    GroupFacilitator,
+    GroupMessage,
+    GroupOccurrence,
+    OccurrenceStatus,
+)
 from webapp.models.measures import ExperienceResponse, QuestionnaireResponse, RiskFlag
 from webapp.models.pathway import CareEpisode, EpisodeAssessment, EpisodeChange, StepChange
 from webapp.models.people import (
@@ -110,6 +121,7 @@ __all__ = [
     "ConsultationResponse",
     "Credential",
     "CredentialKind",
+    "EnrolmentStatus",
     "EpisodeAssessment",
     "EpisodeChange",
     "ExceptionKind",
@@ -118,6 +130,13 @@ __all__ = [
     "FailureFault",
     "FailureReport",
     "FailureStatus",
+    "Group",
+    "GroupAccess",
+    "GroupAttendance",
+    "GroupEnrolment",
+    "GroupFacilitator",
+    "GroupMessage",
+    "GroupOccurrence",
     "ItemKind",
     "ModerationItem",
     "ModeratorMessage",
@@ -126,6 +145,7 @@ __all__ = [
     "NotificationChannel",
     "NotificationKind",
     "NotificationStatus",
+    "OccurrenceStatus",
     "PatientProfile",
     "PatientSessionNote",
     "Post",

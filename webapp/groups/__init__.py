@@ -1,0 +1,12 @@
+"""Group sessions (issue #15): groups a therapist or clinical lead runs, patients' enrolment and
+the waiting list, each meeting's room (Socket.IO namespace `/group`), attendance and charging."""
+
+from flask import Blueprint
+
+from webapp.models import Role
+from webapp.security import require_roles
+
+bp = Blueprint("groups", __name__, url_prefix="/groups")
+bp.before_request(require_roles(Role.PATIENT, Role.THERAPIST, Role.CLINICAL_LEAD))
+
+from webapp.groups import views  # noqa: E402, F401  - registers the routes on the blueprint
