@@ -166,6 +166,7 @@ BLUEPRINTS = (
     "therapy",
     "sessions",
     "community",
+    "groups",
     "voice",
     "voice:console_bp",
     "moderation_console",

@@ -12,7 +12,6 @@ from alembic import op
 
 import webapp.models.base
 
-
 revision = "0017"
 down_revision = "0016"
 branch_labels = None
