@@ -229,27 +229,41 @@ def accept_offer(patient: User, group: Group, *, now: datetime) -> GroupEnrolmen
 def leave(patient: User, group: Group, *, now: datetime) -> None:
     """Leave the group, the waiting list or decline an offered place: the place goes to the
     next person waiting."""
+    enrolment = queries.enrolment_of(group.id, patient.id)
+    if enrolment is None or enrolment.status not in STILL_IN:
+        raise Refused("You are not in this group")
+    _vacate(enrolment, EnrolmentStatus.LEFT, patient, "You have left this group.", now)
+
+
+STILL_IN = (
+    EnrolmentStatus.ENROLLED,
+    EnrolmentStatus.WAITING,
+    EnrolmentStatus.OFFERED,
+    EnrolmentStatus.INVITED,
+)
+
+
+def _vacate(
+    enrolment: GroupEnrolment, status: EnrolmentStatus, actor: User, message: str, now: datetime
+) -> None:
+    """A place (or a wait) given up or taken away: it goes to the next person waiting, who is
+    told, and the person's sockets in the group's rooms are closed with `message`."""
+    group = enrolment.group
     with db.transaction():
         _lock(group)
-        enrolment = queries.enrolment_of(group.id, patient.id)
-        if enrolment is None or enrolment.status not in (
-            EnrolmentStatus.ENROLLED,
-            EnrolmentStatus.WAITING,
-            EnrolmentStatus.OFFERED,
-            EnrolmentStatus.INVITED,
-        ):
-            raise Refused("You are not in this group")
-        enrolment.status, enrolment.changed_at = EnrolmentStatus.LEFT, now
+        enrolment.status, enrolment.changed_at = status, now
         audit.record(
-            "group.left",
-            actor=patient,
+            f"group.{status.value}",
+            actor=actor,
             subject_type="group",
             subject_id=group.id,
-            patient_id=patient.id,
+            patient_id=enrolment.patient_id,
         )
         offered = _offer_free_places(group, now)
     _tell_offered(group, offered)
-    _close_sockets(group.id, patient.id, "You have left this group.")
+    from webapp.groups import sockets
+
+    sockets.close_member(group.id, enrolment.patient_id, message)
 
 
 def invite(facilitator: User, group: Group, email: str, *, now: datetime) -> GroupEnrolment:
@@ -311,28 +325,10 @@ def set_muted(facilitator: User, enrolment: GroupEnrolment, muted: bool, *, now:
 
 def remove(facilitator: User, enrolment: GroupEnrolment, *, now: datetime) -> None:
     """Remove a member (or someone waiting): they leave every room of the group at once."""
-    group = enrolment.group
-    if enrolment.status in (EnrolmentStatus.REMOVED, EnrolmentStatus.LEFT):
+    if enrolment.status not in STILL_IN:
         raise Refused("They are no longer in this group")
-    with db.transaction():
-        _lock(group)
-        enrolment.status, enrolment.changed_at = EnrolmentStatus.REMOVED, now
-        audit.record(
-            "group.removed",
-            actor=facilitator,
-            subject_type="group",
-            subject_id=group.id,
-            patient_id=enrolment.patient_id,
-        )
-        offered = _offer_free_places(group, now)
-    _tell_offered(group, offered)
-    _close_sockets(group.id, enrolment.patient_id, "A facilitator has removed you from this group.")
-
-
-def _close_sockets(group_id: int, user_id: int, message: str) -> None:
-    from webapp.groups import sockets
-
-    sockets.close_member(group_id, user_id, message)
+    message = "A facilitator has removed you from this group."
+    _vacate(enrolment, EnrolmentStatus.REMOVED, facilitator, message, now)
 
 
 # --- the room -----------------------------------------------------------------------------------

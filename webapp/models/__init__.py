@@ -45,6 +45,7 @@ from webapp.models.groups import (
     GroupFacilitator,
     GroupMessage,
     GroupOccurrence,
+    GroupReminder,
     OccurrenceStatus,
 )
 from webapp.models.measures import ExperienceResponse, QuestionnaireResponse, RiskFlag
@@ -137,6 +138,7 @@ __all__ = [
     "GroupFacilitator",
     "GroupMessage",
     "GroupOccurrence",
+    "GroupReminder",
     "ItemKind",
     "ModerationItem",
     "ModeratorMessage",

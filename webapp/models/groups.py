@@ -129,7 +129,6 @@ class GroupOccurrence(Base):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # Charged to the commissioner when delivered (the configured rate at the time), else None.
     charge_pence: Mapped[int | None] = mapped_column(Integer)
-    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     group: Mapped[Group] = relationship()
 
@@ -166,3 +165,15 @@ class GroupAttendance(Base):
     patient_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     code: Mapped[str] = mapped_column(String(2))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class GroupReminder(Base):
+    """A reminder of a meeting sent to a member, at most once per kind ("reminder_24h",
+    "reminder_1h"): the row is written (claimed) before sending, so a second run sends nothing."""
+
+    __tablename__ = "group_reminders"
+
+    occurrence_id: Mapped[int] = mapped_column(ForeignKey("group_occurrences.id"), primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

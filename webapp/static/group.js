@@ -3,9 +3,7 @@
 // arrive as HTML the server already escaped and linkified (webapp/user_text.py); everything
 // else is set as text. Members are shown by their community handle only.
 import { io } from './socketio/socket.io.esm.min.js'
-
-const ACK_TIMEOUT_MS = 10000
-const KEEP_ALIVE_MS = 5 * 60 * 1000
+import { keepSignedIn, queue, sendOnEnter, transmit as send } from './room-common.js'
 
 const root = document.getElementById('group-room')
 if (root) start(root)
@@ -93,25 +91,12 @@ function start (root) {
   }
 
   function transmit (clientId) {
-    const waiting = pending.get(clientId)
-    if (!waiting || !socket.connected) return
-    socket.timeout(ACK_TIMEOUT_MS).emit('send', { client_id: clientId, body: waiting.body }, (timedOut, ack) => {
-      if (timedOut) return
-      if (ack.ok) {
-        add(ack.message)
-        if (ack.support) support.hidden = false
-        return
-      }
-      waiting.element.remove()
-      pending.delete(clientId)
-      if (!input.value) input.value = waiting.body
-      showError(ack.error)
+    send(socket, pending, clientId, {
+      add,
+      input,
+      showError,
+      stored: (ack) => { if (ack.support) support.hidden = false }
     })
-  }
-
-  function newClientId () {
-    if (window.crypto && window.crypto.randomUUID) return window.crypto.randomUUID()
-    return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`
   }
 
   form.addEventListener('submit', (event) => {
@@ -128,22 +113,12 @@ function start (root) {
       return
     }
     showError('')
-    const clientId = newClientId()
-    const element = document.createElement('li')
-    element.className = 'app-chat__message app-chat__message--mine app-chat__message--pending'
-    element.textContent = 'Sending… ' + body
-    list.append(element)
-    pending.set(clientId, { body, element })
+    const clientId = queue(list, pending, body)
     input.value = ''
     transmit(clientId)
   })
 
-  input.addEventListener('keydown', (event) => {
-    if (event.key === 'Enter' && !event.shiftKey) {
-      event.preventDefault()
-      form.requestSubmit()
-    }
-  })
+  sendOnEnter(input, form)
 
   function showRoster (members) {
     if (!roster) return
@@ -250,5 +225,5 @@ function start (root) {
     if (left === 0) end()
   }
   setInterval(tick, 1000)
-  setInterval(() => fetch(window.location.href, { method: 'HEAD', credentials: 'same-origin' }), KEEP_ALIVE_MS)
+  keepSignedIn()
 }
