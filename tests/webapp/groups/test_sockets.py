@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select, text
 
 from tests import factories
+from tests.conftest import csrf_token
 from tests.webapp.groups.conftest import (
     NAMESPACE,
     STARTS_AT,
@@ -17,8 +18,8 @@ from tests.webapp.groups.conftest import (
     received,
     send,
 )
-from tests.webapp.sessions.conftest import fast_sign_in
-from webapp.extensions import db
+from tests.webapp.sessions.conftest import ORIGIN, fast_sign_in
+from webapp.extensions import db, socketio
 from webapp.groups import services
 from webapp.models import (
     AuditEvent,
@@ -188,6 +189,7 @@ def test_a_risk_message_is_held_from_the_group_and_alerts_the_facilitator_and_mo
     facilitator = connect(world, world.facilitator)
     for socket in (author, other, facilitator):
         received(socket)
+    queue = moderation_queue(world, moderator)
     ack = send(author, RISK, "client-risk1")
     assert ack["ok"] and ack["support"] is True and ack["message"]["held"] is True
     assert "chat" not in received(other)  # hidden from the group
@@ -197,11 +199,29 @@ def test_a_risk_message_is_held_from_the_group_and_alerts_the_facilitator_and_mo
     assert received(author)["chat"][0]["held"] is True
     alert = [m for m in outbox if m.to == "mod@example.org"]
     assert len(alert) == 1 and "kill" not in alert[0].body and "calm-river" not in alert[0].body
+    live = [e["args"][0] for e in queue.get_received("/moderation") if e["name"] == "group_alert"]
+    assert live == [
+        {"occurrence_id": world.meeting.id, "group": world.group.title, "handle": "calm-river"}
+    ]
+    queue.disconnect("/moderation")
     # Nor does a later resync show it to other members.
     history = other.emit("resync", {"last_seen": 0}, namespace=NAMESPACE, callback=True)
     assert history["messages"] == []
     message = db.session.scalar(select(GroupMessage))
     assert message.is_held and message.is_clinical_risk and message.rule_ids
+
+
+def moderation_queue(world, moderator):
+    """The moderator's live queue, connected as its page does."""
+    client = world.app.test_client()
+    fast_sign_in(client, moderator)
+    return socketio.test_client(
+        world.app,
+        namespace="/moderation",
+        flask_test_client=client,
+        headers={"Origin": ORIGIN},
+        auth={"csrf_token": csrf_token(client, "/account")},
+    )
 
 
 def test_a_facilitator_quoting_risk_words_is_not_held(world):
