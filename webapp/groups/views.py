@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from webapp.groups import bp, queries, rules, services
 from webapp.groups.forms import ActionForm, GroupForm, InviteForm
-from webapp.models import EnrolmentStatus, GroupAccess, Role
+from webapp.models import EnrolmentStatus, Group, GroupAccess, Role
 from webapp.security import roles_required
 from webapp.therapy.forms import parse_date, parse_time
 
@@ -98,14 +98,10 @@ def group(group_id: int) -> str:
         taken=queries.count(found.id, *queries.HOLDS_A_PLACE),
         action_form=ActionForm(),
         now=now,
-        rules=rules,
     )
 
 
-def _staff_page(group: object, invite_form: InviteForm, now: datetime) -> str:
-    from webapp.models import Group
-
-    assert isinstance(group, Group)
+def _staff_page(group: Group, invite_form: InviteForm, now: datetime) -> str:
     members = queries.enrolments(group.id, EnrolmentStatus.ENROLLED)
     waiting = queries.enrolments(
         group.id, EnrolmentStatus.WAITING, EnrolmentStatus.OFFERED, EnrolmentStatus.INVITED

@@ -2,7 +2,7 @@
 // dropped connection. Messages arrive as HTML the server already escaped and linkified
 // (webapp/user_text.py); everything else is set as text.
 import { io } from './socketio/socket.io.esm.min.js'
-import { keepSignedIn, queue, sendOnEnter, transmit as send } from './room-common.js'
+import { keepSignedIn, place, queue, sendOnEnter, transmit as send } from './room-common.js'
 
 const TYPING_IDLE_MS = 4000
 const TYPING_REPEAT_MS = 3000
@@ -77,15 +77,7 @@ function start (root) {
     if (seen.has(message.sequence)) return
     seen.add(message.sequence)
     while (seen.has(lastSeen + 1)) lastSeen += 1
-    const waiting = pending.get(message.client_id)
-    if (waiting && message.party === party) {
-      waiting.element.remove()
-      pending.delete(message.client_id)
-    }
-    const item = render(message)
-    const later = [...list.querySelectorAll('li[data-sequence]')].find((li) => Number(li.dataset.sequence) > message.sequence)
-    list.insertBefore(item, later || list.querySelector('.app-chat__message--pending'))
-    list.scrollTop = list.scrollHeight
+    place(list, pending, message, render(message), message.party === party)
   }
 
   function transmit (clientId) {

@@ -3,7 +3,7 @@
 // arrive as HTML the server already escaped and linkified (webapp/user_text.py); everything
 // else is set as text. Members are shown by their community handle only.
 import { io } from './socketio/socket.io.esm.min.js'
-import { keepSignedIn, queue, sendOnEnter, transmit as send } from './room-common.js'
+import { keepSignedIn, place, queue, sendOnEnter, transmit as send } from './room-common.js'
 
 const root = document.getElementById('group-room')
 if (root) start(root)
@@ -79,15 +79,7 @@ function start (root) {
     seen.add(message.sequence)
     // The highest number seen: numbers held from the group leave gaps a member never fills.
     lastSeen = Math.max(lastSeen, message.sequence)
-    const waiting = pending.get(message.client_id)
-    if (waiting && message.sender === myLabel) {
-      waiting.element.remove()
-      pending.delete(message.client_id)
-    }
-    const item = render(message)
-    const later = [...list.querySelectorAll('li[data-sequence]')].find((li) => Number(li.dataset.sequence) > message.sequence)
-    list.insertBefore(item, later || list.querySelector('.app-chat__message--pending'))
-    list.scrollTop = list.scrollHeight
+    place(list, pending, message, render(message), message.sender === myLabel)
   }
 
   function transmit (clientId) {

@@ -52,3 +52,16 @@ export function sendOnEnter (input, form) {
 export function keepSignedIn () {
   setInterval(() => fetch(window.location.href, { method: 'HEAD', credentials: 'same-origin' }), KEEP_ALIVE_MS)
 }
+
+// Put a stored message in its place: the pending copy of one's own message goes, and the
+// message stands in sequence order, before any still pending.
+export function place (list, pending, message, item, mine) {
+  const waiting = pending.get(message.client_id)
+  if (waiting && mine) {
+    waiting.element.remove()
+    pending.delete(message.client_id)
+  }
+  const later = [...list.querySelectorAll('li[data-sequence]')].find((li) => Number(li.dataset.sequence) > message.sequence)
+  list.insertBefore(item, later || list.querySelector('.app-chat__message--pending'))
+  list.scrollTop = list.scrollHeight
+}
