@@ -59,3 +59,19 @@ def test_the_extract_has_a_pseudonymous_row_per_group_contact(app, recorded):
     assert {r["contact_minutes"] for r in rows} == {"60"}
     assert sorted(r["group_session_delivered"] for r in rows) == ["N", "N", "N", "Y", "Y", "Y"]
     assert "Realname" not in body and "calm-river" not in body
+
+
+def test_the_commissioners_statement_counts_delivered_group_sessions_once(app, recorded):
+    from webapp.reports import queries
+    from webapp.reports.statement import table
+
+    commissioner = factories.make_user(Role.COMMISSIONER)
+    with app.app_context():
+        statement = queries.statement(commissioner.id, 2029, 6)
+    rate = app.config["GROUP_SESSION_RATE_PENCE"]
+    assert (statement.group_sessions, statement.group_pence) == (1, rate)
+    assert ["Group sessions delivered (charged)", "", 1] in table(statement)
+    client = app.test_client()
+    fast_sign_in(client, commissioner)
+    page = client.get("/reports/statements/2029/6").get_data(as_text=True)
+    assert f"1 (£{rate / 100:.2f})" in page
