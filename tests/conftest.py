@@ -42,6 +42,7 @@ PURE_TEST_FILES = (
     "tests/webapp/booking/test_ics.py",
     "tests/webapp/therapy/test_photos.py",
     "tests/webapp/sessions/test_room.py",
+    "tests/webapp/sessions/test_group_commit.py",
     "tests/webapp/test_user_text.py",
     "tests/webapp/reports/test_statement.py",
     "tests/webapp/records/test_archive.py",

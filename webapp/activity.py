@@ -13,12 +13,9 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Flask, Response, current_app, g, request, session
 from flask_login import current_user
-from huey import crontab
-from sqlalchemy import delete
 from sqlalchemy.exc import SQLAlchemyError
 
 from webapp.extensions import db
-from webapp.jobs import application_context, huey
 from webapp.models.activity import ActivityEvent
 
 VISIT_GAP = timedelta(minutes=30)
@@ -65,22 +62,6 @@ def record_page_view(response: Response) -> Response:
     except SQLAlchemyError:  # counting must never break the page someone asked for
         current_app.logger.exception("could not record a page view")
     return response
-
-
-def purge_old_events(now: datetime) -> int:
-    """Delete events older than the retention period; returns how many went."""
-    cutoff = now - timedelta(days=current_app.config["ACTIVITY_RETENTION_DAYS"])
-    with db.transaction() as transaction:
-        result = transaction.execute(
-            delete(ActivityEvent).where(ActivityEvent.occurred_at < cutoff)
-        )
-    return int(result.rowcount or 0)
-
-
-@huey.periodic_task(crontab(hour="3", minute="15"), name="purge_activity")
-def purge_activity_daily() -> None:
-    with application_context():
-        purge_old_events(datetime.now(UTC))
 
 
 def init_activity(app: Flask) -> None:

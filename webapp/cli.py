@@ -116,15 +116,6 @@ def totp_code_command(email: str) -> None:
     click.echo(demo.current_totp_code(email))
 
 
-@click.command("purge-activity")
-@with_appcontext
-def purge_activity_command() -> None:
-    """Delete activity events older than ACTIVITY_RETENTION_DAYS (run daily)."""
-    from webapp.activity import purge_old_events
-
-    click.echo(f"Deleted {purge_old_events(datetime.now(UTC))} activity events.")
-
-
 @click.command("apply-retention")
 @with_appcontext
 def apply_retention_command() -> None:
@@ -236,7 +227,6 @@ def register_commands(app: Flask) -> None:
         create_user_command,
         seed_demo_command,
         totp_code_command,
-        purge_activity_command,
         apply_retention_command,
         rotate_keys_command,
     ):

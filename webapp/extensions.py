@@ -41,6 +41,22 @@ class Database:
         """Point sessions at another engine or connection (tests use one transaction)."""
         self.session.remove()
         self._factory.configure(bind=bind, **options)
+        self._autocommit = None
+
+    _autocommit: Engine | None = None
+
+    def autocommit_engine(self) -> Engine | None:
+        """For a hot single-statement write on PostgreSQL: the engine in autocommit mode (the
+        same pool), so the statement is one round trip rather than BEGIN, statement, COMMIT.
+        None on SQLite (whose writes need the BEGIN our pragmas arrange) and while sessions
+        are bound to a connection (the tests' one transaction, which such a write would
+        escape); callers then write through the session as usual."""
+        bind = self._factory.kw.get("bind")
+        if not isinstance(bind, Engine) or bind.dialect.name != "postgresql":
+            return None
+        if self._autocommit is None:
+            self._autocommit = bind.execution_options(isolation_level="AUTOCOMMIT")
+        return self._autocommit
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

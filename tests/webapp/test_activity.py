@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import time_machine
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from tests import factories
 from tests.conftest import sign_in
-from webapp.activity import purge_old_events, visitor_key
+from webapp.activity import visitor_key
 from webapp.extensions import db
 from webapp.models import ActivityEvent, Role
 
@@ -63,26 +63,3 @@ def test_posts_errors_static_files_and_health_checks_are_not_counted(client):
         pass
     client.post("/sign-in", data={})
     assert events() == []
-
-
-def test_events_older_than_the_retention_period_are_purged(app):
-    now = datetime.now(UTC)
-    db.session.add_all(
-        [
-            ActivityEvent(section="public", occurred_at=now - timedelta(days=401)),
-            ActivityEvent(section="public", occurred_at=now - timedelta(days=399)),
-        ]
-    )
-    db.session.commit()
-    with app.app_context():
-        assert purge_old_events(now) == 1
-    assert db.session.scalar(select(func.count()).select_from(ActivityEvent)) == 1
-
-
-def test_the_purge_command_reports_what_it_removed(app):
-    db.session.add(
-        ActivityEvent(section="public", occurred_at=datetime.now(UTC) - timedelta(days=500))
-    )
-    db.session.commit()
-    result = app.test_cli_runner().invoke(args=["purge-activity"])
-    assert result.exit_code == 0 and "Deleted 1 activity events." in result.output

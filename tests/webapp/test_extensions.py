@@ -53,3 +53,23 @@ def test_a_rested_connection_the_database_dropped_is_replaced(engine, database_u
     with engine.connect() as connection:
         assert connection.execute(text("SELECT pg_backend_pid()")).scalar() != dropped
     assert calls
+
+
+def test_a_database_bound_to_a_postgresql_engine_offers_it_in_autocommit(engine: Any) -> None:
+    database = extensions.Database()
+    database.bind(engine)
+    autocommit = database.autocommit_engine()
+    assert autocommit is not None
+    assert autocommit.get_execution_options()["isolation_level"] == "AUTOCOMMIT"
+    with autocommit.connect() as connection:  # the same pool, one round trip per statement
+        assert connection.connection.dbapi_connection.autocommit is True  # type: ignore[union-attr]
+    assert database.autocommit_engine() is autocommit  # made once
+
+
+def test_sqlite_and_a_bound_connection_offer_no_autocommit_engine(engine: Any) -> None:
+    database = extensions.Database()
+    database.bind(make_engine("sqlite://"))
+    assert database.autocommit_engine() is None
+    with engine.connect() as connection:
+        database.bind(connection)
+        assert database.autocommit_engine() is None

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from typing import cast
 
 from flask import current_app
@@ -39,6 +40,7 @@ from webapp.sessions import rate, room
 from webapp.sessions.services import (
     MessageRefused,
     RoomRefused,
+    insert_in_session,
     numbered_insert,
     store_numbered,
 )
@@ -438,7 +440,11 @@ def post_message(
         "rule_ids": sorted({match.rule_id for match in decision.matches}),
         "sent_at": now,
     }
-    stored = store_numbered(GUARDED_INSERT, {**values, "session_token": session_token}, existing)
+    stored = store_numbered(
+        partial(insert_in_session, GUARDED_INSERT),
+        {**values, "session_token": session_token},
+        existing,
+    )
     if isinstance(stored, GroupMessage):
         return Posted(stored, False, None)
     if stored is None:  # the guard said no: find out why, for the person and the audit

@@ -5,10 +5,25 @@ passed in as `now`."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Row, String, Table, bindparam, func, insert, select
+from flask import current_app
+from sqlalchemy import (
+    Engine,
+    Integer,
+    Row,
+    String,
+    Table,
+    bindparam,
+    column,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.sql.dml import ReturningInsert
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
@@ -32,6 +47,7 @@ from webapp.models import (
 )
 from webapp.pathway import services as pathway
 from webapp.sessions import queries, rate, room
+from webapp.sessions.group_commit import GroupCommit
 
 SEQUENCE_RETRIES = 5
 M = TypeVar("M")
@@ -157,6 +173,32 @@ def record_attendance(
     return event
 
 
+@dataclass(frozen=True, slots=True)
+class SentMessage:
+    """A stored message as its sender's acknowledgement and the room's broadcast need it (a
+    plain record: making an ORM instance for each cost a tenth of sending one)."""
+
+    id: int
+    appointment_id: int
+    sequence: int
+    sender_id: int
+    client_id: str
+    body: str
+    sent_at: datetime
+
+    @classmethod
+    def of(cls, message: ChatMessage) -> SentMessage:
+        return cls(
+            id=message.id,
+            appointment_id=message.appointment_id,
+            sequence=message.sequence,
+            sender_id=message.sender_id,
+            client_id=message.client_id,
+            body=message.body,
+            sent_at=message.sent_at,
+        )
+
+
 def _existing(appointment_id: int, sender_id: int, client_id: str) -> ChatMessage | None:
     return db.session.scalar(
         select(ChatMessage).where(
@@ -191,21 +233,29 @@ def numbered_insert(
     )
 
 
+def insert_in_session(
+    statement: ReturningInsert[tuple[int, int]], parameters: Mapping[str, Any]
+) -> Row[tuple[int, int]] | None:
+    """Run a `numbered_insert` as its own transaction through the ORM session."""
+    _end_reads()
+    with db.transaction() as session:
+        return session.execute(statement, parameters).first()
+
+
 def store_numbered(
-    statement: ReturningInsert[tuple[int, int]],
-    parameters: Mapping[str, object],
+    write: Callable[[Mapping[str, Any]], Row[tuple[int, int]] | None],
+    parameters: Mapping[str, Any],
     existing: Callable[[], M | None],
 ) -> Row[tuple[int, int]] | M | None:
-    """Run a `numbered_insert` in its own transaction: the stored (id, sequence) row, the
-    message `existing()` finds when the client id was already stored (a resend), or None when
-    the guard said no. The unique constraints settle races: a sequence taken by a message
-    committed meanwhile (on this instance or another) is simply numbered again. Raises
-    MessageRefused after SEQUENCE_RETRIES tries."""
+    """Store a numbered message with `write` (a `numbered_insert` run as its own transaction):
+    the stored (id, sequence) row, the message `existing()` finds when the client id was
+    already stored (a resend), or None when the guard said no. The unique constraints settle
+    races: a sequence taken by a message committed meanwhile (on this instance or another) is
+    simply numbered again. Raises MessageRefused after SEQUENCE_RETRIES tries. Used by the
+    session and the group rooms."""
     for _attempt in range(SEQUENCE_RETRIES):
-        _end_reads()
         try:
-            with db.transaction() as session:
-                return session.execute(statement, parameters).first()
+            return write(parameters)
         except IntegrityError:
             found = existing()
             if found is not None:
@@ -228,6 +278,108 @@ GUARDED_INSERT = numbered_insert(
 )
 
 
+def _guarded_batch_insert() -> ReturningInsert[tuple[int, int, int, int, str]]:
+    """GUARDED_INSERT for many messages at once (PostgreSQL): the messages come in as arrays
+    (one prepared statement whatever the batch's size), those whose sender is still in the
+    room are numbered on from each room's highest sequence in the order they came, and the
+    statement returns each stored message's id and number with its key."""
+    table = ChatMessage.__table__
+    arrays = {
+        "position": Integer(),
+        "appointment_id": Integer(),
+        "sender_id": Integer(),
+        "client_id": String(),
+        "body": table.c.body.type,
+        "sent_at": table.c.sent_at.type,
+        "session_token": String(),
+    }
+    incoming = (
+        func.unnest(*(bindparam(name, type_=ARRAY(kind)) for name, kind in arrays.items()))
+        .table_valued(*(column(name, kind) for name, kind in arrays.items()))
+        .render_derived(name="incoming")
+    )
+    next_sequence = (
+        select(func.coalesce(func.max(table.c.sequence), 0))
+        .where(table.c.appointment_id == incoming.c.appointment_id)
+        .scalar_subquery()
+    ) + func.row_number().over(partition_by=incoming.c.appointment_id, order_by=incoming.c.position)
+    columns = ("appointment_id", "sender_id", "client_id", "body", "sent_at")
+    rows = select(*(incoming.c[name] for name in columns), next_sequence).where(
+        queries.is_in_room(
+            incoming.c.sender_id, incoming.c.session_token, incoming.c.appointment_id
+        )
+    )
+    return (
+        insert(table)
+        .from_select([*columns, "sequence"], rows)
+        .returning(
+            table.c.id,
+            table.c.sequence,
+            table.c.appointment_id,
+            table.c.sender_id,
+            table.c.client_id,
+        )
+    )
+
+
+GUARDED_BATCH_INSERT = _guarded_batch_insert()
+
+Stored = Row[tuple[int, int]]
+
+
+def _write_batch(
+    engine: Engine, batch: Sequence[Mapping[str, Any]]
+) -> list[Stored | BaseException | None]:
+    """Store a batch in one autocommitted statement; a message missing from what it returns was
+    refused by the room check (None). If the statement hits a unique constraint (a resend, or
+    a sequence another instance took meanwhile) nothing was stored, so each message is tried
+    on its own and its caller sees its own outcome."""
+    arrays: dict[str, list[Any]] = {name: [] for name in (*batch[0], "position")}
+    for position, parameters in enumerate(batch):
+        arrays["position"].append(position)
+        for name, value in parameters.items():
+            arrays[name].append(value)
+    try:
+        with engine.connect() as connection:
+            stored = connection.execute(GUARDED_BATCH_INSERT, arrays).all()
+    except IntegrityError:
+        return [_write_one(engine, parameters) for parameters in batch]
+    by_key = {(row.appointment_id, row.sender_id, row.client_id): row for row in stored}
+    return [by_key.get((p["appointment_id"], p["sender_id"], p["client_id"])) for p in batch]
+
+
+def _write_one(engine: Engine, parameters: Mapping[str, Any]) -> Stored | BaseException | None:
+    try:
+        with engine.connect() as connection:
+            return connection.execute(GUARDED_INSERT, parameters).first()
+    except IntegrityError as error:
+        return error
+
+
+def _message_writer(engine: Engine) -> GroupCommit[Mapping[str, Any], Stored | None]:
+    """This process's group commit for messages (one per app, made on first use)."""
+    writer = current_app.extensions.get(MESSAGE_WRITER)
+    if writer is None:
+        writer = current_app.extensions.setdefault(
+            MESSAGE_WRITER, GroupCommit(partial(_write_batch, engine))
+        )
+    return writer  # type: ignore[no-any-return]
+
+
+MESSAGE_WRITER = "chat_message_writer"
+
+
+def _insert_guarded(parameters: Mapping[str, Any]) -> Stored | None:
+    """Store one message as its own transaction; None if the room check refused it. On
+    PostgreSQL, messages arriving together are written together by one autocommitted
+    statement on a pooled connection, outside the ORM session (`GroupCommit`); otherwise
+    (SQLite, and the tests' one transaction) through the session."""
+    engine = db.autocommit_engine()
+    if engine is None:
+        return insert_in_session(GUARDED_INSERT, parameters)
+    return _message_writer(engine).submit(parameters)
+
+
 def post_message(
     appointment_id: int,
     sender_id: int,
@@ -236,7 +388,7 @@ def post_message(
     body: object,
     *,
     now: datetime,
-) -> tuple[ChatMessage, bool]:
+) -> tuple[SentMessage, bool]:
     """Store a message with the room's next sequence number; (message, created). A resend with
     the same client id returns the stored message and stores nothing. Raise RoomRefused if the
     sender is no longer in the room (`check_connection`), MessageRefused for a bad message.
@@ -254,7 +406,7 @@ def post_message(
         check_connection(sender_id, session_token, appointment_id)
         existing = _existing(appointment_id, sender_id, client_id)
         if existing is not None:  # a resend is not a new message, even when limited
-            return existing, False
+            return SentMessage.of(existing), False
         raise MessageRefused("You are sending messages too quickly. Wait a moment.")
     values = {
         "appointment_id": appointment_id,
@@ -264,16 +416,16 @@ def post_message(
         "sent_at": now,
     }
     stored = store_numbered(
-        GUARDED_INSERT,
+        _insert_guarded,
         {**values, "session_token": session_token},
         lambda: _existing(appointment_id, sender_id, client_id),
     )
     if isinstance(stored, ChatMessage):
-        return stored, False
+        return SentMessage.of(stored), False
     if stored is None:  # the guard said no: find out why, for the person and the audit
         check_connection(sender_id, session_token, appointment_id)
         raise RoomRefused("signed_out", "Sign in to join your session.")
-    return ChatMessage(id=stored.id, sequence=stored.sequence, **values), True
+    return SentMessage(id=stored.id, sequence=stored.sequence, **values), True
 
 
 RECORD_FIELDS = (

@@ -58,7 +58,7 @@ class Connection:
     starts_at: datetime
 
 
-def message_payload(message: ChatMessage, patient_id: int) -> dict[str, Any]:
+def message_payload(message: ChatMessage | services.SentMessage, patient_id: int) -> dict[str, Any]:
     party = room.Party.PATIENT if message.sender_id == patient_id else room.Party.THERAPIST
     return {
         "sequence": message.sequence,

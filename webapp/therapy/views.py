@@ -22,6 +22,7 @@ from webapp.charges.forms import (
     OutcomeForm,
 )
 from webapp.models import Appointment, ExceptionKind
+from webapp.sessions import room
 from webapp.therapy import bp, queries, services
 from webapp.therapy.forms import (
     WEEKDAYS,
@@ -54,6 +55,9 @@ def dashboard() -> str:
         next_day=day + timedelta(days=1),
         sessions=booking_queries.day_for_therapist(current_user.id, day),
         upcoming=booking_queries.upcoming_for_therapist(current_user.id, now=now),
+        room_is_open=lambda starts_at: (
+            room.room_state(room.Party.THERAPIST, starts_at, now) is room.RoomState.OPEN
+        ),
         now=now,
         zone=ZONE,
     )

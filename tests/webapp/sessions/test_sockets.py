@@ -357,3 +357,27 @@ def test_a_therapist_with_an_unrecorded_session_cannot_open_another(app, pair):
     )
     db.session.commit()
     assert connect(app, pair.therapist_client, later.id).is_connected("/chat")
+
+
+def test_events_after_the_door_use_the_connections_session_without_reading_the_cookie(
+    app, in_session, monkeypatch
+):
+    from flask.sessions import SecureCookieSessionInterface
+
+    opened: list[str] = []
+    real = SecureCookieSessionInterface.open_session
+
+    def counting(self, app, request):  # type: ignore[no-untyped-def]
+        opened.append(request.path)
+        return real(self, app, request)
+
+    monkeypatch.setattr(SecureCookieSessionInterface, "open_session", counting)
+    patient = connect(app, in_session.patient_client, in_session.appointment.id)
+    assert patient.is_connected("/chat")
+    at_the_door = len(opened)
+    assert at_the_door >= 1  # the door reads the signed cookie: who is this?
+
+    assert send(patient, "Hello", "client-msg-0001")["ok"]
+    ack = patient.emit("typing", {"typing": True}, namespace="/chat", callback=True)
+    assert ack["ok"]  # the session (who, which room) came from the connection's copy
+    assert len(opened) == at_the_door

@@ -84,6 +84,29 @@ def test_the_day_view_lists_todays_sessions_with_questionnaires_and_risk_flags(c
     assert "PHQ-9 item 9 answered above 0." in page and "Review and acknowledge" in page
 
 
+def test_the_day_view_links_to_the_session_room_only_while_it_is_open(app, therapist, clock):
+    appointment_id = appointment_with(therapist, datetime(2026, 3, 23, 10, tzinfo=UTC))
+    room = f'href="/sessions/{appointment_id}"'
+    for moment, shown in (
+        (datetime(2026, 3, 23, 9, 49, tzinfo=UTC), False),
+        (datetime(2026, 3, 23, 9, 50, tzinfo=UTC), True),  # 10 minutes early for the therapist
+        (datetime(2026, 3, 23, 10, 49, tzinfo=UTC), True),
+        (datetime(2026, 3, 23, 10, 50, tzinfo=UTC), False),
+    ):
+        clock.move_to(moment)
+        assert (room in day_page(app, therapist)) is shown, moment
+    db.session.get(Appointment, appointment_id).status = AppointmentStatus.CANCELLED
+    db.session.commit()
+    clock.move_to(datetime(2026, 3, 23, 10, 5, tzinfo=UTC))
+    assert room not in day_page(app, therapist)
+
+
+def day_page(app, therapist) -> str:
+    client = app.test_client()  # signed in afresh at the moment the clock shows
+    sign_in(client, therapist)
+    return client.get("/therapist/").get_data(as_text=True)
+
+
 def test_the_day_view_shows_another_day_on_request(client, therapist):
     appointment_with(therapist, datetime(2026, 3, 25, 10, tzinfo=UTC))
     assert "Hal Patient" in client.get("/therapist/?day=2026-03-25").get_data(as_text=True)
