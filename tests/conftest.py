@@ -51,6 +51,7 @@ PURE_TEST_FILES = (
     "tests/webapp/voice/test_rules.py",
     "tests/webapp/reports/test_report.py",
     "tests/webapp/groups/test_rules.py",
+    "tests/webapp/supervision/test_figures.py",
 )
 
 

@@ -133,6 +133,7 @@ def site_origin(site_url: str) -> str:
 
 
 def _configure_socketio(app: Flask) -> None:
+    from webapp.errors import socket_error
     from webapp.sessions import rate
     from webapp.sessions.sockets import ChatNamespace
 
@@ -150,6 +151,8 @@ def _configure_socketio(app: Flask) -> None:
     # same process (the CLI tests) must not register the channel twice.
     if not any(isinstance(handler, ChatNamespace) for handler in socketio.namespace_handlers):
         socketio.on_namespace(ChatNamespace("/chat"))
+    # Every namespace's events, present and future: an exception answers with a plain error.
+    socketio.on_error_default(socket_error)
 
 
 # One feature per line, so features added side by side merge cleanly.
@@ -172,6 +175,7 @@ BLUEPRINTS = (
     "moderation_console",
     "clinical",
     "pathway.views:bp",
+    "supervision.views:bp",
     "reports",
     "admin",
     "records",

@@ -68,6 +68,12 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     SIGN_IN_RATE_LIMIT = _env("SIGN_IN_RATE_LIMIT", "10 per minute")
     PUBLIC_FORM_RATE_LIMIT = _env("PUBLIC_FORM_RATE_LIMIT", "20 per minute")
+    # How many proxies (load balancers) stand in front of the app: their X-Forwarded-For and
+    # X-Forwarded-Proto are believed, so limits and the audit see each visitor's own address.
+    TRUSTED_PROXIES = int(_env("TRUSTED_PROXIES", "0"))
+    # Community posts, replies and suggestions, per person (not per address: a ward or a
+    # surgery shares one), so one account cannot flood the spaces or the moderators' queue.
+    POSTING_RATE_LIMIT = _env("POSTING_RATE_LIMIT", "10 per minute")
 
     # Account lockout: after this many failures in a row the account is locked for a while,
     # doubling with each further failure up to the maximum.

@@ -206,6 +206,9 @@ def seed() -> bool:
     _seed_appointments(now)
     _past_session()
     seed_episodes(_user, demo_email)  # after the demo bookings it puts in episodes
+    from webapp.supervision.demo import seed_supervision
+
+    seed_supervision(_user)  # after the episodes its meetings discuss
     _seed_allowances()  # after every demo appointment exists: each draws a session
     _seed_self_help(_make(*PATIENTS[0], Role.PATIENT))
     _seed_referrals()

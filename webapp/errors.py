@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, redirect, render_template, request, url_for
+from flask import Flask, current_app, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -48,3 +48,21 @@ def register_errors(app: Flask) -> None:
         if app.config.get("TESTING") and app.config.get("PROPAGATE_TEST_ERRORS", True):
             raise error
         return _page(500)
+
+
+SOCKET_ERROR = "Sorry, there is a problem with the service. Reload the page and try again."
+
+
+def socket_error(error: Exception) -> dict[str, object]:
+    """Socket.IO's counterpart of `unexpected`: an event handler that raised answers with a
+    plain error (its changes are rolled back with its session), and a door that raised refuses
+    the connection, never lets it in. Tests see the error itself, as they do for pages."""
+    from flask_socketio import ConnectionRefusedError
+
+    log.exception("unhandled error on Socket.IO %s", getattr(request, "event", None))
+    app = current_app
+    if app.config.get("TESTING") and app.config.get("PROPAGATE_TEST_ERRORS", True):
+        raise error
+    if getattr(request, "event", {}).get("message") == "connect":
+        raise ConnectionRefusedError(SOCKET_ERROR) from None
+    return {"ok": False, "error": SOCKET_ERROR, "code": "server"}

@@ -137,6 +137,19 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
     return decorate
 
 
+def trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES proxies (the load balancer), each request's address is the one the
+    nearest of them saw, from X-Forwarded-For: otherwise every visitor would share the proxy's
+    address, and with it one sign-in and public-form allowance for the whole site (one person
+    could lock everyone out), and the audit would record only the proxy. With none (the default)
+    the header is ignored, so a client cannot choose its own address to dodge a limit."""
+    hops = int(app.config.get("TRUSTED_PROXIES", 0))
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
+
 class SessionInterface(SecureCookieSessionInterface):
     """The signed cookie session, except on a Socket.IO event after the door: Flask-SocketIO
     swaps in the connection's own copy of the session (taken at connect) as soon as the event's
@@ -154,7 +167,29 @@ SOCKETIO_SESSION = "saved_session"
 
 
 def init_security(app: Flask) -> None:
+    trust_proxies(app)
     app.session_interface = SessionInterface()
     app.before_request(enforce_session_timeouts)
     app.after_request(set_security_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+
+
+POSTING_TOO_FAST = "You are posting very quickly. Wait a minute, then post again."
+
+
+def posting_allowed(user_id: int) -> bool:
+    """Count one post (a community post or reply, a suggestion) for this person and say whether
+    it is within POSTING_RATE_LIMIT. Kept where the other rate limits are (Redis when
+    RATELIMIT_STORAGE_URI names it, so every instance counts together). A refused post is not
+    counted; the form is shown again with the reason, and what was typed, rather than an
+    error page."""
+    from limits import parse
+
+    from webapp.extensions import limiter
+
+    if not limiter.enabled:
+        return True
+    limit, key = parse(current_app.config["POSTING_RATE_LIMIT"]), str(user_id)
+    return limiter.limiter.test(limit, "posting", key) and limiter.limiter.hit(
+        limit, "posting", key
+    )

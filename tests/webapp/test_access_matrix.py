@@ -150,6 +150,12 @@ ACCESS: dict[str, Any] = {
     "pathway.plan_ending": {T: 404},
     "pathway.change_state": {T: 404},
     "pathway.change_step": {T: 404},
+    "supervision.index": {T, C},  # a therapist is sent to their own page
+    "supervision.therapist_page": {T: 404, C: 200},  # another therapist's figures: not found
+    "supervision.therapist_figure": {T: 404, C: 200},
+    "supervision.service_figure": {C},
+    "supervision.meetings": {T: 404, C: 200},
+    "supervision.new_meeting": {C: 200},
     "clinical.dashboard": {C},
     "clinical.record_outcome": {C: 200},
     "clinical.credentials": {C},

@@ -8,11 +8,13 @@ from datetime import UTC, datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from webapp.community import bp, queries, services
 from webapp.community.forms import JoinForm, ReplyForm, ReportForm, SupportForm, ThreadForm
 from webapp.models import CommunityMember
+from webapp.security import POSTING_TOO_FAST, posting_allowed
 
 
 def utcnow() -> datetime:
@@ -87,7 +89,7 @@ def space(space_id: int) -> str:
 def new_thread(space_id: int) -> Response | str:
     member, space = _member(), queries.space_for(current_user.id, space_id)
     form = ThreadForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and may_post(form):
         try:
             posted = services.start_thread(
                 member, space, form.title.data or "", form.body.data or "", now=utcnow()
@@ -105,6 +107,14 @@ def new_thread(space_id: int) -> Response | str:
     )
 
 
+def may_post(form: FlaskForm) -> bool:
+    """Within the posting rate limit; if not, the form says so (what was typed is kept)."""
+    if posting_allowed(current_user.id):
+        return True
+    form.form_errors.append(POSTING_TOO_FAST)
+    return False
+
+
 def _after_posting(posted: services.Posted) -> Response:
     if posted.is_held:
         flash("Thank you. A moderator will look at your post before others can see it.")
@@ -119,7 +129,7 @@ def _after_posting(posted: services.Posted) -> Response:
 def thread(thread_id: int) -> Response | str:
     member, thread = _member(), queries.thread_for(current_user.id, thread_id)
     form = ReplyForm()
-    if request.method == "POST" and form.validate_on_submit():
+    if request.method == "POST" and form.validate_on_submit() and may_post(form):
         try:
             return _after_posting(
                 services.reply(member, thread, form.body.data or "", now=utcnow())

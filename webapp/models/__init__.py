@@ -69,6 +69,7 @@ from webapp.models.records import (
 )
 from webapp.models.referral import Referral, ReferralDraft, ReferralStatus, RefusalCount
 from webapp.models.self_help import SafetyPlan, SavedWorksheet
+from webapp.models.supervision import SupervisionCase, SupervisionMeeting
 from webapp.models.therapists import (
     AvailabilityException,
     Credential,
@@ -176,6 +177,8 @@ __all__ = [
     "SubjectAccessRequest",
     "Suggestion",
     "SuggestionStatus",
+    "SupervisionCase",
+    "SupervisionMeeting",
     "TechnicalFailure",
     "TherapistPhoto",
     "TherapistProfile",

@@ -91,7 +91,7 @@ class ModerationNamespace(Namespace):
 
         emit("queue", [item_payload(item) for item in queries.open_queue(current_user.id)])
 
-    def on_acknowledge(self, data: Any = None) -> dict[str, Any]:
+    def on_acknowledge(self, data: Any = None, *_more: Any) -> dict[str, Any]:
         user = _staff()
         if user is None:
             _refuse("role")

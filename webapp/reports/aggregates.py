@@ -51,6 +51,7 @@ from webapp.models import (
     RefusalCount,
     Resolution,
     StepChange,
+    utcnow,
 )
 from webapp.reports import compose
 from webapp.reports import figures as f
@@ -76,6 +77,7 @@ from webapp.reports.sql import (
     seconds_between,
     weekday_of,
 )
+from webapp.voice import queries as voice_queries
 
 A = Appointment.__table__.c
 E = CareEpisode.__table__.c
@@ -663,6 +665,31 @@ def experience(period: Period) -> dict[str, int]:
     return {("" if value is None else str(value)): int(count) for value, count in rows}
 
 
+# --- the community's voice -------------------------------------------------------------------
+
+
+def voice(period: Period) -> dict[str, Any]:
+    """Consultations closed in the period with their counts, and suggestions by status (the
+    voice package's own queries; a handful of consultations, so one query each is fine). One
+    due to close later this month is still open: it is left out until it has closed."""
+    now = utcnow()
+    closed = [
+        compose.ClosedConsultation(
+            title=found.title,
+            kind=found.kind.value.capitalize(),
+            closed_on=f"{found.closes_at:%-d %B %Y}",
+            respondents=found.respondents,
+            options=tuple((o.label, o.count) for o in found.poll.options) if found.poll else (),
+        )
+        for found in voice_queries.consultation_summary(period.starts_at, period.ends_at)
+        if found.closes_at <= now
+    ]
+    return {
+        "consultations": closed,
+        "suggestions": voice_queries.suggestion_counts(period.starts_at, period.ends_at),
+    }
+
+
 # --- the whole report -----------------------------------------------------------------------
 
 
@@ -698,6 +725,7 @@ def collect(period: Period) -> Figures:
         score_means=score_means(outcome_rows, median_waits) if quarterly else {},
         experience=experience(period) if quarterly else {},
         groups={} if quarterly else groups(period),
+        voice={} if quarterly else voice(period),
     )
 
 

@@ -66,6 +66,7 @@ class Figures:
     score_means: Mapping[str, tuple[float | None, float | None, int]] = field(default_factory=dict)
     experience: Mapping[str, int] = field(default_factory=dict)
     groups: Mapping[str, int] = field(default_factory=dict)  # see aggregates.groups
+    voice: Mapping[str, Any] = field(default_factory=dict)  # see `_voice`; monthly only
 
 
 def _rate(numerator: int, denominator: int) -> Raw:
@@ -478,6 +479,76 @@ def _activity(figures: Figures) -> Section:
     )
 
 
+# --- the community's voice (issue #15) -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClosedConsultation:
+    """A consultation that closed in the period, as counts only (never a handle or an answer)."""
+
+    title: str
+    kind: str  # "Poll" or "Survey"
+    closed_on: str  # the day it closed, already written out
+    respondents: int
+    options: tuple[tuple[str, int], ...] = ()  # a poll's (option, people who chose it)
+
+
+SUGGESTION_ROWS = (
+    ("received", "Suggestions received"),
+    ("new", "Waiting for a reply"),
+    ("under_review", "Under review"),
+    ("planned", "Planned"),
+    ("done", "Done"),
+    ("not_doing", "Not doing"),
+    ("replied", "Replies given in the month"),
+)
+
+
+def _voice(figures: Figures) -> Section:
+    """Consultations that closed in the month with their results, and suggestions by status.
+    Option shares are of the poll's respondents (a multiple-choice poll's add up to more)."""
+    closed: Sequence[ClosedConsultation] = figures.voice.get("consultations", ())
+    suggestions: Mapping[str, int] = figures.voice.get("suggestions", {})
+    consultations = table(
+        "consultations",
+        "Consultations closed this month",
+        (
+            LABEL,
+            Column("kind", "Kind", "text"),
+            Column("closed", "Closed", "text"),
+            Column("respondents", "People who took part"),
+        ),
+        [(c.title, (c.kind, c.closed_on, c.respondents)) for c in closed],
+        note="" if closed else "No consultation closed this month.",
+    )
+    results = table(
+        "consultation_results",
+        "Poll results",
+        (LABEL, Column("chose", "People who chose it"), Column("share", "Share", "rate")),
+        [
+            (f"{c.title}: {label}", (count, _rate(count, c.respondents)))
+            for c in closed
+            for label, count in c.options
+        ],
+        note="A share is of the poll's respondents; a poll allowing several answers can add up "
+        "to more than 100%. Survey answers are read by staff and never published.",
+    )
+    labels = dict(SUGGESTION_ROWS)
+    known = [key for key, _ in SUGGESTION_ROWS if key in suggestions]
+    extra = sorted(key for key in suggestions if key not in labels)
+    by_status = table(
+        "suggestions",
+        "Suggestions from the community",
+        (LABEL, COUNT),
+        [
+            (labels.get(key, key.replace("_", " ").capitalize()), (int(suggestions[key]),))
+            for key in (*known, *extra)
+        ],
+        note="Received in the month, by where each stands now.",
+    )
+    return Section("voice", "The community's voice", (consultations, results, by_status))
+
+
 def monthly(period: Period, figures: Figures, generated_at: datetime) -> Report:
     return Report(
         period,
@@ -491,6 +562,7 @@ def monthly(period: Period, figures: Figures, generated_at: datetime) -> Report:
             _charges(figures),
             _community(figures),
             _activity(figures),
+            _voice(figures),
         ),
     )
 

@@ -55,6 +55,7 @@ from webapp.models import (
     SessionRecord,
     StepChange,
     SubjectAccessRequest,
+    SupervisionCase,
     TechnicalFailure,
     User,
     UserToken,
@@ -259,7 +260,7 @@ def erase_patient(patient_id: int, *, now: datetime) -> None:
             .values(rescheduled_to_id=None),
         )
         _run(session, delete(Appointment).where(Appointment.patient_id == patient_id))
-        for model in (EpisodeChange, StepChange):
+        for model in (EpisodeChange, StepChange, SupervisionCase):
             _run(session, delete(model).where(model.episode_id.in_(episodes)))
         _run(session, delete(CareEpisode).where(CareEpisode.patient_id == patient_id))
         _run(session, delete(ReferralDraft).where(ReferralDraft.referral_id.in_(referrals)))

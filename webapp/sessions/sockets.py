@@ -215,7 +215,7 @@ class ChatNamespace(Namespace):
 
     # --- events --------------------------------------------------------------------------------
 
-    def on_send(self, data: Any = None) -> dict[str, Any]:
+    def on_send(self, data: Any = None, *_more: Any) -> dict[str, Any]:
         """{client_id, body} → {ok, message} (the stored message, also on a resend) or
         {ok: False, error}. A new message is broadcast to the room."""
         try:
@@ -241,7 +241,7 @@ class ChatNamespace(Namespace):
             emit("chat", payload, to=room_name(connection.appointment_id))
         return {"ok": True, "message": payload, "duplicate": not created}
 
-    def on_resync(self, data: Any = None) -> dict[str, Any]:
+    def on_resync(self, data: Any = None, *_more: Any) -> dict[str, Any]:
         """{last_seen} → {ok, messages}: everything after it, in order, once."""
         try:
             connection = self._current()
@@ -255,7 +255,7 @@ class ChatNamespace(Namespace):
             return {"ok": False, "error": str(error), "code": "bad_last_seen"}
         return {"ok": True, "messages": self._missed(connection, last_seen)}
 
-    def on_typing(self, data: Any = None) -> dict[str, Any]:
+    def on_typing(self, data: Any = None, *_more: Any) -> dict[str, Any]:
         try:
             connection = self._current()
         except Refusal as refusal:
@@ -271,7 +271,7 @@ class ChatNamespace(Namespace):
         )
         return {"ok": True, "shared": True}
 
-    def on_typing_preference(self, data: Any = None) -> dict[str, Any]:
+    def on_typing_preference(self, data: Any = None, *_more: Any) -> dict[str, Any]:
         """A patient may stop sharing that they are typing (and start again)."""
         try:
             connection = self._current()

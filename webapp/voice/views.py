@@ -11,7 +11,10 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from webapp.community import queries as community
-from webapp.community.views import require_access  # noqa: F401  - the blueprint's access rule
+from webapp.community.views import (
+    may_post,
+    require_access,  # noqa: F401  - the blueprint's access rule
+)
 from webapp.models import CommunityMember, ConsultationKind
 from webapp.voice import bp, queries, services
 from webapp.voice.forms import PollResponseForm, SuggestionForm, survey_answers, survey_form
@@ -99,7 +102,7 @@ def suggestions() -> str:
 def suggest() -> Response | str:
     member = _member()
     form = SuggestionForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and may_post(form):
         try:
             screened = services.suggest(
                 member, form.title.data or "", form.body.data or "", now=utcnow()

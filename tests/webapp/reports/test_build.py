@@ -43,6 +43,7 @@ MONTHLY_TABLES = {
         "page_views_by_weekday",
         "page_views_by_time",
     ],
+    "voice": ["consultations", "consultation_results", "suggestions"],
 }
 
 

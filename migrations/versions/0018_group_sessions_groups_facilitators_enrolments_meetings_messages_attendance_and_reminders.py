@@ -1,7 +1,7 @@
 """group sessions: groups, facilitators, enrolments, meetings, messages, attendance and reminders
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-06 09:56:02.910411
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import webapp.models.base
 
-revision = "0017"
-down_revision = "0016"
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
