@@ -266,7 +266,7 @@ class GroupNamespace(Namespace):
 
     # --- events --------------------------------------------------------------------------------
 
-    def on_send(self, data: Any = None) -> dict[str, Any]:
+    def on_send(self, data: Any = None, *_more: Any) -> dict[str, Any]:
         """{client_id, body} → {ok, message, support?}. A visible message goes to the room; a
         held one to its author and the facilitators only."""
         try:
@@ -312,7 +312,7 @@ class GroupNamespace(Namespace):
                 emit("chat", payload, to=meeting_room(connection.occurrence_id))
         return {"ok": True, "message": payload, "duplicate": not posted.created, "support": support}
 
-    def on_resync(self, data: Any = None) -> dict[str, Any]:
+    def on_resync(self, data: Any = None, *_more: Any) -> dict[str, Any]:
         """{last_seen} → {ok, messages}: everything after it this person may see, in order."""
         try:
             connection, _standing = self._current()
@@ -346,7 +346,7 @@ class GroupNamespace(Namespace):
             return {"ok": False, "error": "That person is not in this group.", "code": "member"}
         return connection, enrolment
 
-    def on_mute(self, data: Any = None) -> dict[str, Any]:
+    def on_mute(self, data: Any = None, *_more: Any) -> dict[str, Any]:
         """{user_id, muted} (facilitators): mute or unmute a member."""
         found = self._as_facilitator(data)
         if isinstance(found, dict):
@@ -359,7 +359,7 @@ class GroupNamespace(Namespace):
             return {"ok": False, "error": str(refused), "code": "member"}
         return {"ok": True, "muted": muted}
 
-    def on_remove(self, data: Any = None) -> dict[str, Any]:
+    def on_remove(self, data: Any = None, *_more: Any) -> dict[str, Any]:
         """{user_id} (facilitators): remove a member from the group."""
         found = self._as_facilitator(data)
         if isinstance(found, dict):
