@@ -50,6 +50,7 @@ PURE_TEST_FILES = (
     "tests/webapp/retention/test_schedule.py",
     "tests/webapp/voice/test_rules.py",
     "tests/webapp/reports/test_report.py",
+    "tests/webapp/groups/test_rules.py",
     "tests/webapp/supervision/test_figures.py",
 )
 

@@ -169,6 +169,7 @@ BLUEPRINTS = (
     "therapy",
     "sessions",
     "community",
+    "groups",
     "voice",
     "voice:console_bp",
     "moderation_console",

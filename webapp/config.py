@@ -150,6 +150,9 @@ class Config:
     BOOKING_MIN_NOTICE = timedelta(hours=int(_env("BOOKING_MIN_NOTICE_HOURS", "2")))
     # Charging (issue 6): the sessions each accepted referral is funded for.
     SESSIONS_PER_REFERRAL = int(_env("SESSIONS_PER_REFERRAL", "8"))
+    # Group sessions (issue #15): a delivered group meeting is one unit charged to the
+    # commissioner at this rate (pence), never to a patient nor from their one-to-one allowance.
+    GROUP_SESSION_RATE_PENCE = int(_env("GROUP_SESSION_RATE_PENCE", "30000"))
     # A technical problem only one side has reported goes to the clinical lead to decide once it
     # has waited this long for the other side's account.
     FAILURE_REPORT_WAIT_DAYS = int(_env("FAILURE_REPORT_WAIT_DAYS", "3"))

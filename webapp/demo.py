@@ -220,6 +220,10 @@ def seed() -> bool:
     from webapp.voice.demo import seed_voice
 
     seed_voice({local: _user(local) for local in locals_})
+    from webapp.groups.demo import seed_groups
+
+    therapists = [t[0] for t in THERAPISTS]
+    seed_groups({local: _user(local) for local in locals_ + therapists})  # after the handles
     return before is None
 
 
@@ -653,7 +657,8 @@ def describe() -> str:
     lines = [f"Every demo account's password: {DEMO_PASSWORD}", ""]
     lines.append(
         "Patients (no second step); the first three are in the community as quiet-owl, "
-        "river-stone and blue-kite, with a held risk alert waiting for the moderator:"
+        "river-stone and blue-kite, with a held risk alert waiting for the moderator, and are "
+        "members of Priya Nair's weekly stress drop-in, meeting now (patient4 is waiting):"
     )
     lines += [f"  {demo_email(local)}  {name}" for local, name in PATIENTS]
     lines.append("")

@@ -106,6 +106,17 @@ ACCESS: dict[str, Any] = {
     "community.space": {P},
     "community.new_thread": {P},
     "community.thread": {P},
+    "groups.index": {P, T, C},
+    "groups.new": {T, C},
+    "groups.group": {P: 200, T: 404, C: 200},  # an open group is there for patients to join
+    "groups.enrol": {P},
+    "groups.accept": {P},
+    "groups.leave": {P},
+    "groups.invite": {T: 404, C: 200},  # the clinical lead oversees every group
+    "groups.mute": {T: 404, C: 302},
+    "groups.remove": {T: 404, C: 302},
+    "groups.room_page": {P: 404, T: 404, C: 404},  # members and facilitators only
+    "groups.attendance": {T: 404, C: 200},
     "voice.index": {P},
     "voice.consultation": {P},
     "voice.suggestions": {P},
@@ -225,6 +236,9 @@ def _path_values() -> dict[str, Any]:
         "failure_id": _first(models.TechnicalFailure.id) or 1,
         "request_id": _first(models.SubjectAccessRequest.id),
         "run_id": _first(models.RetentionRun.id) or 1,
+        "group_id": _first(models.Group.id),
+        "occurrence_id": _first(models.GroupOccurrence.id),
+        "enrolment_id": _first(models.GroupEnrolment.id),
         "year": 2026,
         "month": 11,
         "code": "phq9",

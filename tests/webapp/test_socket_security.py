@@ -88,9 +88,25 @@ def moderator(app: Flask) -> Iterator[tuple[FlaskClient, dict[str, Any]]]:
     yield client, {}
 
 
+@contextmanager
+def group_member(app: Flask) -> Iterator[tuple[FlaskClient, dict[str, Any]]]:
+    """An enrolled member of a group, a minute into its first meeting."""
+    from tests.webapp.groups import conftest as groups
+    from webapp.groups import services
+
+    with time_machine.travel(groups.STARTS_AT + timedelta(minutes=1), tick=False):
+        group = groups.make_group(factories.make_therapist())
+        member = groups.make_member("socket-member")
+        services.request_place(member, group, now=groups.STARTS_AT)
+        client = app.test_client()
+        fast_sign_in(client, member)
+        yield client, {"occurrence_id": groups.first_meeting(group).id, "last_seen": 0}
+
+
 LEGITIMATE: dict[str, Callable[[Flask], Any]] = {
     "/chat": chat_participant,
     "/moderation": moderator,
+    "/group": group_member,
 }
 
 

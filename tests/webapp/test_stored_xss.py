@@ -140,6 +140,10 @@ NOT_PEOPLES_TEXT = {
     "attendance_events.party",
     "attendance_events.connection",
     "chat_messages.client_id",  # the page's own id for a message, never shown
+    "group_messages.client_id",  # likewise in the group room
+    "group_messages.rule_ids",
+    "group_attendance.code",  # a national attendance code, chosen from a list
+    "groups.local_time",  # "HH:MM", checked on the way in
     "moderation_items.verdict",
     "notification_attempts.task_id",
     "notification_attempts.provider_id",

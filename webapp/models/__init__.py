@@ -36,6 +36,18 @@ from webapp.models.community import (
     Thread,
     WatchwordRule,
 )
+from webapp.models.groups import (
+    EnrolmentStatus,
+    Group,
+    GroupAccess,
+    GroupAttendance,
+    GroupEnrolment,
+    GroupFacilitator,
+    GroupMessage,
+    GroupOccurrence,
+    GroupReminder,
+    OccurrenceStatus,
+)
 from webapp.models.measures import ExperienceResponse, QuestionnaireResponse, RiskFlag
 from webapp.models.pathway import CareEpisode, EpisodeAssessment, EpisodeChange, StepChange
 from webapp.models.people import (
@@ -111,6 +123,7 @@ __all__ = [
     "ConsultationResponse",
     "Credential",
     "CredentialKind",
+    "EnrolmentStatus",
     "EpisodeAssessment",
     "EpisodeChange",
     "ExceptionKind",
@@ -119,6 +132,14 @@ __all__ = [
     "FailureFault",
     "FailureReport",
     "FailureStatus",
+    "Group",
+    "GroupAccess",
+    "GroupAttendance",
+    "GroupEnrolment",
+    "GroupFacilitator",
+    "GroupMessage",
+    "GroupOccurrence",
+    "GroupReminder",
     "ItemKind",
     "ModerationItem",
     "ModeratorMessage",
@@ -127,6 +148,7 @@ __all__ = [
     "NotificationChannel",
     "NotificationKind",
     "NotificationStatus",
+    "OccurrenceStatus",
     "PatientProfile",
     "PatientSessionNote",
     "Post",

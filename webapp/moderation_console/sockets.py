@@ -12,14 +12,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app, request
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
-from flask_wtf.csrf import ValidationError, validate_csrf
 
 from webapp import audit
 from webapp.extensions import socketio
 from webapp.models import ModerationItem, Role, User
+from webapp.realtime import door_problem
 from webapp.security import is_session_expired
 from webapp.user_text import to_html
 
@@ -60,13 +59,6 @@ def announce_decided(post_id: int) -> None:
     socketio.emit("decided", {"post_id": post_id}, namespace=NAMESPACE, to=ROOM)
 
 
-def _origin_allowed() -> bool:
-    from webapp import site_origin
-
-    origin = request.headers.get("Origin")
-    return origin is None or origin == site_origin(current_app.config["SITE_URL"])
-
-
 def _staff() -> User | None:
     """The signed-in moderator or clinical lead, or None."""
     if not current_user.is_authenticated or is_session_expired():
@@ -88,16 +80,7 @@ class ModerationNamespace(Namespace):
     the queue)."""
 
     def on_connect(self, auth: Any = None) -> None:
-        code = None
-        if not current_user.is_authenticated or is_session_expired():
-            code = "signed_out"
-        elif not _origin_allowed():
-            code = "origin"
-        else:
-            try:
-                validate_csrf(auth.get("csrf_token") if isinstance(auth, dict) else None)
-            except ValidationError:
-                code = "csrf"
+        code = door_problem(auth)
         if code is None and _staff() is None:
             code = "role"
         if code is not None:

@@ -541,6 +541,25 @@ def charges(period: Period) -> list[tuple[bool, str, int]]:
     return [(bool(charged), reason or "", int(count)) for charged, reason, count in rows]
 
 
+def groups(period: Period) -> dict[str, int]:
+    """Group meetings starting in the period that were delivered, and the members who attended
+    them (codes 5 and 6)."""
+    from webapp.models import GroupAttendance, GroupOccurrence, OccurrenceStatus
+
+    occurrences, attendances = GroupOccurrence.__table__, GroupAttendance.__table__
+    o, a = occurrences.c, attendances.c
+    delivered = and_(in_period(o.starts_at, period), o.status == OccurrenceStatus.DELIVERED.value)
+    meetings = db.session.execute(
+        select(func.count()).select_from(occurrences).where(delivered)
+    ).scalar_one()
+    members = db.session.execute(
+        select(func.count())
+        .select_from(attendances.join(occurrences, o.id == a.occurrence_id))
+        .where(delivered, a.code.in_(["5", "6"]))
+    ).scalar_one()
+    return {"delivered": int(meetings), "members": int(members)}
+
+
 # --- community and activity -----------------------------------------------------------------
 
 
@@ -705,6 +724,7 @@ def collect(period: Period) -> Figures:
         activity={} if quarterly else activity(period),
         score_means=score_means(outcome_rows, median_waits) if quarterly else {},
         experience=experience(period) if quarterly else {},
+        groups={} if quarterly else groups(period),
         voice={} if quarterly else voice(period),
     )
 

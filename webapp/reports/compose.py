@@ -65,6 +65,7 @@ class Figures:
     activity: Mapping[str, Any]
     score_means: Mapping[str, tuple[float | None, float | None, int]] = field(default_factory=dict)
     experience: Mapping[str, int] = field(default_factory=dict)
+    groups: Mapping[str, int] = field(default_factory=dict)  # see aggregates.groups
     voice: Mapping[str, Any] = field(default_factory=dict)  # see `_voice`; monthly only
 
 
@@ -557,10 +558,45 @@ def monthly(period: Period, figures: Figures, generated_at: datetime) -> Report:
             _referrals(figures),
             _take_up(figures),
             _attendance(figures),
+            _groups(figures),
             _charges(figures),
             _community(figures),
             _activity(figures),
             _voice(figures),
+        ),
+    )
+
+
+def _groups(figures: Figures) -> Section:
+    """Sessions delivered one-to-one and in groups, and members per delivered group session
+    (issue #15)."""
+    one_to_one = sum(
+        figures.attendance.by(f.ATTENDANCE, "appointments").get(ATTENDANCE_LABELS[code], 0)
+        for code in ("5", "6")
+    )
+    delivered, members = figures.groups.get("delivered", 0), figures.groups.get("members", 0)
+    return Section(
+        "groups",
+        "One-to-one and group sessions",
+        (
+            table(
+                "group_sessions",
+                "Sessions delivered one-to-one and in groups",
+                (LABEL, Column("value", "Number")),
+                [
+                    ("One-to-one sessions attended", (one_to_one,)),
+                    ("Group sessions delivered", (delivered,)),
+                    ("Group members attending, over all group sessions", (members,)),
+                    (
+                        "Members per group session (mean)",
+                        (Statistic(members / delivered if delivered else None, delivered),),
+                    ),
+                ],
+                note=(
+                    "A group session is delivered when at least one member attended (code 5 or "
+                    "6); each is one chargeable unit to the commissioner."
+                ),
+            ),
         ),
     )
 

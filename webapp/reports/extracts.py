@@ -295,12 +295,51 @@ def coded_assessments(period: Period) -> Extract:
     )  # fmt: skip
 
 
+def group_contacts(period: Period) -> Extract:
+    """Each member's attendance at a recorded group meeting starting in the period (issue #15):
+    a group contact, with the meeting's length and whether it was delivered (one chargeable unit
+    to the commissioner, never a charge to the patient)."""
+    from webapp.models import Group, GroupAttendance, GroupOccurrence, OccurrenceStatus
+
+    o, a = GroupOccurrence.__table__.c, GroupAttendance.__table__.c
+    statement = (
+        select(
+            o.id,
+            o.group_id,
+            a.patient_id,
+            o.starts_at,
+            a.code,
+            Group.__table__.c.duration_minutes,
+            o.status == OccurrenceStatus.DELIVERED.value,
+        )
+        .select_from(
+            GroupAttendance.__table__.join(GroupOccurrence, o.id == a.occurrence_id).join(
+                Group, Group.__table__.c.id == o.group_id
+            )
+        )
+        .where(in_period(o.starts_at, period))
+        .order_by(o.starts_at, o.id, a.patient_id)
+    )
+    return Extract(
+        "group_contacts",
+        "Digital therapy dataset: group contacts",
+        (
+            "group_session_key", "group_key", "person_key", "starts_at_utc", "attendance_code",
+            "contact_minutes", "group_session_delivered",
+        ),
+        statement,
+        keyed=(0, 1, 2),
+        kinds=("group_session", "group", "person"),
+    )  # fmt: skip
+
+
 EXTRACTS = {
     "sessions": sessions,
     "experience": experience,
     "referrals": referrals,
     "care-contacts": care_contacts,
     "coded-assessments": coded_assessments,
+    "group-contacts": group_contacts,
 }
 
 

@@ -6,7 +6,13 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, case, func, select
 
 from webapp.extensions import db
-from webapp.models import AllowanceMovement, Appointment, MovementKind
+from webapp.models import (
+    AllowanceMovement,
+    Appointment,
+    GroupOccurrence,
+    MovementKind,
+    OccurrenceStatus,
+)
 from webapp.reports.statement import ReasonTotal, SessionLine, Statement, month_bounds
 
 
@@ -52,9 +58,18 @@ def statement(commissioner_id: int, year: int, month: int) -> Statement:
             kind_sum(MovementKind.RETURN, MovementKind.RETURN_REVERSED),
         ).where(AllowanceMovement.occurred_at >= start, AllowanceMovement.occurred_at < end)
     ).one()
+    group_sessions, group_pence = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(GroupOccurrence.charge_pence), 0)).where(
+            GroupOccurrence.starts_at >= start,
+            GroupOccurrence.starts_at < end,
+            GroupOccurrence.status == OccurrenceStatus.DELIVERED,
+        )
+    ).one()
     return Statement(
         year=year,
         month=month,
+        group_sessions=int(group_sessions),
+        group_pence=int(group_pence),
         sessions=tuple(
             SessionLine(
                 appointment_id=row.id,

@@ -63,6 +63,10 @@ class Statement:
     funded: int  # sessions granted in the month (referrals and extra grants)
     used: int  # sessions drawn by bookings in the month
     returned: int  # funding given back in the month, net of reversals
+    # Group meetings in the month that were delivered: each one unit charged to the
+    # commissioner (issue #15), never to a patient nor drawn from anyone's allowance.
+    group_sessions: int = 0
+    group_pence: int = 0
 
     @property
     def charged(self) -> int:
@@ -113,6 +117,9 @@ def table(statement: Statement) -> list[list[object]]:
         ["Sessions funded", "", statement.funded],
         ["Sessions used", "", statement.used],
         ["Sessions returned", "", statement.returned],
+        [],
+        ["Group sessions delivered (charged)", "", statement.group_sessions],
+        ["Group sessions charge (pence)", "", statement.group_pence],
     ]
     return [[safe_cell(cell) for cell in row] for row in rows]
 

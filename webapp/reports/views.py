@@ -125,7 +125,7 @@ def statement_xlsx(year: int, month: int) -> Response:
     return _download(to_xlsx(data), XLSX, f"statement-{year}-{month:02d}.xlsx")
 
 
-EXTRACT_NAMES = 'any("sessions", "experience", "referrals", "care-contacts", "coded-assessments")'
+EXTRACT_NAMES = f"any({', '.join(repr(name) for name in extracts.EXTRACTS)})"
 
 
 @bp.route("/extracts")

@@ -4,17 +4,29 @@ passed in as `now`."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from flask import current_app
-from sqlalchemy import Engine, Integer, Row, String, bindparam, column, func, insert, select
+from sqlalchemy import (
+    Engine,
+    Integer,
+    Row,
+    String,
+    Table,
+    bindparam,
+    column,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.sql.dml import ReturningInsert
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 import questionnaires
 from webapp import audit
@@ -38,6 +50,7 @@ from webapp.sessions import queries, rate, room
 from webapp.sessions.group_commit import GroupCommit
 
 SEQUENCE_RETRIES = 5
+M = TypeVar("M")
 
 
 class RoomRefused(Exception):
@@ -196,26 +209,23 @@ def _existing(appointment_id: int, sender_id: int, client_id: str) -> ChatMessag
     )
 
 
-def _guarded_insert() -> ReturningInsert[tuple[int, int]]:
-    """INSERT INTO chat_messages ... SELECT :values, (the room's highest sequence + 1) WHERE
-    the sender is still in the room, RETURNING id, sequence. Built once: constructing it cost
-    more CPU than sending it."""
-    table = ChatMessage.__table__
-    values = {
-        name: bindparam(name, type_=table.c[name].type)
-        for name in ("appointment_id", "sender_id", "client_id", "body", "sent_at")
-    }
+def numbered_insert(
+    table: Table,
+    room_column: str,
+    columns: Sequence[str],
+    guard: Callable[[dict[str, BindParameter[Any]]], ColumnElement[bool]],
+) -> ReturningInsert[tuple[int, int]]:
+    """INSERT INTO table (columns..., sequence) SELECT :columns..., (the room's highest sequence
+    + 1) WHERE guard, RETURNING id, sequence: checking and numbering a message in one statement.
+    `guard` is given the bound parameters (plus any it binds itself). Built once per table:
+    constructing it cost more CPU than sending it. Used by the session and the group rooms."""
+    values = {name: bindparam(name, type_=table.c[name].type) for name in columns}
     next_sequence = (
         select(func.coalesce(func.max(table.c.sequence), 0) + 1)
-        .where(table.c.appointment_id == values["appointment_id"])
+        .where(table.c[room_column] == values[room_column])
         .scalar_subquery()
     )
-    guard = queries.is_in_room(
-        values["sender_id"],
-        bindparam("session_token", type_=String()),
-        values["appointment_id"],
-    )
-    rows = select(*values.values(), next_sequence).where(guard)
+    rows = select(*values.values(), next_sequence).where(guard(values))
     return (
         insert(table)
         .from_select([*values, "sequence"], rows)
@@ -223,7 +233,49 @@ def _guarded_insert() -> ReturningInsert[tuple[int, int]]:
     )
 
 
-GUARDED_INSERT = _guarded_insert()
+def insert_in_session(
+    statement: ReturningInsert[tuple[int, int]], parameters: Mapping[str, Any]
+) -> Row[tuple[int, int]] | None:
+    """Run a `numbered_insert` as its own transaction through the ORM session."""
+    _end_reads()
+    with db.transaction() as session:
+        return session.execute(statement, parameters).first()
+
+
+def store_numbered(
+    write: Callable[[Mapping[str, Any]], Row[tuple[int, int]] | None],
+    parameters: Mapping[str, Any],
+    existing: Callable[[], M | None],
+) -> Row[tuple[int, int]] | M | None:
+    """Store a numbered message with `write` (a `numbered_insert` run as its own transaction):
+    the stored (id, sequence) row, the message `existing()` finds when the client id was
+    already stored (a resend), or None when the guard said no. The unique constraints settle
+    races: a sequence taken by a message committed meanwhile (on this instance or another) is
+    simply numbered again. Raises MessageRefused after SEQUENCE_RETRIES tries. Used by the
+    session and the group rooms."""
+    for _attempt in range(SEQUENCE_RETRIES):
+        try:
+            return write(parameters)
+        except IntegrityError:
+            found = existing()
+            if found is not None:
+                return found
+            continue  # otherwise the sequence was taken meanwhile: number it again
+        except OperationalError:
+            continue  # SQLite only: another connection wrote first (busy); try again
+    raise MessageRefused("The message could not be sent. Try again.")
+
+
+GUARDED_INSERT = numbered_insert(
+    cast(Table, ChatMessage.__table__),
+    "appointment_id",
+    ("appointment_id", "sender_id", "client_id", "body", "sent_at"),
+    lambda values: queries.is_in_room(
+        values["sender_id"],
+        bindparam("session_token", type_=String()),
+        values["appointment_id"],
+    ),
+)
 
 
 def _guarded_batch_insert() -> ReturningInsert[tuple[int, int, int, int, str]]:
@@ -324,9 +376,7 @@ def _insert_guarded(parameters: Mapping[str, Any]) -> Stored | None:
     (SQLite, and the tests' one transaction) through the session."""
     engine = db.autocommit_engine()
     if engine is None:
-        _end_reads()
-        with db.transaction() as session:
-            return session.execute(GUARDED_INSERT, parameters).first()
+        return insert_in_session(GUARDED_INSERT, parameters)
     return _message_writer(engine).submit(parameters)
 
 
@@ -345,9 +395,8 @@ def post_message(
 
     The happy path is one statement in one transaction: an INSERT guarded by the room check
     (`queries.is_in_room`) that numbers the message itself (the room's highest sequence plus
-    one) and returns its id and number. The unique constraints settle races: a sequence taken
-    by a message committed meanwhile (on this instance or another) is simply tried again, and a
-    client id already stored means a resend. The body is encrypted by its column type."""
+    one) and returns its id and number (`numbered_insert`, `store_numbered`). The body is
+    encrypted by its column type."""
     try:
         client_id = room.clean_client_id(client_id)
         text = room.clean_message(body)
@@ -366,22 +415,17 @@ def post_message(
         "body": text,
         "sent_at": now,
     }
-    parameters = {**values, "session_token": session_token}
-    for _attempt in range(SEQUENCE_RETRIES):
-        try:
-            row = _insert_guarded(parameters)
-        except IntegrityError:
-            existing = _existing(appointment_id, sender_id, client_id)
-            if existing is not None:
-                return SentMessage.of(existing), False
-            continue  # otherwise the sequence was taken meanwhile: number it again
-        except OperationalError:
-            continue  # SQLite only: another connection wrote first (busy); try again
-        if row is None:  # the guard said no: find out why, for the person and the audit
-            check_connection(sender_id, session_token, appointment_id)
-            raise RoomRefused("signed_out", "Sign in to join your session.")
-        return SentMessage(id=row.id, sequence=row.sequence, **values), True
-    raise MessageRefused("The message could not be sent. Try again.")
+    stored = store_numbered(
+        _insert_guarded,
+        {**values, "session_token": session_token},
+        lambda: _existing(appointment_id, sender_id, client_id),
+    )
+    if isinstance(stored, ChatMessage):
+        return SentMessage.of(stored), False
+    if stored is None:  # the guard said no: find out why, for the person and the audit
+        check_connection(sender_id, session_token, appointment_id)
+        raise RoomRefused("signed_out", "Sign in to join your session.")
+    return SentMessage(id=stored.id, sequence=stored.sequence, **values), True
 
 
 RECORD_FIELDS = (

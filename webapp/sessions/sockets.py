@@ -18,13 +18,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app, request, session
+from flask import request, session
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
-from flask_wtf.csrf import ValidationError, validate_csrf
 
 from webapp.models import Appointment, AttendanceKind, ChatMessage, User
-from webapp.security import is_session_expired
+from webapp.realtime import door_problem
 from webapp.sessions import queries, room, services
 from webapp.user_text import to_html
 
@@ -70,13 +69,11 @@ def message_payload(message: ChatMessage | services.SentMessage, patient_id: int
     }
 
 
-def _origin_allowed() -> bool:
-    """Browsers send Origin on the websocket and on cross-origin polling: when present it must
-    be the site's own address (the CSRF token is required whatever the Origin says)."""
-    from webapp import site_origin
-
-    origin = request.headers.get("Origin")
-    return origin is None or origin == site_origin(current_app.config["SITE_URL"])
+DOOR_REFUSALS = {
+    "signed_out": "Sign in to join your session.",
+    "origin": "This page is not allowed to join sessions.",
+    "csrf": "Your page has expired. Reload it to join.",
+}
 
 
 class Refusal(Exception):
@@ -96,14 +93,10 @@ class ChatNamespace(Namespace):
         appointment_id = auth.get("appointment_id") if isinstance(auth, dict) else None
         appointment_id = appointment_id if isinstance(appointment_id, int) else None
         try:
-            if user is None or is_session_expired():
-                raise Refusal("signed_out", "Sign in to join your session.")
-            if not _origin_allowed():
-                raise Refusal("origin", "This page is not allowed to join sessions.")
-            try:
-                validate_csrf(auth.get("csrf_token") if isinstance(auth, dict) else None)
-            except ValidationError as error:
-                raise Refusal("csrf", "Your page has expired. Reload it to join.") from error
+            problem = door_problem(auth)
+            if user is None or problem is not None:
+                code = problem or "signed_out"
+                raise Refusal(code, DOOR_REFUSALS[code])
             if appointment_id is None:
                 raise Refusal("no_appointment", "Say which session to join.")
             appointment = self._appointment(user, appointment_id)

@@ -2,11 +2,10 @@
 // dropped connection. Messages arrive as HTML the server already escaped and linkified
 // (webapp/user_text.py); everything else is set as text.
 import { io } from './socketio/socket.io.esm.min.js'
+import { keepSignedIn, place, queue, sendOnEnter, transmit as send } from './room-common.js'
 
 const TYPING_IDLE_MS = 4000
 const TYPING_REPEAT_MS = 3000
-const KEEP_ALIVE_MS = 5 * 60 * 1000 // keep the web sign-in alive through a 50-minute session
-const ACK_TIMEOUT_MS = 10000
 
 const root = document.getElementById('chat')
 if (root) start(root)
@@ -78,36 +77,11 @@ function start (root) {
     if (seen.has(message.sequence)) return
     seen.add(message.sequence)
     while (seen.has(lastSeen + 1)) lastSeen += 1
-    const waiting = pending.get(message.client_id)
-    if (waiting && message.party === party) {
-      waiting.element.remove()
-      pending.delete(message.client_id)
-    }
-    const item = render(message)
-    const later = [...list.querySelectorAll('li[data-sequence]')].find((li) => Number(li.dataset.sequence) > message.sequence)
-    list.insertBefore(item, later || list.querySelector('.app-chat__message--pending'))
-    list.scrollTop = list.scrollHeight
+    place(list, pending, message, render(message), message.party === party)
   }
 
   function transmit (clientId) {
-    const waiting = pending.get(clientId)
-    if (!waiting || !socket.connected) return
-    socket.timeout(ACK_TIMEOUT_MS).emit('send', { client_id: clientId, body: waiting.body }, (timedOut, ack) => {
-      if (timedOut) return // still pending: sent again, with the same id, on reconnection
-      if (ack.ok) {
-        add(ack.message)
-        return
-      }
-      waiting.element.remove()
-      pending.delete(clientId)
-      if (!input.value) input.value = waiting.body
-      showError(ack.error)
-    })
-  }
-
-  function newClientId () {
-    if (window.crypto && window.crypto.randomUUID) return window.crypto.randomUUID()
-    return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`
+    send(socket, pending, clientId, { add, input, showError })
   }
 
   form.addEventListener('submit', (event) => {
@@ -128,23 +102,13 @@ function start (root) {
       return // the text stays in the box
     }
     showError('')
-    const clientId = newClientId()
-    const element = document.createElement('li')
-    element.className = 'app-chat__message app-chat__message--mine app-chat__message--pending'
-    element.textContent = 'Sending… ' + body
-    list.append(element)
-    pending.set(clientId, { body, element })
+    const clientId = queue(list, pending, body)
     input.value = ''
     sendTyping(false)
     transmit(clientId)
   })
 
-  input.addEventListener('keydown', (event) => {
-    if (event.key === 'Enter' && !event.shiftKey) {
-      event.preventDefault()
-      form.requestSubmit()
-    }
-  })
+  sendOnEnter(input, form)
 
   function sharing () {
     return !shareTyping || shareTyping.checked
@@ -224,5 +188,5 @@ function start (root) {
     if (left === 0) end()
   }
   setInterval(tick, 1000)
-  setInterval(() => fetch(window.location.href, { method: 'HEAD', credentials: 'same-origin' }), KEEP_ALIVE_MS)
+  keepSignedIn() // through a 50-minute session
 }

@@ -67,6 +67,20 @@ function start (root) {
   socket.on('disconnect', () => { status.textContent = 'Reconnecting… reload the page if this lasts.' })
   socket.on('connect_error', (error) => { status.textContent = `Not live: ${error.message}` })
   socket.on('item', add)
+  // A member's clinical-risk message in a group meeting: held from the group, the facilitator
+  // alerted in the room; the moderator on shift checks in with the facilitator.
+  socket.on('group_alert', (alert) => {
+    const box = document.createElement('div')
+    box.className = 'nhsuk-warning-callout'
+    const heading = document.createElement('h2')
+    heading.className = 'nhsuk-warning-callout__label'
+    heading.textContent = `Risk alert in a group session: ${alert.handle}`
+    const text = document.createElement('p')
+    text.textContent = `In ${alert.group} (meeting ${alert.occurrence_id}). The message was held from the group and the facilitator alerted. Check in with the facilitator now.`
+    box.append(heading, text)
+    root.insertBefore(box, list)
+    status.textContent = `New risk alert in a group session from ${alert.handle}.`
+  })
   // On every (re)connection the server sends the open queue: add anything missed while away.
   socket.on('queue', (items) => {
     items.slice().reverse().forEach(add)

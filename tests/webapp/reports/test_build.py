@@ -32,6 +32,7 @@ MONTHLY_TABLES = {
         "profile_living",
     ],
     "attendance": ["attendance", "attendance_rates"],
+    "groups": ["group_sessions"],
     "charges": ["charges_totals", "charges_by_reason"],
     "community": ["community"],
     "activity": [

@@ -1,0 +1,540 @@
+"""Writes for group sessions: creating a group and its meetings, enrolment and the waiting list,
+invitations, muting and removing members, the room's messages (screened by the watchwords) and
+each meeting's attendance and charge. One write = one function = one transaction; time is
+passed in as `now`. Messages and alerts are sent once the transaction has committed."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import partial
+from typing import cast
+
+from flask import current_app
+from sqlalchemy import String, Table, bindparam, select
+
+from moderation import Decision
+from webapp import audit
+from webapp.extensions import db
+from webapp.groups import queries, rules
+from webapp.models import (
+    EnrolmentStatus,
+    Group,
+    GroupAccess,
+    GroupAttendance,
+    GroupEnrolment,
+    GroupFacilitator,
+    GroupMessage,
+    GroupOccurrence,
+    OccurrenceStatus,
+    Role,
+    ShiftKind,
+    User,
+)
+from webapp.moderation_console import queries as moderation_queries
+from webapp.moderation_console.watchwords import current_engine
+from webapp.notify import DeliveryError, send_email
+from webapp.sessions import rate, room
+from webapp.sessions.services import (
+    MessageRefused,
+    RoomRefused,
+    insert_in_session,
+    numbered_insert,
+    store_numbered,
+)
+
+log = logging.getLogger(__name__)
+STAFF = (Role.THERAPIST, Role.CLINICAL_LEAD)
+
+
+class Refused(ValueError):
+    """The request cannot be done; the message says why and what to do."""
+
+
+# --- groups and their meetings ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupPlan:
+    title: str
+    description: str
+    access: GroupAccess
+    capacity: int
+    first_date: date
+    local_time: time
+    weeks: int
+    duration_minutes: int
+    co_facilitator_ids: Sequence[int] = ()
+
+
+def create_group(creator: User, plan: GroupPlan, *, now: datetime) -> Group:
+    """A group, its facilitators (the creator and any co-facilitators) and every meeting."""
+    if creator.role not in STAFF:
+        raise Refused("Only therapists and clinical leads run groups")
+    if not 1 <= plan.capacity <= rules.MAX_CAPACITY:
+        raise Refused(f"A group has room for 1 to {rules.MAX_CAPACITY} members")
+    try:
+        schedule = rules.WeeklySchedule(
+            plan.first_date, plan.local_time, plan.weeks, timedelta(minutes=plan.duration_minutes)
+        )
+    except ValueError as error:
+        raise Refused(str(error)) from error
+    meetings = rules.meetings(schedule)
+    if meetings[-1].ends_at <= now:
+        raise Refused("Every meeting of that schedule is in the past")
+    facilitator_ids = {creator.id, *plan.co_facilitator_ids}
+    staff_ids = {user.id for user in queries.staff_choices()}
+    if not facilitator_ids <= staff_ids | {creator.id}:
+        raise Refused("Facilitators must be therapists or clinical leads")
+    with db.transaction():
+        group = Group(
+            title=plan.title.strip(),
+            description=plan.description.strip(),
+            access=plan.access,
+            capacity=plan.capacity,
+            first_date=plan.first_date,
+            local_time=plan.local_time.strftime("%H:%M"),
+            weeks=plan.weeks,
+            duration_minutes=plan.duration_minutes,
+            created_by_id=creator.id,
+            created_at=now,
+        )
+        db.session.add(group)
+        db.session.flush()
+        for user_id in sorted(facilitator_ids):
+            db.session.add(GroupFacilitator(group_id=group.id, user_id=user_id))
+        for meeting in meetings:
+            db.session.add(
+                GroupOccurrence(
+                    group_id=group.id, starts_at=meeting.starts_at, ends_at=meeting.ends_at
+                )
+            )
+        audit.record(
+            "group.created",
+            actor=creator,
+            subject_type="group",
+            subject_id=group.id,
+            detail={"meetings": len(meetings), "capacity": plan.capacity},
+        )
+    return group
+
+
+# --- enrolment and the waiting list -------------------------------------------------------------
+
+
+def _lock(group: Group) -> None:
+    """Serialise changes to one group's places (PostgreSQL row lock; SQLite writes one at a
+    time anyway)."""
+    db.session.execute(select(Group.id).where(Group.id == group.id).with_for_update())
+
+
+def _taken(group_id: int) -> int:
+    return queries.count(group_id, *queries.HOLDS_A_PLACE)
+
+
+def request_place(patient: User, group: Group, *, now: datetime) -> GroupEnrolment:
+    """Enrol a patient, or put them on the waiting list when the group is full (or others are
+    already waiting). Patients need to be in their access period, to have a community handle
+    (they appear under it) and, for an invitation-only group, an invitation."""
+    profile = queries.profile_of(patient.id)
+    if patient.role is not Role.PATIENT or profile is None or not profile.has_access(now):
+        raise Refused("Groups are open to patients during their access period")
+    if queries.handle_of(patient.id) is None:
+        raise Refused("Choose your name in the community first: members see it, not your name")
+    with db.transaction():
+        _lock(group)
+        enrolment = queries.enrolment_of(group.id, patient.id)
+        if enrolment is not None and enrolment.status in (
+            EnrolmentStatus.ENROLLED,
+            EnrolmentStatus.WAITING,
+            EnrolmentStatus.OFFERED,
+        ):
+            return enrolment
+        if enrolment is not None and enrolment.status is EnrolmentStatus.REMOVED:
+            raise Refused("A facilitator removed you from this group. Talk to your therapist")
+        invited = enrolment is not None and enrolment.status is EnrolmentStatus.INVITED
+        if group.access is GroupAccess.INVITATION and not invited:
+            raise Refused("This group is by invitation only")
+        place = rules.place_for_new_request(
+            _taken(group.id), group.capacity, queries.count(group.id, EnrolmentStatus.WAITING)
+        )
+        status = (
+            EnrolmentStatus.ENROLLED if place is rules.Place.ENROLLED else EnrolmentStatus.WAITING
+        )
+        if enrolment is None:
+            enrolment = GroupEnrolment(group_id=group.id, patient_id=patient.id)
+            db.session.add(enrolment)
+        enrolment.status, enrolment.requested_at, enrolment.changed_at = status, now, now
+        enrolment.is_muted = False
+        db.session.flush()
+        audit.record(
+            "group.place_requested",
+            actor=patient,
+            subject_type="group",
+            subject_id=group.id,
+            patient_id=patient.id,
+            detail={"status": status.value},
+        )
+    return enrolment
+
+
+def _offer_free_places(group: Group, now: datetime) -> list[GroupEnrolment]:
+    """Inside the caller's locked transaction: offer free places to those waiting, in order."""
+    waiting = queries.enrolments(group.id, EnrolmentStatus.WAITING)
+    chosen = set(
+        rules.to_offer([(e.requested_at, e.id) for e in waiting], _taken(group.id), group.capacity)
+    )
+    offered = [e for e in waiting if e.id in chosen]
+    for enrolment in offered:
+        enrolment.status, enrolment.changed_at = EnrolmentStatus.OFFERED, now
+        audit.record(
+            "group.place_offered",
+            subject_type="group",
+            subject_id=group.id,
+            patient_id=enrolment.patient_id,
+        )
+    return offered
+
+
+def _tell_offered(group: Group, offered: Sequence[GroupEnrolment]) -> None:
+    for enrolment in offered:
+        try:
+            send_email(
+                enrolment.patient.email,
+                "A place in your group is free",
+                f"A place has come free in {group.title}. Sign in to take it, or to let it go "
+                "to the next person waiting.",
+            )
+        except DeliveryError:
+            log.exception("telling enrolment %s of an offered place failed", enrolment.id)
+
+
+def accept_offer(patient: User, group: Group, *, now: datetime) -> GroupEnrolment:
+    with db.transaction():
+        _lock(group)
+        enrolment = queries.enrolment_of(group.id, patient.id)
+        if enrolment is None or enrolment.status is not EnrolmentStatus.OFFERED:
+            raise Refused("There is no place waiting for you in this group")
+        enrolment.status, enrolment.changed_at = EnrolmentStatus.ENROLLED, now
+        audit.record(
+            "group.offer_accepted",
+            actor=patient,
+            subject_type="group",
+            subject_id=group.id,
+            patient_id=patient.id,
+        )
+    return enrolment
+
+
+def leave(patient: User, group: Group, *, now: datetime) -> None:
+    """Leave the group, the waiting list or decline an offered place: the place goes to the
+    next person waiting."""
+    enrolment = queries.enrolment_of(group.id, patient.id)
+    if enrolment is None or enrolment.status not in STILL_IN:
+        raise Refused("You are not in this group")
+    _vacate(enrolment, EnrolmentStatus.LEFT, patient, "You have left this group.", now)
+
+
+STILL_IN = (
+    EnrolmentStatus.ENROLLED,
+    EnrolmentStatus.WAITING,
+    EnrolmentStatus.OFFERED,
+    EnrolmentStatus.INVITED,
+)
+
+
+def _vacate(
+    enrolment: GroupEnrolment, status: EnrolmentStatus, actor: User, message: str, now: datetime
+) -> None:
+    """A place (or a wait) given up or taken away: it goes to the next person waiting, who is
+    told, and the person's sockets in the group's rooms are closed with `message`."""
+    group = enrolment.group
+    with db.transaction():
+        _lock(group)
+        enrolment.status, enrolment.changed_at = status, now
+        audit.record(
+            f"group.{status.value}",
+            actor=actor,
+            subject_type="group",
+            subject_id=group.id,
+            patient_id=enrolment.patient_id,
+        )
+        offered = _offer_free_places(group, now)
+    _tell_offered(group, offered)
+    from webapp.groups import sockets
+
+    sockets.close_member(group.id, enrolment.patient_id, message)
+
+
+def invite(facilitator: User, group: Group, email: str, *, now: datetime) -> GroupEnrolment:
+    """Invite a patient (by their email address) to an invitation-only or open group."""
+    patient = queries.user_by_email(email)
+    profile = queries.profile_of(patient.id) if patient is not None else None
+    if patient is None or patient.role is not Role.PATIENT or profile is None:
+        raise Refused("There is no patient with that email address")
+    if not profile.has_access(now):
+        raise Refused("That patient's access period has ended")
+    with db.transaction():
+        _lock(group)
+        enrolment = queries.enrolment_of(group.id, patient.id)
+        if enrolment is not None and enrolment.status is not EnrolmentStatus.LEFT:
+            raise Refused("That patient is already invited, waiting or in this group")
+        if enrolment is None:
+            enrolment = GroupEnrolment(group_id=group.id, patient_id=patient.id)
+            db.session.add(enrolment)
+        enrolment.status, enrolment.requested_at, enrolment.changed_at = (
+            EnrolmentStatus.INVITED,
+            now,
+            now,
+        )
+        db.session.flush()
+        audit.record(
+            "group.invited",
+            actor=facilitator,
+            subject_type="group",
+            subject_id=group.id,
+            patient_id=patient.id,
+        )
+    try:
+        send_email(
+            patient.email,
+            "You are invited to a group",
+            f"Your therapist has invited you to join {group.title}. Sign in to take your place.",
+        )
+    except DeliveryError:
+        log.exception("the invitation to group %s could not be sent", group.id)
+    return enrolment
+
+
+def set_muted(facilitator: User, enrolment: GroupEnrolment, muted: bool, *, now: datetime) -> None:
+    if enrolment.status is not EnrolmentStatus.ENROLLED:
+        raise Refused("Only members can be muted")
+    with db.transaction():
+        enrolment.is_muted, enrolment.changed_at = muted, now
+        audit.record(
+            "group.muted" if muted else "group.unmuted",
+            actor=facilitator,
+            subject_type="group",
+            subject_id=enrolment.group_id,
+            patient_id=enrolment.patient_id,
+        )
+    from webapp.groups import sockets
+
+    sockets.announce_muted(enrolment.group_id, enrolment.patient_id, muted)
+
+
+def remove(facilitator: User, enrolment: GroupEnrolment, *, now: datetime) -> None:
+    """Remove a member (or someone waiting): they leave every room of the group at once."""
+    if enrolment.status not in STILL_IN:
+        raise Refused("They are no longer in this group")
+    message = "A facilitator has removed you from this group."
+    _vacate(enrolment, EnrolmentStatus.REMOVED, facilitator, message, now)
+
+
+# --- the room -----------------------------------------------------------------------------------
+
+
+def check_standing(user_id: int, session_token: str, occurrence_id: int) -> queries.Standing:
+    """One query, on every event: still signed in with this session and active, still a
+    facilitator or enrolled member, the meeting not cancelled. Raise RoomRefused otherwise."""
+    found = queries.standing(user_id, session_token, occurrence_id)
+    if found is None or not found.is_active:
+        raise RoomRefused("signed_out", "Sign in to join your group.")
+    if not found.is_facilitator:
+        if found.enrolment is EnrolmentStatus.REMOVED:
+            raise RoomRefused("removed", "A facilitator has removed you from this group.")
+        if found.enrolment is not EnrolmentStatus.ENROLLED:
+            raise RoomRefused("not_a_member", "You are not a member of this group.")
+    if found.occurrence_status is OccurrenceStatus.CANCELLED:
+        raise RoomRefused("cancelled", "This meeting has been cancelled.")
+    return found
+
+
+def check_clock(occurrence: GroupOccurrence, now: datetime, *, facilitator: bool) -> None:
+    state = rules.room_state(occurrence.starts_at, occurrence.ends_at, now, facilitator=facilitator)
+    if state is rules.RoomState.NOT_YET:
+        raise RoomRefused("not_yet", "The group room is not open yet.")
+    if state is rules.RoomState.CLOSED:
+        raise RoomRefused("closed", "This meeting has ended.")
+
+
+def refuse(user: User | None, occurrence_id: int | None, code: str) -> None:
+    if db.session().in_transaction():
+        db.session.commit()
+    audit.record_now(
+        "group.room_refused",
+        actor=user,
+        subject_type="group_occurrence",
+        subject_id=occurrence_id,
+        detail={"reason": code},
+    )
+
+
+GUARDED_INSERT = numbered_insert(
+    cast(Table, GroupMessage.__table__),
+    "occurrence_id",
+    (
+        "occurrence_id",
+        "sender_id",
+        "client_id",
+        "body",
+        "is_held",
+        "is_clinical_risk",
+        "rule_ids",
+        "sent_at",
+    ),
+    lambda values: queries.may_post(
+        values["sender_id"], bindparam("session_token", type_=String()), values["occurrence_id"]
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Posted:
+    message: GroupMessage
+    created: bool
+    decision: Decision | None
+
+
+def post_message(
+    occurrence_id: int,
+    sender_id: int,
+    session_token: str,
+    client_id: object,
+    body: object,
+    *,
+    is_facilitator: bool,
+    now: datetime,
+) -> Posted:
+    """Store a screened message with the room's next number. A member's message a watchword
+    holds is seen only by its author and the facilitators (a facilitator's is screened and its
+    rules noted, but never held: they quote risk words to talk about them). A resend with the
+    same client id stores nothing. Raise RoomRefused if the sender may no longer post (muted,
+    removed, signed out), MessageRefused for a bad message."""
+    try:
+        client_id = room.clean_client_id(client_id)
+        text = room.clean_message(body)
+    except ValueError as error:
+        raise MessageRefused(str(error)) from error
+
+    def existing() -> GroupMessage | None:
+        return queries.existing_message(occurrence_id, sender_id, client_id)
+
+    if not rate.message_rate().allow(f"group-{occurrence_id}:{sender_id}", now):
+        check_standing(sender_id, session_token, occurrence_id)
+        found = existing()
+        if found is not None:
+            return Posted(found, False, None)
+        raise MessageRefused("You are sending messages too quickly. Wait a moment.")
+    decision = current_engine().decide(text)
+    held = decision.is_held and not is_facilitator
+    values = {
+        "occurrence_id": occurrence_id,
+        "sender_id": sender_id,
+        "client_id": client_id,
+        "body": text,
+        "is_held": held,
+        "is_clinical_risk": decision.is_clinical_risk and not is_facilitator,
+        "rule_ids": sorted({match.rule_id for match in decision.matches}),
+        "sent_at": now,
+    }
+    stored = store_numbered(
+        partial(insert_in_session, GUARDED_INSERT),
+        {**values, "session_token": session_token},
+        existing,
+    )
+    if isinstance(stored, GroupMessage):
+        return Posted(stored, False, None)
+    if stored is None:  # the guard said no: find out why, for the person and the audit
+        standing = check_standing(sender_id, session_token, occurrence_id)
+        if standing.is_muted:
+            raise RoomRefused("muted", "A facilitator has muted you for now. You can still read.")
+        raise RoomRefused("signed_out", "Sign in to join your group.")
+    message = GroupMessage(id=stored.id, sequence=stored.sequence, **values)
+    if held:
+        audit.record_now(
+            "group.message_held",
+            actor=db.session.get(User, sender_id),
+            subject_type="group_message",
+            subject_id=message.id,
+            detail={"rules": values["rule_ids"], "clinical_risk": values["is_clinical_risk"]},
+        )
+    return Posted(message, True, decision)
+
+
+def alert_on_risk(occurrence: GroupOccurrence, message: GroupMessage, handle: str) -> None:
+    """A member's clinical-risk message: the facilitators in the room (by socket) and the
+    moderators on shift (on their live queue and by email) are alerted. The email carries no
+    name, handle or message text."""
+    from webapp.groups import sockets
+
+    sockets.alert_facilitators(occurrence, message, handle)
+    now = message.sent_at
+    moderators = moderation_queries.on_shift(ShiftKind.MODERATOR, now)
+    for moderator in moderators:
+        try:
+            send_email(
+                moderator.email,
+                "Risk alert in a group session",
+                f"A member's message in group meeting {occurrence.id} matched a clinical-risk "
+                "watchword and was held. The facilitator has been alerted. Please check in with "
+                "them now.",
+            )
+        except DeliveryError:
+            log.exception("the group risk alert to moderator %s failed", moderator.id)
+    if not moderators:
+        log.error("group risk alert (meeting %s) with no moderator on shift", occurrence.id)
+
+
+# --- attendance and the charge ------------------------------------------------------------------
+
+
+def record_attendance(
+    facilitator: User,
+    occurrence: GroupOccurrence,
+    codes: Mapping[int, object],
+    *,
+    now: datetime,
+) -> rules.GroupCharge:
+    """Each member's national attendance code for a meeting that has started, and the meeting's
+    charge: one unit to the commissioner at the configured rate when anyone attended. Nothing
+    is charged to a patient, nor drawn from their one-to-one allowance. Recording again
+    replaces the codes and the charge."""
+    if now < occurrence.starts_at:
+        raise Refused("Attendance can be recorded once the meeting has started")
+    if occurrence.status is OccurrenceStatus.CANCELLED:
+        raise Refused("This meeting was cancelled")
+    members = {e.patient_id for e in queries.enrolments(occurrence.group_id, *RECORDABLE)}
+    members |= set(queries.attendance(occurrence.id))
+    if set(codes) != members:
+        raise Refused("Record a code for every member")
+    try:
+        cleaned = {pid: rules.clean_attendance_code(code) for pid, code in codes.items()}
+    except ValueError as error:
+        raise Refused(str(error)) from error
+    charge = rules.group_charge(cleaned.values(), current_app.config["GROUP_SESSION_RATE_PENCE"])
+    with db.transaction():
+        for patient_id, code in cleaned.items():
+            row = db.session.get(
+                GroupAttendance, {"occurrence_id": occurrence.id, "patient_id": patient_id}
+            ) or GroupAttendance(occurrence_id=occurrence.id, patient_id=patient_id)
+            row.code, row.recorded_at = code, now
+            db.session.add(row)
+        occurrence.status = (
+            OccurrenceStatus.DELIVERED if charge.charged else OccurrenceStatus.NOT_DELIVERED
+        )
+        occurrence.charge_pence = charge.pence if charge.charged else None
+        occurrence.recorded_at, occurrence.recorded_by_id = now, facilitator.id
+        audit.record(
+            "group.attendance_recorded",
+            actor=facilitator,
+            subject_type="group_occurrence",
+            subject_id=occurrence.id,
+            detail={"members": len(cleaned), "charged_pence": charge.pence},
+        )
+    return charge
+
+
+RECORDABLE = (EnrolmentStatus.ENROLLED,)
