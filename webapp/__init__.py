@@ -74,6 +74,7 @@ def _configure_templates(app: Flask) -> None:
         "autoescape": True,
     }
     app.jinja_env.globals["navigation_items"] = navigation_items
+    app.context_processor(_degraded_service)
     app.jinja_env.filters["london_datetime"] = london_datetime
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["local_time"] = local_time
@@ -112,6 +113,22 @@ def local_time(value: datetime, zone: str = "Europe/London") -> str:
     """Just the clock time in someone's zone, e.g. "9:00am"."""
     local = value.astimezone(ZoneInfo(zone))
     return f"{local.strftime('%I').lstrip('0')}:{local:%M}{local.strftime('%p').lower()}"
+
+
+def _degraded_service() -> dict[str, list[str]]:
+    """Staff see on every page what is not working fully (Redis down: webapp.health), so a
+    therapist whose reminders are delayed or a moderator whose alerts are late knows why.
+    Patients are spared the details: what affects them says so where it happens."""
+    from flask import current_app, has_request_context
+    from flask_login import current_user
+
+    from webapp import health
+
+    if not has_request_context() or not current_user.is_authenticated or not current_user.is_staff:
+        return {"degraded_service": []}
+    return {
+        "degraded_service": health.degraded_for_staff(current_app.extensions, current_app.config)
+    }
 
 
 def _configure_login(app: Flask) -> None:

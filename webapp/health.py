@@ -8,6 +8,7 @@ degraded, in words an operator can act on.
 
 from __future__ import annotations
 
+import time
 from functools import cache
 from typing import Any
 
@@ -67,3 +68,21 @@ def report(config: Any, database_ok: bool) -> tuple[dict[str, Any], int]:
         "degraded": [DEGRADED[use] for use in down],
     }
     return body, 200 if database_ok else 503
+
+
+CHECK_EVERY_SECONDS = 15.0
+"""How long an instance trusts its last look at Redis when drawing staff pages."""
+
+
+def degraded_for_staff(extensions: dict[str, Any], config: Any) -> list[str]:
+    """What is degraded right now, for the banner on staff pages: looked up at most every
+    CHECK_EVERY_SECONDS per instance (kept in the app's `extensions`), so a page costs no
+    Redis round trip, and a Redis that has gone away is noticed within seconds."""
+    checked_at, degraded = extensions.get("service_health", (None, []))
+    now = time.monotonic()
+    if checked_at is None or now - checked_at >= CHECK_EVERY_SECONDS:
+        uses = redis_uses(config)
+        reachable = {url: redis_reachable(url) for url in set(uses.values())}
+        degraded = [DEGRADED[use] for use, url in uses.items() if not reachable[url]]
+        extensions["service_health"] = (now, degraded)
+    return list(degraded)
