@@ -4,6 +4,9 @@ the group room (`/group`) and the moderators' live queue (`/moderation`) share i
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from flask import current_app, request
@@ -11,6 +14,11 @@ from flask_login import current_user
 from flask_wtf.csrf import ValidationError, validate_csrf
 
 from webapp.security import is_session_expired
+
+log = logging.getLogger(__name__)
+
+CLOCK_CHECK_SECONDS = 60.0
+"""A room's end-of-time timer sleeps at most this long between looks at the clock."""
 
 
 def origin_allowed() -> bool:
@@ -34,3 +42,29 @@ def door_problem(auth: Any) -> str | None:
     except ValidationError:
         return "csrf"
     return None
+
+
+def close_when_over(
+    namespace: Any, sid: str, closes_at: datetime, message: str, now: Callable[[], datetime]
+) -> None:
+    """Each connection's own timer, started at the door as a background task: when the room's
+    time is up the server tells the page (a "closed" event with `message`) and closes the
+    connection (its disconnect handler then records the leave), rather than trusting the
+    page's clock. It sleeps until then, looking again at least every CLOCK_CHECK_SECONDS should
+    the clock be corrected, and stops once the connection has gone. Used by the session room
+    and the group room."""
+    try:
+        while True:
+            remaining = (closes_at - now()).total_seconds()
+            if remaining > 0:
+                namespace.socketio.sleep(min(remaining, CLOCK_CHECK_SECONDS))
+            if not namespace.socketio.server.manager.is_connected(sid, namespace.namespace):
+                return  # (it counts as connected only once on_connect has returned)
+            if remaining <= 0:
+                namespace.socketio.emit(
+                    "closed", {"message": message}, to=sid, namespace=namespace.namespace
+                )
+                namespace.disconnect(sid)
+                return
+    except Exception:  # a timer must never take the worker down; the event checks remain
+        log.exception("closing %s connection %s at the end of its time failed", namespace, sid)

@@ -4,7 +4,8 @@ It keeps the session room's protections (webapp/sessions/sockets.py): at the doo
 the site's own Origin and a valid CSRF token (`webapp.realtime.door_problem`), then a facilitator
 or enrolled member of the meeting's group with the room open for them; on every event, one query
 (`services.check_standing`: still signed in with the same session, still a facilitator or
-enrolled member, the meeting not cancelled) and the cached clock. Refusals are audited. Messages
+enrolled member, the meeting not cancelled) and the cached clock. At the meeting's end the server itself closes every connection
+(`webapp.realtime.close_when_over`), as the session room does. Refusals are audited. Messages
 are numbered, resent messages stored once, and a reconnecting page resyncs from the last number
 it saw.
 
@@ -25,6 +26,7 @@ from flask import request, session
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
 
+from webapp import realtime
 from webapp.extensions import socketio
 from webapp.groups import queries, services
 from webapp.models import EnrolmentStatus, GroupMessage, GroupOccurrence, User
@@ -40,6 +42,7 @@ NAMESPACE = "/group"
 CONNECTION_KEY = "group_connection"
 FACILITATOR = "facilitator"
 MEMBER = "A member"
+MEETING_ENDED = "This meeting has ended."
 DOOR_REFUSALS = {
     "signed_out": "Sign in to join your group.",
     "origin": "This page is not allowed to join groups.",
@@ -201,6 +204,14 @@ class GroupNamespace(Namespace):
         if is_facilitator:
             emit("roster", roster(occurrence.group_id))
         emit("presence", {"who": label, "present": True}, to=meeting_room(occurrence.id))
+        self.socketio.start_background_task(
+            realtime.close_when_over,
+            self,
+            request.sid,  # type: ignore[attr-defined]
+            occurrence.ends_at,
+            MEETING_ENDED,
+            utcnow,
+        )
 
     def _door(self, user: User, occurrence_id: int, now: datetime) -> tuple[GroupOccurrence, Any]:
         occurrence = queries.occurrence_for_participant(user.id, occurrence_id)
@@ -230,7 +241,7 @@ class GroupNamespace(Namespace):
                 facilitator=connection.is_facilitator,
             )
             if state is services.rules.RoomState.CLOSED:
-                raise RoomRefused("closed", "This meeting has ended.")
+                raise RoomRefused("closed", MEETING_ENDED)
             standing = services.check_standing(
                 connection.user_id, connection.session_token, connection.occurrence_id
             )

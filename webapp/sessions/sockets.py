@@ -13,7 +13,6 @@ appointment.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -22,16 +21,13 @@ from flask import request, session
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
 
+from webapp import realtime
 from webapp.models import Appointment, AttendanceKind, ChatMessage, User
 from webapp.realtime import door_problem
 from webapp.sessions import queries, room, services
 from webapp.user_text import to_html
 
-log = logging.getLogger(__name__)
-
 CONNECTION_KEY = "chat_connection"
-CLOCK_CHECK_SECONDS = 60.0
-"""The end-of-session timer sleeps at most this long between looks at the clock."""
 ENDED = "This session has ended."
 SHARE_TYPING_KEY = "chat_share_typing"
 ENDED_BY_LEAVING = {"client disconnect", "server disconnect"}
@@ -141,32 +137,13 @@ class ChatNamespace(Namespace):
         emit("history", self._missed(connection, last_seen))
         emit("presence", {"party": party.value, "present": True}, to=room_name(appointment.id))
         self.socketio.start_background_task(
-            self._close_at_the_end,
+            realtime.close_when_over,
+            self,
             request.sid,  # type: ignore[attr-defined]
             room.closes_at(appointment.starts_at),
+            ENDED,
+            utcnow,
         )
-
-    def _close_at_the_end(self, sid: str, closes_at: datetime) -> None:
-        """Each connection's own timer: at 50:00 the server tells the page the session has
-        ended and closes the connection (its attendance then records a leave), rather than
-        trusting the page's clock. It sleeps until then (looking again at least every
-        CLOCK_CHECK_SECONDS, should the clock be corrected) and stops once the connection
-        has gone."""
-        try:
-            while True:
-                remaining = (closes_at - utcnow()).total_seconds()
-                if remaining > 0:
-                    self.socketio.sleep(min(remaining, CLOCK_CHECK_SECONDS))
-                if not self.socketio.server.manager.is_connected(sid, self.namespace):
-                    return  # (it counts as connected only once on_connect has returned)
-                if remaining <= 0:
-                    self.socketio.emit(
-                        "closed", {"message": ENDED}, to=sid, namespace=self.namespace
-                    )
-                    self.disconnect(sid)
-                    return
-        except Exception:  # a timer must never take the worker down; the event check remains
-            log.exception("closing chat connection %s at the end of its session failed", sid)
 
     def _appointment(self, user: User, appointment_id: int) -> Appointment:
         appointment = queries.appointment_for_participant(user.id, appointment_id)

@@ -292,3 +292,32 @@ def test_after_the_end_an_event_is_refused_and_the_page_told(world, clock):
     ack = send(member, "late", "client-late1")
     assert ack["ok"] is False and ack["code"] == "closed"
     assert "closed" in received(member)
+
+
+def test_at_the_end_the_server_closes_the_room_without_waiting_for_the_page(
+    world, clock, monkeypatch
+):
+    timers = []
+    start = socketio.start_background_task
+
+    def keep(*args, **kwargs):
+        timers.append(start(*args, **kwargs))
+        return timers[-1]
+
+    monkeypatch.setattr(socketio, "start_background_task", keep)
+    clock.move_to(world.meeting.ends_at - timedelta(milliseconds=500))
+    people = (world.facilitator, world.members[0])
+    for person in people:
+        fast_sign_in(world.client(person), person)
+    sockets = [connect(world, person) for person in people]
+    assert all(socket.is_connected(NAMESPACE) for socket in sockets)
+    clock.move_to(world.meeting.ends_at)  # nobody sends anything
+
+    assert len(timers) == 2
+    for timer in timers:
+        timer.join(timeout=20)
+        assert not timer.is_alive()
+    for socket in sockets:
+        assert not socket.is_connected(NAMESPACE)
+        closed = [event["args"][0] for event in socket.queue if event["name"] == "closed"]
+        assert closed == [{"message": "This meeting has ended."}]
