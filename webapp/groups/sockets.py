@@ -4,10 +4,10 @@ It keeps the session room's protections (webapp/sessions/sockets.py): at the doo
 the site's own Origin and a valid CSRF token (`webapp.realtime.door_problem`), then a facilitator
 or enrolled member of the meeting's group with the room open for them; on every event, one query
 (`services.check_standing`: still signed in with the same session, still a facilitator or
-enrolled member, the meeting not cancelled) and the cached clock. At the meeting's end the server itself closes every connection
-(`webapp.realtime.close_when_over`), as the session room does. Refusals are audited. Messages
-are numbered, resent messages stored once, and a reconnecting page resyncs from the last number
-it saw.
+enrolled member, the meeting not cancelled) and the cached clock. At the meeting's end the
+server itself closes every connection (`webapp.realtime.close_when_over`), as the session room
+does. Refusals are audited. Messages are numbered, resent messages stored once, and a
+reconnecting page resyncs from the last number it saw.
 
 Members appear under their community handle, never their real name. A member's message a
 watchword holds reaches only its author (with crisis routes when it is a clinical risk) and the
