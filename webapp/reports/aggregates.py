@@ -25,6 +25,7 @@ from sqlalchemy import (
     CTE,
     ColumnElement,
     Select,
+    Subquery,
     and_,
     case,
     exists,
@@ -230,6 +231,67 @@ def entered(period: Period) -> tuple[f.Grouped, float | None]:
 # --- ended and finished courses: outcomes and waits ------------------------------------------
 
 
+def contact_total(code: str) -> Any:
+    """A contact's completed total on one measure, labelled with its code, read through the
+    (appointment, instrument) unique index: a lookup per contact. (Joining the responses instead
+    makes PostgreSQL scan all of them: 3 to 7 seconds over 1.4 million in
+    benchmarks/reports.py.) For a select over appointments (`A`)."""
+    return (
+        select(Q.total)
+        .where(
+            Q.appointment_id == A.id,
+            Q.instrument == code,
+            Q.total.is_not(None),
+            Q.completed_at.is_not(None),
+        )
+        .scalar_subquery()
+        .label(code)
+    )
+
+
+def first_and_last_totals(contacts: CTE, measures: Sequence[Any], prefix: str) -> Subquery:
+    """Per episode of `contacts` (episode_id, starts_at and a `contact_total` column per
+    measure): each measure's total at the contact where it was first scored and at the one
+    where it was last scored, as `<code>_first` and `<code>_last`; the last only at a later
+    contact than the first (DOMAIN.md section 4), else NULL. Used by the reports' outcomes and
+    by supervision's review rule."""
+    bounds = (
+        select(
+            contacts.c.episode_id,
+            *(
+                func.min(case((contacts.c[m.code].is_not(None), contacts.c.starts_at))).label(
+                    f"{m.code}_first_at"
+                )
+                for m in measures
+            ),
+            *(
+                func.max(case((contacts.c[m.code].is_not(None), contacts.c.starts_at))).label(
+                    f"{m.code}_last_at"
+                )
+                for m in measures
+            ),
+        )
+        .group_by(contacts.c.episode_id)
+        .subquery(f"{prefix}bounds")
+    )
+    pivot_columns = []
+    for found in measures:
+        score = contacts.c[found.code]
+        first_at, last_at = bounds.c[f"{found.code}_first_at"], bounds.c[f"{found.code}_last_at"]
+        pivot_columns += [
+            func.max(case((contacts.c.starts_at == first_at, score))).label(f"{found.code}_first"),
+            func.max(
+                case((and_(contacts.c.starts_at == last_at, last_at > first_at), score))
+            ).label(f"{found.code}_last"),
+        ]
+    return (
+        select(contacts.c.episode_id, *pivot_columns)
+        .select_from(contacts.join(bounds, bounds.c.episode_id == contacts.c.episode_id))
+        .group_by(contacts.c.episode_id)
+        .subquery(f"{prefix}pivot")
+    )
+
+
 def _episode_facts(period: Period) -> CTE:
     """One row per episode whose referral ended in the period: its treatment sessions, first
     and last scores on the measure pair, and waits, from the episode's own appointments."""
@@ -269,65 +331,13 @@ def _episode_facts(period: Period) -> CTE:
         .subquery("per_episode")
     )
 
-    # Each attended contact with its pair's totals, read through the (appointment, instrument)
-    # unique index: a lookup per contact. (Joining the responses instead makes PostgreSQL scan
-    # all of them: 3 to 7 seconds over 1.4 million in benchmarks/reports.py.)
-    def total(code: str) -> Any:
-        return (
-            select(Q.total)
-            .where(
-                Q.appointment_id == A.id,
-                Q.instrument == code,
-                Q.total.is_not(None),
-                Q.completed_at.is_not(None),
-            )
-            .scalar_subquery()
-            .label(code)
-        )
-
     contacts = (
-        select(A.episode_id, A.starts_at, *(total(m.code) for m in DEFAULT_PAIR))
+        select(A.episode_id, A.starts_at, *(contact_total(m.code) for m in DEFAULT_PAIR))
         .select_from(Appointment.__table__.join(ended, ended.c.episode_id == A.episode_id))
         .where(is_attended())
         .cte("contacts")
     )
-    # Per measure: when it was first and last scored (DOMAIN.md section 4: the last at a later
-    # contact than the first), then the totals at those contacts.
-    bounds = (
-        select(
-            contacts.c.episode_id,
-            *(
-                func.min(case((contacts.c[m.code].is_not(None), contacts.c.starts_at))).label(
-                    f"{m.code}_first_at"
-                )
-                for m in DEFAULT_PAIR
-            ),
-            *(
-                func.max(case((contacts.c[m.code].is_not(None), contacts.c.starts_at))).label(
-                    f"{m.code}_last_at"
-                )
-                for m in DEFAULT_PAIR
-            ),
-        )
-        .group_by(contacts.c.episode_id)
-        .subquery("bounds")
-    )
-    pivot_columns = []
-    for found in DEFAULT_PAIR:
-        score = contacts.c[found.code]
-        first_at, last_at = bounds.c[f"{found.code}_first_at"], bounds.c[f"{found.code}_last_at"]
-        pivot_columns += [
-            func.max(case((contacts.c.starts_at == first_at, score))).label(f"{found.code}_first"),
-            func.max(
-                case((and_(contacts.c.starts_at == last_at, last_at > first_at), score))
-            ).label(f"{found.code}_last"),
-        ]
-    pivot_sq = (
-        select(contacts.c.episode_id, *pivot_columns)
-        .select_from(contacts.join(bounds, bounds.c.episode_id == contacts.c.episode_id))
-        .group_by(contacts.c.episode_id)
-        .subquery("pivot")
-    )
+    pivot_sq = first_and_last_totals(contacts, DEFAULT_PAIR, "")
     return (
         select(
             ended.c.episode_id,

@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import abort
-from sqlalchemy import Select, and_, case, exists, func, literal, not_, or_, select
+from sqlalchemy import Select, case, exists, func, literal, not_, or_, select
 from sqlalchemy.orm import joinedload
 
 from questionnaires.measures import GAD7, PHQ9
@@ -33,7 +33,6 @@ from webapp.extensions import db
 from webapp.models import (
     Appointment,
     CareEpisode,
-    QuestionnaireResponse,
     RiskFlag,
     Role,
     SessionRating,
@@ -57,7 +56,6 @@ from webapp.supervision.figures import Counts, Window
 REVIEW_MEASURES = (PHQ9, GAD7)  # the measures `needs_review` looks for a reliable fall on
 A = Appointment.__table__.c
 E = CareEpisode.__table__.c
-Q = QuestionnaireResponse.__table__.c
 
 
 @dataclass(frozen=True)
@@ -143,62 +141,17 @@ def _no_improvement(context: Context) -> Select[Any]:
         .cte("review_candidates")
     )
 
-    def total(code: str) -> Any:
-        return (
-            select(Q.total)
-            .where(
-                Q.appointment_id == A.id,
-                Q.instrument == code,
-                Q.total.is_not(None),
-                Q.completed_at.is_not(None),
-            )
-            .scalar_subquery()
-            .label(code)
-        )
-
     contacts = (
-        select(A.episode_id, A.starts_at, *(total(m.code) for m in REVIEW_MEASURES))
+        select(
+            A.episode_id, A.starts_at, *(aggregates.contact_total(m.code) for m in REVIEW_MEASURES)
+        )
         .select_from(
             Appointment.__table__.join(candidates, candidates.c.episode_id == A.episode_id)
         )
         .where(aggregates.is_attended())
         .cte("review_contacts")
     )
-    bounds = (
-        select(
-            contacts.c.episode_id,
-            *(
-                func.min(case((contacts.c[m.code].is_not(None), contacts.c.starts_at))).label(
-                    f"{m.code}_first_at"
-                )
-                for m in REVIEW_MEASURES
-            ),
-            *(
-                func.max(case((contacts.c[m.code].is_not(None), contacts.c.starts_at))).label(
-                    f"{m.code}_last_at"
-                )
-                for m in REVIEW_MEASURES
-            ),
-        )
-        .group_by(contacts.c.episode_id)
-        .subquery("review_bounds")
-    )
-    pivot_columns = []
-    for found in REVIEW_MEASURES:
-        score = contacts.c[found.code]
-        first_at, last_at = bounds.c[f"{found.code}_first_at"], bounds.c[f"{found.code}_last_at"]
-        pivot_columns += [
-            func.max(case((contacts.c.starts_at == first_at, score))).label(f"{found.code}_first"),
-            func.max(
-                case((and_(contacts.c.starts_at == last_at, last_at > first_at), score))
-            ).label(f"{found.code}_last"),
-        ]
-    pivot = (
-        select(contacts.c.episode_id, *pivot_columns)
-        .select_from(contacts.join(bounds, bounds.c.episode_id == contacts.c.episode_id))
-        .group_by(contacts.c.episode_id)
-        .subquery("review_pivot")
-    )
+    pivot = aggregates.first_and_last_totals(contacts, REVIEW_MEASURES, "review_")
     falls = [
         pivot.c[f"{m.code}_first"] - pivot.c[f"{m.code}_last"]
         >= aggregates._number(m.reliable_change or Decimal(0))
