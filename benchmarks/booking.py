@@ -26,11 +26,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert, text
 
+from benchmarks import world
 from webapp import create_app
 from webapp.booking import queries
 from webapp.booking.slots import SESSION_LENGTH
-from webapp.config import TestConfig, normalise_database_url
-from webapp.extensions import db, make_engine
+from webapp.config import TestConfig
+from webapp.extensions import db
 from webapp.migrate import upgrade
 from webapp.models import (
     Appointment,
@@ -225,22 +226,9 @@ def main() -> None:
             print("SQLite")
             run(f"sqlite:///{Path(folder) / 'bench.db'}", args.therapists, args.repeats)
         return
-    url = normalise_database_url(args.database_url)
-    admin = make_engine(url)
-    with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
-        connection.execute(text(f'CREATE SCHEMA "{SCHEMA}"'))
-    try:
+    with world.own_schema(args.database_url, SCHEMA) as schema_url:
         print("PostgreSQL")
-        run(
-            f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{SCHEMA}",
-            args.therapists,
-            args.repeats,
-        )
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
-        admin.dispose()
+        run(schema_url, args.therapists, args.repeats)
 
 
 if __name__ == "__main__":

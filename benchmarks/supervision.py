@@ -20,12 +20,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 
+from benchmarks import world
 from benchmarks.reports import generate, timed
 from webapp import create_app
-from webapp.config import TestConfig, normalise_database_url
-from webapp.extensions import db, make_engine
+from webapp.config import TestConfig
+from webapp.extensions import db
 from webapp.migrate import upgrade
 from webapp.models import Role, User
 from webapp.supervision import figures as rules
@@ -83,24 +84,10 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the schema afterwards")
     parser.add_argument("--reuse", action="store_true", help="time again on a kept schema")
     args = parser.parse_args()
-    url = normalise_database_url(args.database_url)
-    admin = make_engine(url)
-    if not args.reuse:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
-            connection.execute(text(f'CREATE SCHEMA "{SCHEMA}"'))
-    try:
-        run(
-            f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{SCHEMA}",
-            args.referrals,
-            args.repeats,
-            reuse=args.reuse,
-        )
-    finally:
-        if not args.keep:
-            with admin.begin() as connection:
-                connection.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
-        admin.dispose()
+    with world.own_schema(
+        args.database_url, SCHEMA, reuse=args.reuse, keep=args.keep
+    ) as schema_url:
+        run(schema_url, args.referrals, args.repeats, reuse=args.reuse)
 
 
 if __name__ == "__main__":

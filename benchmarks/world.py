@@ -17,6 +17,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,9 +28,10 @@ from flask import Flask, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_login.utils import _create_identifier
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 import questionnaires
+from webapp.config import normalise_database_url
 from webapp.extensions import make_engine
 from webapp.migrate import upgrade
 from webapp.models import Appointment, QuestionnaireResponse, Role, User
@@ -39,6 +42,28 @@ ENCRYPTION_KEY = "bG9hZC1ydW4tb25seS1mYWtlLWtleS0zMi1ieXRlcyE="
 SITE_ORIGIN = "http://chat.test"
 USER_AGENT = "talking-therapies-load-run"
 REMOTE_ADDR = "127.0.0.1"
+
+
+@contextmanager
+def own_schema(
+    database_url: str, schema: str, *, reuse: bool = False, keep: bool = False
+) -> Iterator[str]:
+    """A PostgreSQL schema of the benchmark's own, made afresh (or, with `reuse`, the one a
+    `keep` run left) and dropped afterwards unless `keep`; yields the database URL that puts
+    it first on the search path."""
+    url = normalise_database_url(database_url)
+    admin = make_engine(url)
+    if not reuse:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        if not keep:
+            with admin.begin() as connection:
+                connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
 
 
 @dataclass(frozen=True)
