@@ -12,6 +12,7 @@ from flask import Blueprint, Flask
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
 from sqlalchemy import select
 
+from webapp import realtime
 from webapp.config import INSTANCE_DIR, Config, ProductionConfig, config_from_environment
 from webapp.extensions import csrf, db, limiter, login_manager, socketio
 from webapp.models import User
@@ -25,7 +26,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     config = config or config_from_environment()
     if issubclass(config, ProductionConfig):
         config.check()
-    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app = realtime.WebApp(__name__, instance_path=str(INSTANCE_DIR))
     app.config.from_object(config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     keyring.configure(app.config["ENCRYPTION_KEYS"])

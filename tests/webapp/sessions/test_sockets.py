@@ -3,10 +3,13 @@ idempotent resend, resync after reconnect, typing, attendance."""
 
 from __future__ import annotations
 
+import gc
 from datetime import timedelta
 
 import pytest
+from flask import request, url_for
 from sqlalchemy import select, text
+from werkzeug.test import create_environ
 
 from tests import factories
 from tests.webapp.sessions.conftest import (
@@ -28,6 +31,7 @@ from webapp.models import (
     SessionRecord,
     User,
 )
+from webapp.realtime import SocketEventContext
 
 
 def refusals() -> list[str]:
@@ -381,3 +385,32 @@ def test_events_after_the_door_use_the_connections_session_without_reading_the_c
     ack = patient.emit("typing", {"typing": True}, namespace="/chat", callback=True)
     assert ack["ok"]  # the session (who, which room) came from the connection's copy
     assert len(opened) == at_the_door
+
+
+def test_messages_leave_no_garbage_cycles_behind(app, in_session):
+    """Each event once left a reference cycle (Flask kept the NotFound from matching the
+    Socket.IO path, traceback and all): garbage that only the collector's full passes free,
+    which stalled every open room on a busy instance (realtime.SocketEventContext)."""
+    patient = connect(app, in_session.patient_client, in_session.appointment.id)
+    send(patient, "warm up", "client-msg-warm")
+    gc.collect()
+    gc.disable()
+    try:
+        for number in range(15):  # within the rate limit
+            assert send(patient, f"message {number}", f"client-msg-{number:04}")["ok"]
+            typing = {"typing": True}
+            assert patient.emit("typing", typing, namespace="/chat", callback=True)["ok"]
+        left_behind = gc.collect()
+    finally:
+        gc.enable()
+    assert left_behind < 30  # fewer than one object per event: no cycle per event
+
+
+def test_a_socket_event_matches_no_url_but_can_build_one(app):
+    with app.request_context(create_environ("/socket.io/")) as context:
+        assert isinstance(context, SocketEventContext)
+        assert request.routing_exception is None and request.url_rule is None
+        assert url_for("public.index") == "/"
+    with app.request_context(create_environ("/no-such-page")) as context:
+        assert not isinstance(context, SocketEventContext)
+        assert request.routing_exception is not None
