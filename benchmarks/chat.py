@@ -53,6 +53,7 @@ class Stats:
     connect_failures: int = 0
     acked_in_window: int = 0  # acknowledgements received inside the window, whenever sent
     server_cpu: float = 0.0  # CPU seconds the server processes used inside the window
+    server_rss_mib: float = 0.0  # the server processes' resident memory at the window's end
 
     def percentile_ms(self, share: float) -> float:
         ordered = sorted(self.latencies)
@@ -79,7 +80,10 @@ class Stats:
             return ""
         per_message = self.server_cpu / self.acked_in_window * 1000
         share = self.server_cpu / seconds
-        return f"\n{'':34} server CPU {share:4.0%} of a core, {per_message:.2f} ms/msg"
+        return (
+            f"\n{'':34} server CPU {share:4.0%} of a core, {per_message:.2f} ms/msg, "
+            f"{self.server_rss_mib:.0f} MiB resident"
+        )
 
 
 class Person:
@@ -150,12 +154,23 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def resident_mib(pids: list[int]) -> float:
+    """The processes' resident memory now (VmRSS), in MiB."""
+    total_kib = 0
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total_kib += int(line.split()[1])
+    return total_kib / 1024
+
+
 async def measure_cpu(stats: Stats, pids: list[int]) -> None:
     start, end = stats.window
     await asyncio.sleep(max(0.0, start - time.time()))
     before = cpu_seconds(pids)
     await asyncio.sleep(max(0.0, end - time.time()))
     stats.server_cpu = cpu_seconds(pids) - before
+    stats.server_rss_mib = resident_mib(pids)
 
 
 async def load(
