@@ -145,32 +145,13 @@ class Person:
             await asyncio.sleep(interval)
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """User and system CPU time the processes have used so far."""
-    total = 0
-    for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
-    return total / os.sysconf("SC_CLK_TCK")
-
-
-def resident_mib(pids: list[int]) -> float:
-    """The processes' resident memory now (VmRSS), in MiB."""
-    total_kib = 0
-    for pid in pids:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                total_kib += int(line.split()[1])
-    return total_kib / 1024
-
-
 async def measure_cpu(stats: Stats, pids: list[int]) -> None:
     start, end = stats.window
     await asyncio.sleep(max(0.0, start - time.time()))
-    before = cpu_seconds(pids)
+    before = world.cpu_seconds(pids)
     await asyncio.sleep(max(0.0, end - time.time()))
-    stats.server_cpu = cpu_seconds(pids) - before
-    stats.server_rss_mib = resident_mib(pids)
+    stats.server_cpu = world.cpu_seconds(pids) - before
+    stats.server_rss_mib = world.resident_mib(pids)
 
 
 async def load(

@@ -739,22 +739,13 @@ async def measure_cpu(results: Results, processes: list[subprocess.Popen[bytes]]
     pids = [pid for process in processes for pid in world_children(process.pid)]
     start, end = results.window
     await asyncio.sleep(max(0.0, start - time.monotonic()))
-    before, client_before = cpu_seconds(pids), time.process_time()
+    before, client_before = world.cpu_seconds(pids), time.process_time()
     while time.monotonic() < end:
         asked = time.monotonic()
         await asyncio.sleep(0.1)
         results.loop_lag.append(time.monotonic() - asked - 0.1)
-    results.server_cpu = cpu_seconds(pids) - before
+    results.server_cpu = world.cpu_seconds(pids) - before
     results.client_cpu = time.process_time() - client_before
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        with contextlib.suppress(OSError):  # a killed instance's worker is gone
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 def instance_environment(

@@ -9,6 +9,7 @@ carry. Never used against a real deployment: the keys here are fake and publishe
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import secrets
@@ -284,3 +285,25 @@ def stop(*processes: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the processes have used so far (a worker already gone counts
+    nothing: the fault runs kill instances)."""
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def resident_mib(pids: list[int]) -> float:
+    """The processes' resident memory now (VmRSS), in MiB."""
+    total_kib = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total_kib += int(line.split()[1])
+    return total_kib / 1024
