@@ -333,19 +333,28 @@ def _write_batch(
     """Store a batch in one autocommitted statement; a message missing from what it returns was
     refused by the room check (None). If the statement hits a unique constraint (a resend, or
     a sequence another instance took meanwhile) nothing was stored, so each message is tried
-    on its own and its caller sees its own outcome."""
+    on its own and its caller sees its own outcome. A lone message (most batches, below a few
+    hundred messages a second) takes the single-row statement: the same rules, measured 0.15 ms
+    faster warm and 0.35 ms faster after the database has idled (benchmarks/message_write.py)."""
+    if len(batch) == 1:
+        return [_write_one(engine, batch[0])]
+    try:
+        with engine.connect() as connection:
+            stored = connection.execute(GUARDED_BATCH_INSERT, batch_arrays(batch)).all()
+    except IntegrityError:
+        return [_write_one(engine, parameters) for parameters in batch]
+    by_key = {(row.appointment_id, row.sender_id, row.client_id): row for row in stored}
+    return [by_key.get((p["appointment_id"], p["sender_id"], p["client_id"])) for p in batch]
+
+
+def batch_arrays(batch: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    """GUARDED_BATCH_INSERT's parameters: one array per column, and each message's position."""
     arrays: dict[str, list[Any]] = {name: [] for name in (*batch[0], "position")}
     for position, parameters in enumerate(batch):
         arrays["position"].append(position)
         for name, value in parameters.items():
             arrays[name].append(value)
-    try:
-        with engine.connect() as connection:
-            stored = connection.execute(GUARDED_BATCH_INSERT, arrays).all()
-    except IntegrityError:
-        return [_write_one(engine, parameters) for parameters in batch]
-    by_key = {(row.appointment_id, row.sender_id, row.client_id): row for row in stored}
-    return [by_key.get((p["appointment_id"], p["sender_id"], p["client_id"])) for p in batch]
+    return arrays
 
 
 def _write_one(engine: Engine, parameters: Mapping[str, Any]) -> Stored | BaseException | None:

@@ -137,6 +137,24 @@ def test_a_resend_in_a_batch_fails_alone_and_the_rest_are_stored() -> None:
     assert [client_id for _, client_id, _ in sequences(appointment)] == ["p1", "t1", "p2"]
 
 
+def test_a_lone_message_follows_the_same_rules_as_a_batch() -> None:
+    """A batch of one takes the single-row statement: numbered on, refused when its sender is
+    no longer in the room, and a resend fails alone, just as in a batch."""
+    appointment, patient, therapist = room()
+    write([message(appointment, patient, "p1", "first"), message(appointment, patient, "p2", "x")])
+    signed_out = message(appointment, therapist, "t0", "after signing out")
+    signed_out["session_token"] = "an old session"
+
+    (stored,) = write([message(appointment, therapist, "t1", "reply")])
+    (refused,) = write([signed_out])
+    (resent,) = write([message(appointment, patient, "p1", "first")])
+
+    assert stored.sequence == 3
+    assert refused is None
+    assert isinstance(resent, IntegrityError)
+    assert [client_id for _, client_id, _ in sequences(appointment)] == ["p1", "p2", "t1"]
+
+
 def test_bodies_in_a_batch_are_encrypted_at_rest() -> None:
     appointment, patient, _ = room()
     write([message(appointment, patient, "p1", "something private")])
