@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import secrets
@@ -31,11 +32,9 @@ from pathlib import Path
 from typing import Any
 
 import socketio
-from sqlalchemy import text
 
 from benchmarks import world
 from webapp.config import normalise_database_url
-from webapp.extensions import make_engine
 
 DEFAULT_DATABASE = "postgresql+psycopg://127.0.0.1:5432/test"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
@@ -54,6 +53,7 @@ class Stats:
     acked_in_window: int = 0  # acknowledgements received inside the window, whenever sent
     server_cpu: float = 0.0  # CPU seconds the server processes used inside the window
     server_rss_mib: float = 0.0  # the server processes' resident memory at the window's end
+    client_cpu: float = 0.0  # CPU seconds this process (every client) used inside the window
 
     def percentile_ms(self, share: float) -> float:
         ordered = sorted(self.latencies)
@@ -82,7 +82,8 @@ class Stats:
         share = self.server_cpu / seconds
         return (
             f"\n{'':34} server CPU {share:4.0%} of a core, {per_message:.2f} ms/msg, "
-            f"{self.server_rss_mib:.0f} MiB resident"
+            f"{self.server_rss_mib:.0f} MiB resident; clients {self.client_cpu / seconds:4.0%}"
+            " of a core"
         )
 
 
@@ -148,9 +149,10 @@ class Person:
 async def measure_cpu(stats: Stats, pids: list[int]) -> None:
     start, end = stats.window
     await asyncio.sleep(max(0.0, start - time.time()))
-    before = world.cpu_seconds(pids)
+    before, clients_before = world.cpu_seconds(pids), time.process_time()
     await asyncio.sleep(max(0.0, end - time.time()))
     stats.server_cpu = world.cpu_seconds(pids) - before
+    stats.client_cpu = time.process_time() - clients_before
     stats.server_rss_mib = world.resident_mib(pids)
 
 
@@ -265,6 +267,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--duration", type=float, default=20.0, help="measured seconds per run")
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="run every target this many times, taking turns, and compare their medians",
+    )
+    parser.add_argument(
         "--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE)
     )
     parser.add_argument("--redis-url", default=DEFAULT_REDIS)
@@ -280,47 +288,31 @@ def main(argv: list[str] | None = None) -> None:
     intervals = args.interval or [4.0]
 
     url = normalise_database_url(args.database_url)
-    schema = None
-    admin = None
-    if url.startswith("postgresql"):
-        schema = f"bench_{secrets.token_hex(4)}"
-        admin = make_engine(url)
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+    schema = (
+        world.own_schema(url, f"bench_{secrets.token_hex(4)}")
+        if url.startswith("postgresql")
+        else contextlib.nullcontext(url)
+    )
     logs = Path(tempfile.mkdtemp(prefix="chat-bench-"))
-    try:
+    with schema as url:
         for interval in intervals:
             pairs = world.build_world(url, args.pairs)
             offered = 2 * args.pairs / interval
             print(
                 f"\n{args.pairs} session pairs, each person sending one message every "
-                f"{interval:g} s ({offered:.0f} msg/s offered), {args.duration:g} s measured",
+                f"{interval:g} s ({offered:.0f} msg/s offered), {args.duration:g} s measured"
+                + (f", {args.rounds} rounds taking turns" if args.rounds > 1 else ""),
                 flush=True,
             )
-            env = world.server_environment(url, instance_dir=logs)
-            bare = run_target(
-                "bare python-socketio relay",
-                [world.free_port()],
-                env,
-                "benchmarks.echo_server:app",
-                pairs,
-                interval,
-                args.duration,
-                logs,
-                args.profile,
-            )
-            one = run_target(
-                "app, one instance",
-                [world.free_port()],
-                env,
-                "wsgi:app",
-                pairs,
-                interval,
-                args.duration,
-                logs,
-                args.profile,
-            )
+            targets = [
+                (
+                    BARE,
+                    "benchmarks.echo_server:app",
+                    1,
+                    world.server_environment(url, instance_dir=logs),
+                ),
+                (ONE, "wsgi:app", 1, world.server_environment(url, instance_dir=logs)),
+            ]
             if not args.skip_two:
                 queue_env = world.server_environment(
                     url,
@@ -328,35 +320,81 @@ def main(argv: list[str] | None = None) -> None:
                     channel=f"bench-{secrets.token_hex(4)}",
                     instance_dir=logs,
                 )
-                two = run_target(
-                    "app, two instances + Redis",
-                    [world.free_port(), world.free_port()],
-                    queue_env,
-                    "wsgi:app",
-                    pairs,
-                    interval,
-                    args.duration,
-                    logs,
-                    args.profile,
-                )
-            print(ratio(bare, one), flush=True)
-            if not args.skip_two:
-                print(ratio(bare, two, "two instances"), flush=True)
-    finally:
-        if admin is not None:
-            with admin.begin() as connection:
-                connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            admin.dispose()
+                targets.append((TWO, "wsgi:app", 2, queue_env))
+            runs: dict[str, list[Stats]] = {name: [] for name, *_ in targets}
+            for _round in range(args.rounds):
+                for name, app, instances, env in targets:
+                    ports = [world.free_port() for _ in range(instances)]
+                    runs[name].append(
+                        run_target(
+                            name,
+                            ports,
+                            env,
+                            app,
+                            pairs,
+                            interval,
+                            args.duration,
+                            logs,
+                            args.profile,
+                        )
+                    )
+            if args.rounds > 1:
+                print(f"\nmedians over {args.rounds} rounds", flush=True)
+                for name, stats in runs.items():
+                    medians = Medians.of(stats)
+                    print(medians.line(name) if medians else f"{name:34} nothing", flush=True)
+            for name in runs:
+                if name != BARE:
+                    print(ratio(Medians.of(runs[BARE]), Medians.of(runs[name]), name), flush=True)
     print(f"\n(instance logs in {logs})")
 
 
-def ratio(bare: Stats, app: Stats, name: str = "one instance") -> str:
-    if not bare.latencies or not app.latencies:
-        return "ratio: not available (a run delivered nothing)"
-    p50 = statistics.median(app.latencies) / statistics.median(bare.latencies)
-    p99 = app.percentile_ms(0.99) / bare.percentile_ms(0.99)
-    rate = len(app.latencies) / len(bare.latencies)
-    return f"app {name} / bare relay: p50 x{p50:.2f}, p99 x{p99:.2f}, delivered msg/s x{rate:.2f}"
+BARE = "bare python-socketio relay"
+ONE = "app, one instance"
+TWO = "app, two instances + Redis"
+
+
+@dataclass(frozen=True)
+class Medians:
+    """One target's figures, each the median over its rounds (a single run's own figures when
+    there was one round): the relay's p99 alone moved from 5 to 45 ms between identical runs,
+    so a ratio from one pair of runs says more about the machine than about the app."""
+
+    p50_ms: float
+    p99_ms: float
+    cpu_ms_per_message: float
+    rounds: int
+
+    @classmethod
+    def of(cls, runs: list[Stats]) -> Medians | None:
+        delivered = [stats for stats in runs if stats.latencies]
+        if not delivered:
+            return None
+        return cls(
+            p50_ms=statistics.median(statistics.median(s.latencies) * 1000 for s in delivered),
+            p99_ms=statistics.median(s.percentile_ms(0.99) for s in delivered),
+            cpu_ms_per_message=statistics.median(
+                s.server_cpu / s.acked_in_window * 1000 if s.acked_in_window else 0.0
+                for s in delivered
+            ),
+            rounds=len(runs),
+        )
+
+    def line(self, name: str) -> str:
+        return (
+            f"{name:34} p50 {self.p50_ms:7.1f} ms  p99 {self.p99_ms:7.1f} ms  "
+            f"server CPU {self.cpu_ms_per_message:.2f} ms/msg"
+        )
+
+
+def ratio(bare: Medians | None, app: Medians | None, name: str) -> str:
+    if bare is None or app is None:
+        return f"{name} / bare relay: not available (a run delivered nothing)"
+    return (
+        f"{name} / bare relay: p50 x{app.p50_ms / bare.p50_ms:.2f}, "
+        f"p99 x{app.p99_ms / bare.p99_ms:.2f}"
+        + (f" (medians of {app.rounds} rounds)" if app.rounds > 1 else "")
+    )
 
 
 if __name__ == "__main__":
