@@ -2,9 +2,10 @@
 sending one message every `interval` seconds, against (1) a bare python-socketio relay, (2) one
 app instance and (3) two app instances sharing rooms through Redis (patients on one, therapists
 on the other). Prints delivery latency (p50, p99), delivered messages per second and losses per
-target, and the app's ratio to the bare relay (the figure that matters).
+target, and the app's ratio to the bare relay (the figure that matters); with --rounds, each
+target runs that many times, taking turns, and the ratio is taken between their medians.
 
-    python -m benchmarks.chat --pairs 500 --interval 4 --interval 1 --duration 20
+    python -m benchmarks.chat --pairs 500 --interval 4 --interval 1 --duration 20 --rounds 3
 
 Every instance is production-shaped: gunicorn, one gevent worker. The app's data lives in
 PostgreSQL (a schema made for the run and dropped after; --database-url to choose another),
