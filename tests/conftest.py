@@ -24,7 +24,7 @@ from sqlalchemy import Engine, text
 from tests import factories
 from webapp import create_app
 from webapp.config import TestConfig, normalise_database_url
-from webapp.extensions import db, limiter, make_engine
+from webapp.extensions import db, limiter, make_engine, socketio
 from webapp.migrate import upgrade
 from webapp.models import Role, User
 
@@ -147,6 +147,21 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def outbox(app: Flask) -> list[Any]:
     return app.extensions["email_backend"].outbox  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def background_tasks(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every background task Socket.IO starts during the test (the rooms' end-of-time timers),
+    so that the test can wait for them."""
+    started: list[Any] = []
+    start = socketio.start_background_task
+
+    def keep(*args: Any, **kwargs: Any) -> Any:
+        started.append(start(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(socketio, "start_background_task", keep)
+    return started
 
 
 CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

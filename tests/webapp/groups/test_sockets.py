@@ -295,16 +295,9 @@ def test_after_the_end_an_event_is_refused_and_the_page_told(world, clock):
 
 
 def test_at_the_end_the_server_closes_the_room_without_waiting_for_the_page(
-    world, clock, monkeypatch
+    world, clock, background_tasks
 ):
-    timers = []
-    start = socketio.start_background_task
-
-    def keep(*args, **kwargs):
-        timers.append(start(*args, **kwargs))
-        return timers[-1]
-
-    monkeypatch.setattr(socketio, "start_background_task", keep)
+    timers = background_tasks
     clock.move_to(world.meeting.ends_at - timedelta(milliseconds=500))
     people = (world.facilitator, world.members[0])
     for person in people:

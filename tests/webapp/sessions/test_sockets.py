@@ -21,7 +21,7 @@ from tests.webapp.sessions.conftest import (
     received,
     send,
 )
-from webapp.extensions import db, socketio
+from webapp.extensions import db
 from webapp.models import (
     AttendanceEvent,
     AuditEvent,
@@ -273,16 +273,9 @@ def test_at_50_minutes_sending_is_refused_and_the_room_says_it_closed(app, in_se
 
 
 def test_at_50_minutes_the_server_closes_the_room_without_waiting_for_the_page(
-    app, in_session, monkeypatch
+    app, in_session, background_tasks
 ):
-    timers = []
-    start = socketio.start_background_task
-
-    def keep(*args, **kwargs):
-        timers.append(start(*args, **kwargs))
-        return timers[-1]
-
-    monkeypatch.setattr(socketio, "start_background_task", keep)
+    timers = background_tasks
     in_session.move_to(STARTS_AT + timedelta(minutes=49, seconds=59, milliseconds=500))
     therapist = connect(app, in_session.therapist_client, in_session.appointment.id)
     patient = connect(app, in_session.patient_client, in_session.appointment.id)
