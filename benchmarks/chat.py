@@ -379,8 +379,9 @@ TWO = "app, two instances + Redis"
 @dataclass(frozen=True)
 class Medians:
     """One target's figures, each the median over its rounds (a single run's own figures when
-    there was one round): the relay's p99 alone moved from 5 to 45 ms between identical runs,
-    so a ratio from one pair of runs says more about the machine than about the app."""
+    there was one round). The relay's p99 once moved from 5 to 45 ms between identical runs;
+    most of that was the clients' own garbage collector (`collector_paused`), but other work
+    on the machine still moves single runs, so ratios are taken between medians."""
 
     p50_ms: float
     p99_ms: float
