@@ -818,41 +818,6 @@ class OwnPostgres:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-class OwnRedis:
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> str:
-        self.process = subprocess.Popen(  # noqa: S603 - our own command line
-            [
-                shutil.which("redis-server") or "/usr/bin/redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        url = f"redis://127.0.0.1:{self.port}/0"
-        for _ in range(50):
-            try:
-                redis.Redis.from_url(url).ping()
-                return url
-            except redis.ConnectionError:
-                time.sleep(0.1)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-
-
 # --- faults ----------------------------------------------------------------------------------
 
 
@@ -913,7 +878,7 @@ def restart_postgres(postgres: OwnPostgres) -> Any:
     return fault
 
 
-def stop_redis(own_redis: OwnRedis) -> Any:
+def stop_redis(own_redis: world.OwnRedis) -> Any:
     async def fault(measure_from: float, until: float, results: Results, instances: Instances):
         at = measure_from + (until - measure_from) / 3
         await asyncio.sleep(max(0.0, at - time.time()))
@@ -960,7 +925,7 @@ def main(argv: list[str] | None = None) -> int:
 
     logs = Path(tempfile.mkdtemp(prefix="load-run-"))
     postgres: OwnPostgres | None = None
-    own_redis: OwnRedis | None = None
+    own_redis: world.OwnRedis | None = None
     admin = None
     schema = None
     processes: list[subprocess.Popen[bytes]] = []
@@ -969,7 +934,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.fault:
             postgres = OwnPostgres(FAULT_PG_PORT)
             url = postgres.init()
-            own_redis = OwnRedis(FAULT_REDIS_PORT)
+            own_redis = world.OwnRedis(FAULT_REDIS_PORT)
             redis_url = own_redis.start()
         else:
             url = normalise_database_url(args.database_url)
