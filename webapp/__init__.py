@@ -152,6 +152,7 @@ def site_origin(site_url: str) -> str:
 
 def _configure_socketio(app: Flask) -> None:
     from webapp.errors import socket_error
+    from webapp.realtime import RELAY_WATCH, RelayWatch
     from webapp.sessions import rate
     from webapp.sessions.sockets import ChatNamespace
 
@@ -167,6 +168,8 @@ def _configure_socketio(app: Flask) -> None:
     )
     # The extension (like the app's other extensions) is one per process; a second app in the
     # same process (the CLI tests) must not register the channel twice.
+    if app.config["SOCKETIO_MESSAGE_QUEUE"]:
+        app.extensions[RELAY_WATCH] = RelayWatch(socketio, app.config["SOCKETIO_MESSAGE_QUEUE"])
     if not any(isinstance(handler, ChatNamespace) for handler in socketio.namespace_handlers):
         socketio.on_namespace(ChatNamespace("/chat"))
     # Every namespace's events, present and future: an exception answers with a plain error.

@@ -18,9 +18,9 @@ REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 DEGRADED = {
     "message_queue": (
-        "Live session rooms: a patient and therapist on different instances do not receive "
-        "each other's messages live (they are stored, and arrive when the page reconnects); "
-        "rooms on one instance work."
+        "Live rooms: people on different instances receive each other's messages a few "
+        "seconds late (they are stored, and each room's page asks for what it missed every "
+        "3 seconds); people on one instance see them at once."
     ),
     "jobs": (
         "Background jobs: booking confirmations and reminders are not queued; they are "

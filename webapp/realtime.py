@@ -1,10 +1,13 @@
 """What every Socket.IO namespace checks at its door (STYLE.md section 5): signed in and not
 expired, the site's own Origin, and a valid CSRF token from the page. The session room (`/chat`),
-the group room (`/group`) and the moderators' live queue (`/moderation`) share it."""
+the group room (`/group`) and the moderators' live queue (`/moderation`) share it. Also what the
+rooms share beyond the door: their end-of-time timers, and the watch on the message queue that
+carries rooms across instances."""
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -12,8 +15,10 @@ from typing import Any
 from flask import Flask, current_app, request
 from flask.ctx import RequestContext
 from flask_login import current_user
+from flask_socketio import SocketIO, emit
 from flask_wtf.csrf import ValidationError, validate_csrf
 
+from webapp import health
 from webapp.security import is_session_expired
 
 log = logging.getLogger(__name__)
@@ -73,6 +78,80 @@ def close_when_over(
                 return
     except Exception:  # a timer must never take the worker down; the event checks remain
         log.exception("closing %s connection %s at the end of its time failed", namespace, sid)
+
+
+RELAY_CHECK_SECONDS = 5.0
+"""How often each instance looks at the message queue while a room is open on it."""
+
+ROOM_NAMESPACES = ("/chat", "/group")
+"""The rooms whose pages ask for missed messages while the queue is down (static/room-common.js)."""
+
+RELAY_WATCH = "relay_watch"
+
+
+class RelayWatch:
+    """Whether this instance can reach the message queue (Redis) that carries the rooms to the
+    other instances. While it cannot, a message is stored and shown to everyone on the sender's
+    instance, but someone in the same room on another instance would never see it until their
+    page reconnected. So each instance watches the queue, and when that changes it tells its
+    own rooms' pages (a "relay" event, {"live": bool}, sent locally, not through the queue);
+    while the queue is down the pages ask for missed messages every few seconds. A page joining
+    while the queue is down is told at its door (`greet`). One per app; started by the first
+    room to open, only when a queue is configured."""
+
+    def __init__(
+        self,
+        socketio: SocketIO,
+        url: str,
+        reachable: Callable[[str], bool] = health.redis_reachable,
+    ) -> None:
+        self._socketio = socketio
+        self._url = url
+        self._reachable = reachable
+        self._started = False
+        self._start_lock = threading.Lock()
+        self.live = True
+
+    def start(self) -> None:
+        """Look now, then every RELAY_CHECK_SECONDS in the background (once per app). The first
+        look tells nobody: no room was open here before it, and the page at the door is told
+        by `greet`."""
+        with self._start_lock:
+            if self._started:
+                return
+            self._started = True
+        self.live = self._reachable(self._url)
+        self._socketio.start_background_task(self._watch)
+
+    def check(self) -> None:
+        live = self._reachable(self._url)
+        if live == self.live:
+            return
+        self.live = live
+        log.warning("message queue %s", "reachable again" if live else "unreachable")
+        for namespace in ROOM_NAMESPACES:
+            self._socketio.emit("relay", {"live": live}, namespace=namespace, ignore_queue=True)
+
+    def greet(self) -> None:
+        """At a room's door: start watching, and tell a page joining while the queue is down."""
+        self.start()
+        if not self.live:
+            emit("relay", {"live": False})
+
+    def _watch(self) -> None:
+        while True:
+            self._socketio.sleep(RELAY_CHECK_SECONDS)
+            try:
+                self.check()
+            except Exception:  # the watch must outlive any one failed look
+                log.exception("looking at the message queue failed")
+
+
+def greet_with_relay_state() -> None:
+    """Called at each room's door (see RelayWatch); nothing without a message queue."""
+    watch: RelayWatch | None = current_app.extensions.get(RELAY_WATCH)
+    if watch is not None:
+        watch.greet()
 
 
 class SocketEventContext(RequestContext):

@@ -201,6 +201,7 @@ class GroupNamespace(Namespace):
             },
         )
         emit("history", self._missed(connection, last_seen))
+        realtime.greet_with_relay_state()
         if is_facilitator:
             emit("roster", roster(occurrence.group_id))
         emit("presence", {"who": label, "present": True}, to=meeting_room(occurrence.id))

@@ -135,6 +135,7 @@ class ChatNamespace(Namespace):
             },
         )
         emit("history", self._missed(connection, last_seen))
+        realtime.greet_with_relay_state()
         emit("presence", {"party": party.value, "present": True}, to=room_name(appointment.id))
         self.socketio.start_background_task(
             realtime.close_when_over,

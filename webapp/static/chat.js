@@ -2,10 +2,11 @@
 // dropped connection. Messages arrive as HTML the server already escaped and linkified
 // (webapp/user_text.py); everything else is set as text.
 import { io } from './socketio/socket.io.esm.min.js'
-import { keepSignedIn, place, queue, sendOnEnter, transmit as send } from './room-common.js'
+import { followRelay, keepSignedIn, place, queue, sendOnEnter, transmit as send } from './room-common.js'
 
 const TYPING_IDLE_MS = 4000
 const TYPING_REPEAT_MS = 3000
+const GAP_WAIT_MS = 2000
 
 const root = document.getElementById('chat')
 if (root) start(root)
@@ -27,6 +28,8 @@ function start (root) {
   const seen = new Set()
   const pending = new Map() // client id -> {body, element}: resent with the same id until stored
   let lastSeen = 0 // highest sequence with none missing before it
+  let highest = 0 // highest sequence seen at all
+  let gapTimer = null
   let endsAt = Date.now() + Number(root.dataset.secondsLeft) * 1000
   let typingSentAt = 0
   let typingTimer = null
@@ -76,8 +79,25 @@ function start (root) {
   function add (message) {
     if (seen.has(message.sequence)) return
     seen.add(message.sequence)
+    highest = Math.max(highest, message.sequence)
     while (seen.has(lastSeen + 1)) lastSeen += 1
     place(list, pending, message, render(message), message.party === party)
+    // A number skipped: a message on its way, or one that will never be pushed to this page
+    // (it was lost between the server's instances). Ask for it if it has not come by then.
+    if (highest > lastSeen && !gapTimer) {
+      gapTimer = setTimeout(() => {
+        gapTimer = null
+        if (highest > lastSeen) resync()
+      }, GAP_WAIT_MS)
+    }
+  }
+
+  // Everything after the last message this page has with none missing before it.
+  function resync () {
+    if (!socket.connected || closed) return
+    socket.emit('resync', { last_seen: lastSeen }, (answer) => {
+      if (answer && answer.ok) answer.messages.forEach(add)
+    })
   }
 
   function transmit (clientId) {
@@ -155,6 +175,7 @@ function start (root) {
   })
   socket.on('history', (messages) => messages.forEach(add))
   socket.on('chat', add)
+  followRelay(socket, resync)
   socket.on('presence', (change) => {
     if (change.party !== party) setStatus(`${other} has ${change.present ? 'joined' : 'left'} the room.`)
   })

@@ -3,7 +3,7 @@
 // arrive as HTML the server already escaped and linkified (webapp/user_text.py); everything
 // else is set as text. Members are shown by their community handle only.
 import { io } from './socketio/socket.io.esm.min.js'
-import { keepSignedIn, place, queue, sendOnEnter, transmit as send } from './room-common.js'
+import { followRelay, keepSignedIn, place, queue, sendOnEnter, transmit as send } from './room-common.js'
 
 const root = document.getElementById('group-room')
 if (root) start(root)
@@ -168,6 +168,17 @@ function start (root) {
   })
   socket.on('history', (messages) => messages.forEach(add))
   socket.on('chat', add)
+  // Numbers held from the group leave gaps, so what this page has seen is no guide to what it
+  // missed while the server's instances could not reach each other: ask from where it was then.
+  let relayDownFrom = null
+  followRelay(socket, (live) => {
+    if (relayDownFrom === null) relayDownFrom = lastSeen
+    const from = relayDownFrom
+    if (live) relayDownFrom = null
+    socket.emit('resync', { last_seen: from }, (answer) => {
+      if (answer && answer.ok) answer.messages.forEach(add)
+    })
+  })
   socket.on('roster', showRoster)
   socket.on('presence', (change) => {
     if (change.who !== myLabel) setStatus(`${change.who} has ${change.present ? 'joined' : 'left'} the room.`)

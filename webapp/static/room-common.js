@@ -1,8 +1,10 @@
 // What the session room (chat.js) and the group room (group.js) share: a message's client id,
-// sending a pending message until the server has stored it, the message box's keys and the
-// keep-alive that holds the web sign-in open through a meeting.
+// sending a pending message until the server has stored it, the message box's keys, asking for
+// missed messages while the server's instances cannot reach each other, and the keep-alive that
+// holds the web sign-in open through a meeting.
 export const ACK_TIMEOUT_MS = 10000
 const KEEP_ALIVE_MS = 5 * 60 * 1000
+const RESYNC_WHILE_RELAY_DOWN_MS = 3000
 
 export function newClientId () {
   if (window.crypto && window.crypto.randomUUID) return window.crypto.randomUUID()
@@ -64,4 +66,19 @@ export function place (list, pending, message, item, mine) {
   const later = [...list.querySelectorAll('li[data-sequence]')].find((li) => Number(li.dataset.sequence) > message.sequence)
   list.insertBefore(item, later || list.querySelector('.app-chat__message--pending'))
   list.scrollTop = list.scrollHeight
+}
+
+// While the server cannot reach the app's other instances it says so ("relay", {live: false}):
+// a message from someone connected to another instance is then stored but not pushed to this
+// page. Ask for what was missed at once and every few seconds, and once more when the link is
+// back. `resync(live)` asks; the server says again at the door after a reconnection.
+export function followRelay (socket, resync) {
+  let timer = null
+  const stop = () => { clearInterval(timer); timer = null }
+  socket.on('relay', ({ live }) => {
+    stop()
+    if (!live) timer = setInterval(() => resync(false), RESYNC_WHILE_RELAY_DOWN_MS)
+    resync(live)
+  })
+  socket.on('disconnect', stop)
 }

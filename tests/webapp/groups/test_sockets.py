@@ -30,6 +30,7 @@ from webapp.models import (
     ShiftKind,
     User,
 )
+from webapp.realtime import RELAY_WATCH, RelayWatch
 
 RISK = "I want to kill myself tonight"
 
@@ -314,3 +315,16 @@ def test_at_the_end_the_server_closes_the_room_without_waiting_for_the_page(
         assert not socket.is_connected(NAMESPACE)
         closed = [event["args"][0] for event in socket.queue if event["name"] == "closed"]
         assert closed == [{"message": "This meeting has ended."}]
+
+
+def test_a_member_is_told_when_the_queue_between_instances_goes_and_comes_back(world, monkeypatch):
+    """See webapp.realtime.RelayWatch (its own tests are with the session room's)."""
+    queue_up = False
+    monkeypatch.setattr(socketio, "start_background_task", lambda *args: None)
+    watch = RelayWatch(socketio, "redis://127.0.0.1:1/0", reachable=lambda _url: queue_up)
+    monkeypatch.setitem(world.app.extensions, RELAY_WATCH, watch)
+    member = connect(world, world.members[0])
+    assert received(member)["relay"] == [{"live": False}]
+    queue_up = True
+    watch.check()
+    assert received(member)["relay"] == [{"live": True}]

@@ -1,6 +1,7 @@
 """Two real app instances (gunicorn, one gevent worker each) sharing rooms through Redis: a
-patient on one and their therapist on the other talk normally, and a refused stranger hears a
-clear error. Redis (127.0.0.1:6379) and PostgreSQL (TEST_DATABASE_URL, or the local `test`
+patient on one and their therapist on the other talk normally, a refused stranger hears a
+clear error, and when Redis goes away the rooms are told, so that their pages ask for what they
+missed. Redis (127.0.0.1:6379) and PostgreSQL (TEST_DATABASE_URL, or the local `test`
 database) must run, as in CI; each run has its own Redis channel and its own schema."""
 
 from __future__ import annotations
@@ -8,7 +9,9 @@ from __future__ import annotations
 import os
 import secrets
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +23,7 @@ from sqlalchemy.exc import OperationalError
 from benchmarks import world
 from webapp.config import normalise_database_url
 from webapp.extensions import make_engine
+from webapp.realtime import RELAY_CHECK_SECONDS
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # websocket-client, at exit
 
@@ -81,16 +85,58 @@ def two_instances(
         world.stop(*processes)
 
 
+@pytest.fixture
+def instances_on_own_queue(
+    tmp_path: Path, shared_database: str
+) -> Iterator[tuple[list[int], world.SessionPair, world.OwnRedis]]:
+    """Two instances sharing a redis-server of their own, which the test may stop and start."""
+    queue = world.OwnRedis(world.free_port())
+    try:
+        url = queue.start()
+    except (OSError, RuntimeError) as error:
+        _needed("redis-server", error)
+    (pair,) = world.build_world(shared_database, 1)
+    env = world.server_environment(
+        shared_database, message_queue=url, channel="test-relay-watch", instance_dir=tmp_path
+    )
+    ports = [world.free_port(), world.free_port()]
+    processes = [
+        world.start_instance(port, env, log=tmp_path / f"instance-{port}.log") for port in ports
+    ]
+    try:
+        for port, process in zip(ports, processes, strict=True):
+            world.wait_until_listening(port, process, timeout=90)
+        yield ports, pair, queue
+    finally:
+        world.stop(*processes)
+        queue.stop()
+
+
+def wait_for(condition: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
 def client(
     port: int,
     person: world.Person,
     appointment_id: int,
     last_seen: int = 0,
     refusals: list[Any] | None = None,
+    relays: list[Any] | None = None,
 ):
     sio = socketio.Client(reconnection=False, websocket_extra_options={"origin": world.SITE_ORIGIN})
     inbox: list[dict[str, Any]] = []
     arrived = threading.Event()
+
+    @sio.on("relay", namespace="/chat")
+    def on_relay(state: Any) -> None:
+        if relays is not None:
+            relays.append(state)
 
     @sio.on("connect_error", namespace="/chat")
     def on_refused(data: Any) -> None:
@@ -157,3 +203,33 @@ def test_someone_elses_session_is_refused_with_a_clear_error(two_instances):
         client(port_a, pairs[1].patient, pairs[0].appointment_id, refusals=refusals)
     assert "failed to connect" in str(error.value)
     assert refusals == [{"message": "You cannot join this session."}]
+
+
+def test_when_the_queue_goes_down_open_rooms_are_told_and_catch_up_by_asking(
+    instances_on_own_queue,
+):
+    """Messages stop crossing between instances while Redis is down; each instance notices
+    (webapp.realtime.RelayWatch) and tells its rooms, whose pages then ask for what they missed
+    (static/room-common.js) until it is back."""
+    (port_a, port_b), pair, queue = instances_on_own_queue
+    relays: list[Any] = []
+    patient, _inbox, _got = client(port_a, pair.patient, pair.appointment_id)
+    therapist, _therapist_inbox, _arrived = client(
+        port_b, pair.therapist, pair.appointment_id, relays=relays
+    )
+    try:
+        queue.stop()
+        told = wait_for(lambda: relays == [{"live": False}], RELAY_CHECK_SECONDS + 10)
+        assert told, f"the room on the other instance was not told (got {relays})"
+        ack = patient.call(
+            "send", {"client_id": "relay-down-0001", "body": "Are you there?"}, namespace="/chat"
+        )
+        assert ack["ok"], "a message is still stored while the queue is down"
+        missed = therapist.call("resync", {"last_seen": 0}, namespace="/chat")
+        assert [m["html"] for m in missed["messages"]] == ["Are you there?"]
+
+        queue.start()
+        assert wait_for(lambda: relays[-1:] == [{"live": True}], RELAY_CHECK_SECONDS + 10)
+    finally:
+        patient.disconnect()
+        therapist.disconnect()
