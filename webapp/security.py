@@ -6,17 +6,21 @@ narrow it with `roles_required` (STYLE.md section 2).
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import wraps
 from typing import Any, TypeVar
 
+import redis
 from flask import Flask, Request, Response, abort, current_app, flash, g, request, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import current_user, logout_user
 
 from webapp.models.people import Role
+
+log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -184,12 +188,33 @@ def posting_allowed(user_id: int) -> bool:
     counted; the form is shown again with the reason, and what was typed, rather than an
     error page."""
     from limits import parse
+    from limits.errors import StorageError
 
     from webapp.extensions import limiter
 
     if not limiter.enabled:
         return True
     limit, key = parse(current_app.config["POSTING_RATE_LIMIT"]), str(user_id)
-    return limiter.limiter.test(limit, "posting", key) and limiter.limiter.hit(
-        limit, "posting", key
-    )
+    try:
+        strategy = limiter.limiter
+        return strategy.test(limit, "posting", key) and strategy.hit(limit, "posting", key)
+    except (redis.RedisError, StorageError):
+        # Flask-Limiter falls back to memory only for the routes it guards itself; without this
+        # every post was a 500 (and what was typed lost) while Redis was down.
+        log.warning("posting rate limit: its storage is unreachable, counting in this instance")
+        strategy = current_app.extensions.get(
+            POSTING_FALLBACK
+        ) or current_app.extensions.setdefault(POSTING_FALLBACK, _memory_limiter())
+        return strategy.test(limit, "posting", key) and strategy.hit(limit, "posting", key)
+
+
+POSTING_FALLBACK = "posting_rate_fallback"
+
+
+def _memory_limiter() -> Any:
+    """The same strategy as the limiter's own, counting in this process's memory."""
+    from limits.storage import MemoryStorage
+    from limits.strategies import STRATEGIES
+
+    strategy = current_app.config.get("RATELIMIT_STRATEGY") or "fixed-window"
+    return STRATEGIES[strategy](MemoryStorage())
