@@ -29,9 +29,10 @@ those:
 - restart-postgres: PostgreSQL is stopped a third of the way in and started again 8 s later;
   meanwhile pages must fail cleanly (a 503 page, quickly), and afterwards succeed again
   without restarting the app;
-- stop-redis: Redis is stopped a third of the way in and left down; each chat pair is on one
-  instance; browsing, booking, posting and chat must keep working, and /health must say what
-  is degraded.
+- stop-redis: Redis is stopped a third of the way in and left down; browsing, booking,
+  posting and chat must keep working, and /health must say what is degraded. Each chat pair
+  spans the two instances, so its messages stop crossing through Redis: the rooms must be told,
+  and the clients (asking every few seconds, as the page does) must still see every message.
 
 Every user's session cookie is the one a completed sign-in leaves (benchmarks/world.py), as in
 benchmarks/chat.py: signing 100 people in through the form from one address would only meet
@@ -108,6 +109,10 @@ class Results:
     chat_duplicates: int = 0
     chat_reconnects: int = 0
     chat_lost: int = 0
+    chat_delays: list[tuple[float, float]] = field(default_factory=list)  # (sent at, to shown)
+    chat_sent_at: dict[str, float] = field(default_factory=dict)  # client_id → when sent
+    relay_told: list[tuple[float, bool]] = field(default_factory=list)  # (when, live) per person
+    fault_at: float | None = None  # wall-clock time the fault struck
     server_cpu: float = 0.0  # CPU seconds the app's workers used inside the window
     client_cpu: float = 0.0  # and this process (the virtual users)
     loop_lag: list[float] = field(default_factory=list)  # how late the client's timers fire
@@ -179,6 +184,7 @@ def report(results: Results, load_before: str, load_after: str) -> str:
         f"lost {results.chat_lost}, delivered twice and ignored by sequence "
         f"{results.chat_duplicates}, "
         f"reconnects {results.chat_reconnects}",
+        chat_delay_line(results),
         f"load average at the start {load_before}, at the end {load_after}",
     ]
     if results.server_cpu and samples:
@@ -195,6 +201,31 @@ def report(results: Results, load_before: str, load_after: str) -> str:
         )
     lines += results.notes
     return "\n".join(lines)
+
+
+def chat_delay_line(results: Results) -> str:
+    """How long a message took to be shown on the other side, before and after the fault, and
+    when the rooms were told that the queue between instances had gone."""
+
+    def figures(delays: list[float]) -> str:
+        if not delays:
+            return "nothing shown"
+        return (
+            f"p50 {statistics.median(delays):.2f} s, p95 {percentile(delays, 0.95):.2f} s, "
+            f"max {max(delays):.2f} s ({len(delays)} messages)"
+        )
+
+    fault = results.fault_at
+    if fault is None:
+        return f"chat sent to shown: {figures([delay for _at, delay in results.chat_delays])}"
+    before = [delay for at, delay in results.chat_delays if at < fault]
+    after = [delay for at, delay in results.chat_delays if at >= fault]
+    told = sorted(when - fault for when, live in results.relay_told if not live and when >= fault)
+    return f"chat sent to shown, before the fault: {figures(before)}; after: {figures(after)}\n" + (
+        f"people told the queue was down: {len(told)}, {told[0]:.1f}-{told[-1]:.1f} s after"
+        if told
+        else "people told the queue was down: none"
+    )
 
 
 def load_average() -> str:
@@ -514,10 +545,16 @@ def _yarl(url: str) -> Any:
 # --- chatting pairs --------------------------------------------------------------------------
 
 
+RESYNC_WHILE_RELAY_DOWN = 3.0  # as static/room-common.js
+GAP_WAIT = 2.0  # as static/chat.js
+
+
 class ChatPerson:
-    """One side of a session room. Keeps the highest sequence it has shown; on losing its
-    connection it reconnects (to the other instance if its own is gone) with that sequence
-    as last_seen, and resends anything not yet acknowledged under the same client_id."""
+    """One side of a session room, as static/chat.js does it. Keeps the highest sequence it has
+    shown; on losing its connection it reconnects (to the other instance if its own is gone)
+    with that sequence as last_seen, and resends anything not yet acknowledged under the same
+    client_id. While the server says the queue between instances is down it asks for missed
+    messages every few seconds, and it asks when it sees a gap in the numbers."""
 
     def __init__(
         self,
@@ -538,16 +575,54 @@ class ChatPerson:
         self.client: socketio.AsyncClient | None = None
         self.connected = asyncio.Event()
         self.stopping = False
+        self.asking: asyncio.Task[None] | None = None  # while the queue is down
+        self.gap_check: asyncio.Task[None] | None = None
 
     def show(self, message: dict[str, Any]) -> None:
         sequence = int(message["sequence"])
         self.seen(sequence)
+        if max(self.all_seen) > self.last_seen and self.gap_check is None:
+            self.gap_check = asyncio.get_running_loop().create_task(self.ask_after_gap())
         if message["party"] == self.party:
             return
         if sequence in self.shown:  # live and again in the resync after reconnecting: the
             self.results.chat_duplicates += 1  # page ignores it by sequence, as this does
             return
         self.shown.add(sequence)
+        sent_at = self.results.chat_sent_at.get(message["html"].rsplit(" ", 1)[-1])
+        if sent_at is not None:
+            self.results.chat_delays.append((sent_at, time.time() - sent_at))
+
+    async def ask_after_gap(self) -> None:
+        await asyncio.sleep(GAP_WAIT)
+        self.gap_check = None
+        if max(self.all_seen) > self.last_seen:
+            await self.resync()
+
+    async def resync(self) -> None:
+        if self.client is None or not self.connected.is_set():
+            return
+        with contextlib.suppress(Exception):
+            answer = await self.client.call(
+                "resync", {"last_seen": self.last_seen}, namespace="/chat", timeout=10
+            )
+            for message in answer.get("messages", []) if answer.get("ok") else []:
+                self.show(message)
+
+    async def on_relay(self, state: dict[str, Any]) -> None:
+        if self.asking is not None:
+            self.asking.cancel()
+            self.asking = None
+        self.results.relay_told.append((time.time(), bool(state.get("live"))))
+        if not state.get("live"):
+            self.asking = asyncio.get_running_loop().create_task(self.ask_while_down())
+        else:
+            await self.resync()
+
+    async def ask_while_down(self) -> None:
+        while True:
+            await self.resync()
+            await asyncio.sleep(RESYNC_WHILE_RELAY_DOWN)
 
     def seen(self, sequence: int) -> None:
         """As the page does (static/chat.js): last_seen is the highest sequence with none
@@ -563,6 +638,7 @@ class ChatPerson:
             client.on("chat", self.show, namespace="/chat")
             client.on("history", self.on_history, namespace="/chat")
             client.on("disconnect", self.on_disconnect, namespace="/chat")
+            client.on("relay", self.on_relay, namespace="/chat")
             try:
                 await client.connect(
                     url,
@@ -590,6 +666,9 @@ class ChatPerson:
 
     async def on_disconnect(self, *_args: Any) -> None:
         self.connected.clear()
+        if self.asking is not None:  # told again at the door
+            self.asking.cancel()
+            self.asking = None
         if self.stopping:
             return
         self.results.chat_reconnects += 1
@@ -601,6 +680,7 @@ class ChatPerson:
             client_id = uuid.uuid4().hex
             self.pending.append((client_id, f"Load message from the {self.party} {client_id}"))
             self.results.chat_sent += 1
+            self.results.chat_sent_at[client_id] = time.time()
             await self.flush()
             await asyncio.sleep(random.uniform(3, 7))
         await self.flush(deadline=time.time() + 20)
@@ -635,6 +715,9 @@ class ChatPerson:
 
     async def close(self) -> None:
         self.stopping = True
+        for task in (self.asking, self.gap_check):
+            if task is not None:
+                task.cancel()
         if self.client is not None:
             with contextlib.suppress(Exception):
                 await self.client.disconnect()
@@ -683,7 +766,6 @@ async def drive(
         Browser(person, setup.urls[n % 2], instances, results, think)
         for n, person in enumerate(setup.browsers)
     ]
-    same_instance = args.fault == "stop-redis"
     chatters = [
         (
             ChatPerson(
@@ -693,16 +775,13 @@ async def drive(
                 pair.therapist,
                 pair.appointment_id,
                 "therapist",
-                setup.urls[n % 2 if same_instance else 1],
+                setup.urls[1],
                 instances,
                 results,
             ),
         )
-        for n, pair in enumerate(setup.pairs)
+        for pair in setup.pairs
     ]
-    if same_instance:  # each pair on one instance: the single-instance path
-        for n, (patient, _therapist) in enumerate(chatters):
-            patient.home = setup.urls[n % 2]
     gate = asyncio.Semaphore(20)
 
     async def connect(person: ChatPerson) -> None:
@@ -884,6 +963,7 @@ def stop_redis(own_redis: world.OwnRedis) -> Any:
         await asyncio.sleep(max(0.0, at - time.time()))
         await asyncio.to_thread(own_redis.stop)
         stopped = time.monotonic()
+        results.fault_at = time.time()
         results.notes.append(f"fault: Redis stopped at {at - measure_from:.0f} s, left down")
         await asyncio.sleep(3)
         async with aiohttp.ClientSession() as http:
