@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,12 +21,14 @@ import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from huey.storage import RedisStorage
 from sqlalchemy import Engine, text
 
 from tests import factories
 from webapp import create_app
 from webapp.config import TestConfig, normalise_database_url
 from webapp.extensions import db, limiter, make_engine, socketio
+from webapp.jobs import huey
 from webapp.migrate import upgrade
 from webapp.models import Role, User
 
@@ -207,3 +211,20 @@ def login_as(client: FlaskClient) -> Any:
         return user
 
     return _login
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def queue_down(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Huey as production runs it (not immediate), on a Redis nobody is listening on."""
+    with monkeypatch.context() as down:
+        down.setattr(huey, "_immediate", False)
+        down.setattr(
+            huey, "storage", RedisStorage("down", url=f"redis://127.0.0.1:{closed_port()}/0")
+        )
+        yield

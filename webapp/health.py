@@ -24,7 +24,8 @@ DEGRADED = {
     ),
     "jobs": (
         "Background jobs: booking confirmations and reminders are not queued; they are "
-        "enqueued by a sweep once Redis is back. Bookings themselves work."
+        "enqueued by a sweep once Redis is back. Bookings themselves work. Risk alerts are "
+        "watched, and escalations texted to the on-call clinical lead, by the instance itself."
     ),
     "rate_limits": (
         "Rate limits: each instance counts on its own, so the limits are looser across instances."

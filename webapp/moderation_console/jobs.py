@@ -5,12 +5,17 @@ checks the alert's state and due time before sending, so a duplicate or early ru
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
+from flask import Flask, current_app
 from huey import crontab
 
+from webapp.extensions import socketio
 from webapp.jobs import app_task, application_context, huey
 from webapp.moderation_console import services
+
+log = logging.getLogger(__name__)
 
 
 def utcnow() -> datetime:
@@ -22,11 +27,46 @@ def _huey_eta(moment: datetime) -> datetime:
 
 
 def watch_alert(item_id: int, due_at: datetime, *, now: datetime) -> None:
-    """Run the check at `due_at`: now if it is already due, else scheduled for then."""
-    if due_at <= now:
-        check_alert(item_id)
-    else:
-        check_alert.schedule(args=(item_id,), eta=_huey_eta(due_at))
+    """Run the check at `due_at`: now if it is already due, else scheduled for then. With the
+    queue (Redis) down the alert must not wait for it, nor the person who posted see an error:
+    this process watches the alert itself (`watch_here`); the sweep takes over once the queue is
+    back, and the check's claim keeps the two from texting twice."""
+    try:
+        if due_at <= now:
+            check_alert(item_id)
+        else:
+            check_alert.schedule(args=(item_id,), eta=_huey_eta(due_at))
+    except Exception:
+        if huey.immediate:
+            raise  # (tests run jobs in place: an error there is the job's own)
+        log.warning("job queue unavailable: alert %s watched by this process", item_id)
+        socketio.start_background_task(watch_here, current_app._get_current_object(), item_id)
+
+
+def watch_here(app: Flask, item_id: int) -> None:
+    """The queue's stand-in for one alert: look when it is due, and at each next look, until it
+    is acknowledged or resolved. A process that stops takes this with it; the sweep remains."""
+    try:
+        while True:
+            with app.app_context():
+                next_look = services.escalate_if_due(item_id, now=utcnow())
+            if next_look is None:
+                return
+            socketio.sleep(max(0.0, (next_look - utcnow()).total_seconds()))
+    except Exception:
+        log.exception("watching alert %s in this process failed; the sweep remains", item_id)
+
+
+def text_escalation(post_id: int, *, now: datetime) -> None:
+    """Text the on-call clinical lead about a moderator's escalation: through the queue, or
+    from here at once when the queue is down (the text is owed once, so it is never doubled)."""
+    try:
+        text_clinical_escalation(post_id)
+    except Exception:
+        if huey.immediate:
+            raise
+        log.warning("job queue unavailable: escalation of post %s texted from here", post_id)
+        services.text_escalation_if_owed(post_id, now=now)
 
 
 @app_task()

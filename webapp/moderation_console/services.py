@@ -313,7 +313,7 @@ def escalate_to_clinical(post: Post, moderator: User, reason: str, *, now: datet
         _audit("escalated", moderator, post, reason)
     from webapp.moderation_console import jobs
 
-    jobs.text_clinical_escalation(post.id)
+    jobs.text_escalation(post.id, now=now)
 
 
 def text_escalation_if_owed(post_id: int, *, now: datetime) -> int:

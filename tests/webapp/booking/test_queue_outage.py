@@ -3,41 +3,20 @@ messages wait in the database and the sweep enqueues them once the queue is back
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from huey.storage import RedisStorage
 
+from tests.conftest import queue_down
 from tests.factories import make_bookable_therapist, make_patient
 from tests.webapp.booking.conftest import NOW
 from webapp.booking import jobs, services
 from webapp.extensions import db
-from webapp.jobs import huey
 from webapp.models import Appointment, AppointmentStatus, NotificationAttempt, NotificationStatus
 
 pytestmark = pytest.mark.usefixtures("clock", "app_context")
 
 TOMORROW_9 = datetime(2026, 3, 24, 9, 0, tzinfo=UTC)
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def queue_down(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Huey as production runs it (not immediate), on a Redis nobody is listening on."""
-    with monkeypatch.context() as down:
-        down.setattr(huey, "_immediate", False)
-        down.setattr(
-            huey, "storage", RedisStorage("down", url=f"redis://127.0.0.1:{closed_port()}/0")
-        )
-        yield
 
 
 def attempts(appointment_id: int) -> list[NotificationAttempt]:
