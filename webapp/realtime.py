@@ -83,8 +83,9 @@ def close_when_over(
 RELAY_CHECK_SECONDS = 5.0
 """How often each instance looks at the message queue while a room is open on it."""
 
-ROOM_NAMESPACES = ("/chat", "/group")
-"""The rooms whose pages ask for missed messages while the queue is down (static/room-common.js)."""
+ROOM_NAMESPACES = ("/chat", "/group", "/moderation")
+"""The pages that catch up by asking while the queue is down: the session and group rooms
+(static/room-common.js) and the moderators' live queue (static/moderation.js)."""
 
 RELAY_WATCH = "relay_watch"
 

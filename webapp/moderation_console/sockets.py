@@ -15,7 +15,7 @@ from typing import Any
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
 
-from webapp import audit
+from webapp import audit, realtime
 from webapp.extensions import socketio
 from webapp.models import ModerationItem, Role, User
 from webapp.realtime import door_problem
@@ -90,6 +90,19 @@ class ModerationNamespace(Namespace):
         from webapp.moderation_console import queries
 
         emit("queue", [item_payload(item) for item in queries.open_queue(current_user.id)])
+        realtime.greet_with_relay_state()
+
+    def on_refresh(self, data: Any = None, *_more: Any) -> dict[str, Any]:
+        """→ {ok, items}: the open queue now, for a page that cannot count on live updates
+        (the queue between the app's instances is down: static/moderation.js asks every few
+        seconds meanwhile)."""
+        user = _staff()
+        if user is None:
+            _refuse("role")
+            return {"ok": False, "error": "You cannot see the moderation queue."}
+        from webapp.moderation_console import queries
+
+        return {"ok": True, "items": [item_payload(item) for item in queries.open_queue(user.id)]}
 
     def on_acknowledge(self, data: Any = None, *_more: Any) -> dict[str, Any]:
         user = _staff()

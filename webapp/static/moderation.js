@@ -3,6 +3,10 @@
 // already escaped and linkified (webapp/user_text.py); everything else is set as text.
 import { io } from './socketio/socket.io.esm.min.js'
 
+const REFRESH_WHILE_RELAY_DOWN_MS = 5000
+const LIVE = 'Live: new items appear as they arrive.'
+const NOT_FULLY_LIVE = 'Not fully live: some items may take a few seconds to appear.'
+
 const root = document.getElementById('queue')
 if (root) start(root)
 
@@ -63,8 +67,33 @@ function start (root) {
       : `New ${item.kind} from ${item.handle}.`
   }
 
-  socket.on('connect', () => { status.textContent = 'Live: new items appear as they arrive.' })
-  socket.on('disconnect', () => { status.textContent = 'Reconnecting… reload the page if this lasts.' })
+  // While the server cannot reach the app's other instances ("relay", {live: false}), an item
+  // queued on another instance is not pushed here, nor is a decision taken there: ask for the
+  // open queue every few seconds, and show it as it is.
+  let asking = null
+  function refresh () {
+    socket.emit('refresh', (answer) => {
+      if (!answer || !answer.ok) return
+      const open = new Set(answer.items.map((item) => String(item.id)))
+      list.querySelectorAll('li[data-item-id]').forEach((li) => { if (!open.has(li.dataset.itemId)) li.remove() })
+      answer.items.slice().reverse().forEach(add)
+    })
+  }
+  function stopAsking () { clearInterval(asking); asking = null }
+  function showLive () { status.textContent = asking ? NOT_FULLY_LIVE : LIVE }
+  socket.on('relay', ({ live }) => {
+    stopAsking()
+    if (!live) asking = setInterval(refresh, REFRESH_WHILE_RELAY_DOWN_MS)
+    showLive()
+    refresh()
+  })
+
+  // (What the server sends at the door, "queue" and "relay", arrives before "connect".)
+  socket.on('connect', showLive)
+  socket.on('disconnect', () => {
+    stopAsking() // told again at the door
+    status.textContent = 'Reconnecting… reload the page if this lasts.'
+  })
   socket.on('connect_error', (error) => { status.textContent = `Not live: ${error.message}` })
   socket.on('item', add)
   // A member's clinical-risk message in a group meeting: held from the group, the facilitator
@@ -84,7 +113,7 @@ function start (root) {
   // On every (re)connection the server sends the open queue: add anything missed while away.
   socket.on('queue', (items) => {
     items.slice().reverse().forEach(add)
-    status.textContent = 'Live: new items appear as they arrive.'
+    showLive()
   })
   socket.on('decided', ({ post_id: postId }) => {
     list.querySelectorAll(`[data-post-id="${postId}"]`).forEach((li) => li.remove())

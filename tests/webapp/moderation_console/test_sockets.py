@@ -7,8 +7,9 @@ from sqlalchemy import select
 
 from tests import factories
 from tests.webapp.community.conftest import connect_queue, make_member, post_thread
-from webapp.extensions import db
+from webapp.extensions import db, socketio
 from webapp.models import AuditEvent, ModerationItem, Role, User
+from webapp.realtime import RELAY_WATCH, RelayWatch
 
 NS = "/moderation"
 
@@ -101,3 +102,24 @@ def test_a_decision_takes_the_post_off_every_moderators_live_queue(app, signed_i
         },
     )
     assert _events(watcher)["decided"] == [{"post_id": item.post_id}]
+
+
+def test_while_the_queue_between_instances_is_down_the_page_is_told_and_can_ask(
+    app, signed_in, space, monkeypatch
+):
+    """See webapp.realtime.RelayWatch: an item queued on another instance is not pushed here
+    meanwhile, so static/moderation.js asks for the open queue (`refresh`) every few seconds."""
+    monkeypatch.setattr(socketio, "start_background_task", lambda *args: None)
+    watch = RelayWatch(socketio, "redis://127.0.0.1:1/0", reachable=lambda _url: False)
+    monkeypatch.setitem(app.extensions, RELAY_WATCH, watch)
+    moderator = factories.make_user(Role.MODERATOR)
+    socket = connect_queue(app, signed_in(moderator))
+    assert _events(socket)["relay"] == [{"live": False}]
+    post_thread(signed_in(make_member("calm-heron")), space.id, "Tonight", "I want to kill myself")
+    answer = socket.emit("refresh", namespace=NS, callback=True)
+    assert answer["ok"] and [item["handle"] for item in answer["items"]] == ["calm-heron"]
+
+    db.session.get(User, moderator.id).is_active_account = False
+    db.session.commit()
+    refused = socket.emit("refresh", namespace=NS, callback=True)
+    assert refused["ok"] is False and "items" not in refused
