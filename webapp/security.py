@@ -202,9 +202,7 @@ def posting_allowed(user_id: int) -> bool:
         # Flask-Limiter falls back to memory only for the routes it guards itself; without this
         # every post was a 500 (and what was typed lost) while Redis was down.
         log.warning("posting rate limit: its storage is unreachable, counting in this instance")
-        strategy = current_app.extensions.get(
-            POSTING_FALLBACK
-        ) or current_app.extensions.setdefault(POSTING_FALLBACK, _memory_limiter())
+        strategy = _memory_limiter()
         return strategy.test(limit, "posting", key) and strategy.hit(limit, "posting", key)
 
 
@@ -212,9 +210,11 @@ POSTING_FALLBACK = "posting_rate_fallback"
 
 
 def _memory_limiter() -> Any:
-    """The same strategy as the limiter's own, counting in this process's memory."""
+    """This app's count in its own memory (made on first use), with the limiter's strategy."""
     from limits.storage import MemoryStorage
     from limits.strategies import STRATEGIES
 
-    strategy = current_app.config.get("RATELIMIT_STRATEGY") or "fixed-window"
-    return STRATEGIES[strategy](MemoryStorage())
+    if POSTING_FALLBACK not in current_app.extensions:
+        strategy = current_app.config.get("RATELIMIT_STRATEGY") or "fixed-window"
+        current_app.extensions[POSTING_FALLBACK] = STRATEGIES[strategy](MemoryStorage())
+    return current_app.extensions[POSTING_FALLBACK]
