@@ -5,50 +5,23 @@ load run's Redis fault found the first a 500; the rest follows from it.)"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
-import time_machine
 from sqlalchemy import select
 
 from tests import factories
 from tests.conftest import csrf_token, queue_down
 from tests.webapp.community.conftest import make_member, post_thread, put_on_shift
+from tests.webapp.moderation_console.conftest import LEAD_MOBILE, RISK, T
 from webapp.extensions import db, socketio
-from webapp.models import ModerationItem, Role, ShiftKind, StaffContact
+from webapp.models import ModerationItem, Role, ShiftKind
 from webapp.moderation_console import jobs
-
-T = datetime(2030, 1, 7, 10, 0, tzinfo=UTC)
-LEAD_MOBILE = "+447700900555"
-RISK = "I want to kill myself"
 
 
 class Stop(BaseException):
     """Ends the watch's loop in the test where it would sleep."""
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(T, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def sms(app):
-    outbox = app.extensions["sms_backend"].outbox
-    outbox.clear()
-    yield outbox
-    outbox.clear()
-
-
-@pytest.fixture
-def on_call_lead():
-    lead = factories.make_user(Role.CLINICAL_LEAD)
-    db.session.add(StaffContact(user_id=lead.id, mobile_e164=LEAD_MOBILE))
-    db.session.commit()
-    put_on_shift(lead, ShiftKind.CLINICAL_ON_CALL, T - timedelta(hours=1), hours=24)
-    return lead
 
 
 @pytest.fixture
