@@ -71,10 +71,11 @@ migrate: ## Upgrade the database to the newest migration
 migration: ## Write the next numbered migration: make migration name="create referrals"
 	$(BIN)/flask db revision -m "$(name)"
 
-bench: setup ## The benchmarks: booking (SQLite), a chat message's write, then the chat load run (PAIRS=500 INTERVAL=4 DURATION=20; needs PostgreSQL and Redis)
+bench: setup ## The benchmarks: booking (SQLite), a chat message's write, the chat load run, then pages catching up while Redis is down (PAIRS=500 INTERVAL=4 DURATION=20; needs PostgreSQL and Redis)
 	$(BIN)/python benchmarks/booking.py
 	$(BIN)/python -m benchmarks.message_write
 	$(BIN)/python -m benchmarks.chat --pairs $${PAIRS:-500} --interval $${INTERVAL:-4} --duration $${DURATION:-20}
+	$(BIN)/python -m benchmarks.catch_up --pairs $${PAIRS:-500} --duration $${DURATION:-20}
 
 ci: test ## What .ci/run calls
 

@@ -5,9 +5,10 @@ caller is a socket, which cannot render a page)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from flask import abort
-from sqlalchemy import ColumnElement, Exists, exists, or_, select
+from sqlalchemy import ColumnElement, Exists, Row, and_, exists, or_, select
 
 from webapp.extensions import db
 from webapp.models import (
@@ -58,6 +59,51 @@ def connection_state(
         )
     ).first()
     return None if row is None else (bool(row[0]), row[1])
+
+
+MISSED_COLUMNS = (
+    ChatMessage.id,
+    ChatMessage.appointment_id,
+    ChatMessage.sequence,
+    ChatMessage.sender_id,
+    ChatMessage.client_id,
+    ChatMessage.body,
+    ChatMessage.sent_at,
+)
+
+
+def connection_state_and_messages_after(
+    user_id: int, session_token: str, appointment_id: int, last_seen: int
+) -> tuple[bool, AppointmentStatus, list[Row[Any]]] | None:
+    """`connection_state`, and the room's messages after `last_seen` in order (rows of
+    MISSED_COLUMNS), in one query. A page asking for what it missed (every few seconds while
+    the queue between instances is down) usually finds nothing: done as three queries in a
+    transaction this cost 2.3 ms of a worker per ask (benchmarks/catch_up.py); as one
+    autocommitted statement on PostgreSQL (as a message's write is), outside the ORM session."""
+    statement = (
+        select(User.is_active_account, Appointment.status, *MISSED_COLUMNS)
+        .join(User, or_(Appointment.patient_id == User.id, Appointment.therapist_id == User.id))
+        .outerjoin(
+            ChatMessage,
+            and_(ChatMessage.appointment_id == Appointment.id, ChatMessage.sequence > last_seen),
+        )
+        .where(
+            Appointment.id == appointment_id,
+            User.id == user_id,
+            User.session_token == session_token,
+        )
+        .order_by(ChatMessage.sequence)
+    )
+    engine = db.autocommit_engine()
+    if engine is None:
+        rows = db.session.execute(statement).all()
+    else:
+        with engine.connect() as connection:
+            rows = connection.execute(statement).all()
+    if not rows:
+        return None
+    active, status = bool(rows[0].is_active_account), rows[0].status
+    return active, status, [row for row in rows if row.id is not None]
 
 
 def is_in_room(

@@ -94,7 +94,34 @@ def check_connection(user_id: int, session_token: str, appointment_id: int) -> N
     """One query: still signed in with the same session (an account switched off, or signed
     out everywhere, is refused), still this room's patient or therapist, the session still
     booked. Raise RoomRefused otherwise."""
-    found = queries.connection_state(user_id, session_token, appointment_id)
+    _refuse_unless_in_room(queries.connection_state(user_id, session_token, appointment_id))
+
+
+def missed_messages(
+    user_id: int, session_token: str, appointment_id: int, last_seen: int
+) -> list[SentMessage]:
+    """The room's messages after `last_seen`, in order, checked as every event is
+    (`check_connection`), in one query. Raise RoomRefused as that does."""
+    found = queries.connection_state_and_messages_after(
+        user_id, session_token, appointment_id, last_seen
+    )
+    _refuse_unless_in_room(None if found is None else (found[0], found[1]))
+    assert found is not None  # (refused above otherwise)
+    return [
+        SentMessage(
+            id=row.id,
+            appointment_id=row.appointment_id,
+            sequence=row.sequence,
+            sender_id=row.sender_id,
+            client_id=row.client_id,
+            body=row.body,
+            sent_at=row.sent_at,
+        )
+        for row in found[2]
+    ]
+
+
+def _refuse_unless_in_room(found: tuple[bool, AppointmentStatus] | None) -> None:
     if found is None or not found[0]:
         raise RoomRefused("signed_out", "Sign in to join your session.")
     if found[1] is not AppointmentStatus.BOOKED:

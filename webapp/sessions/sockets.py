@@ -156,11 +156,12 @@ class ChatNamespace(Namespace):
             raise Refusal(refused.code, refused.message, appointment_id) from None
         return appointment
 
-    def _current(self, *, checked_by_write: bool = False) -> Connection:
+    def _current(self, *, checked_by_statement: bool = False) -> Connection:
         """Every event: the room still open (the cached times), and one query: still signed in
         (an account switched off or signed out everywhere is refused), still this room's
         patient or therapist, the session still booked. A message's INSERT carries that query
-        as its guard (`checked_by_write`), so sending costs one statement. What only matters
+        as its guard, and a resync's read joins it (`checked_by_statement`), so each is one
+        statement. What only matters
         at the door (questionnaires, risk flags, an owed record) was checked there and cannot
         become untrue during the session."""
         connection = session.get(CONNECTION_KEY)
@@ -168,7 +169,7 @@ class ChatNamespace(Namespace):
             raise Refusal("no_appointment", "Join a session first.")
         try:
             services.check_clock(connection.party, connection.starts_at, utcnow())
-            if not checked_by_write:
+            if not checked_by_statement:
                 services.check_connection(
                     connection.user_id, connection.session_token, connection.appointment_id
                 )
@@ -197,7 +198,7 @@ class ChatNamespace(Namespace):
         """{client_id, body} → {ok, message} (the stored message, also on a resend) or
         {ok: False, error}. A new message is broadcast to the room."""
         try:
-            connection = self._current(checked_by_write=True)
+            connection = self._current(checked_by_statement=True)
         except Refusal as refusal:
             return self._refused(refusal)
         data = data if isinstance(data, dict) else {}
@@ -220,9 +221,10 @@ class ChatNamespace(Namespace):
         return {"ok": True, "message": payload, "duplicate": not created}
 
     def on_resync(self, data: Any = None, *_more: Any) -> dict[str, Any]:
-        """{last_seen} → {ok, messages}: everything after it, in order, once."""
+        """{last_seen} → {ok, messages}: everything after it, in order, once. The room check
+        and the read are one query (`services.missed_messages`)."""
         try:
-            connection = self._current()
+            connection = self._current(checked_by_statement=True)
         except Refusal as refusal:
             return self._refused(refusal)
         try:
@@ -231,7 +233,16 @@ class ChatNamespace(Namespace):
             )
         except ValueError as error:
             return {"ok": False, "error": str(error), "code": "bad_last_seen"}
-        return {"ok": True, "messages": self._missed(connection, last_seen)}
+        try:
+            messages = services.missed_messages(
+                connection.user_id, connection.session_token, connection.appointment_id, last_seen
+            )
+        except services.RoomRefused as refused:
+            return self._refused(Refusal(refused.code, refused.message, connection.appointment_id))
+        return {
+            "ok": True,
+            "messages": [message_payload(message, connection.patient_id) for message in messages],
+        }
 
     def on_typing(self, data: Any = None, *_more: Any) -> dict[str, Any]:
         try:

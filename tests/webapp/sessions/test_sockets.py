@@ -23,6 +23,8 @@ from tests.webapp.sessions.conftest import (
 )
 from webapp.extensions import db
 from webapp.models import (
+    Appointment,
+    AppointmentStatus,
     AttendanceEvent,
     AuditEvent,
     ChatMessage,
@@ -325,6 +327,30 @@ def test_an_event_after_the_account_is_switched_off_is_refused(app, in_session):
     ack = send(patient, "hello", "switched-off-01")
     assert not ack["ok"] and ack["code"] == "signed_out"
     assert db.session.query(ChatMessage).count() == 0
+
+
+def test_asking_for_missed_messages_is_refused_once_signed_out_or_no_longer_booked(app, in_session):
+    """A resync's room check and read are one query: it still refuses as every event does."""
+    patient = connect(app, in_session.patient_client, in_session.appointment.id)
+    therapist = connect(app, in_session.therapist_client, in_session.appointment.id)
+    send(therapist, "Still there?", "t-resync-0001")
+    asked = patient.emit("resync", {"last_seen": 0}, namespace="/chat", callback=True)
+    assert [m["html"] for m in asked["messages"]] == ["Still there?"]
+    assert patient.emit("resync", {"last_seen": 1}, namespace="/chat", callback=True) == {
+        "ok": True,
+        "messages": [],
+    }
+
+    db.session.get(User, in_session.patient.id).session_token = "signed-out-everywhere"
+    db.session.commit()
+    ack = patient.emit("resync", {"last_seen": 0}, namespace="/chat", callback=True)
+    assert not ack["ok"] and ack["code"] == "signed_out" and "messages" not in ack
+
+    db.session.get(Appointment, in_session.appointment.id).status = AppointmentStatus.CANCELLED
+    db.session.commit()
+    ack = therapist.emit("resync", {"last_seen": 0}, namespace="/chat", callback=True)
+    assert not ack["ok"] and ack["code"] == "not_booked" and "messages" not in ack
+    assert refusals()[-2:] == ["signed_out", "not_booked"]
 
 
 # --- the record gate ----------------------------------------------------------------------------
