@@ -107,18 +107,7 @@ def missed_messages(
     )
     _refuse_unless_in_room(None if found is None else (found[0], found[1]))
     assert found is not None  # (refused above otherwise)
-    return [
-        SentMessage(
-            id=row.id,
-            appointment_id=row.appointment_id,
-            sequence=row.sequence,
-            sender_id=row.sender_id,
-            client_id=row.client_id,
-            body=row.body,
-            sent_at=row.sent_at,
-        )
-        for row in found[2]
-    ]
+    return [SentMessage.of(row) for row in found[2]]
 
 
 def _refuse_unless_in_room(found: tuple[bool, AppointmentStatus] | None) -> None:
@@ -214,7 +203,8 @@ class SentMessage:
     sent_at: datetime
 
     @classmethod
-    def of(cls, message: ChatMessage) -> SentMessage:
+    def of(cls, message: ChatMessage | Row[Any]) -> SentMessage:
+        """From the stored message, or a row of its columns (`queries.MISSED_COLUMNS`)."""
         return cls(
             id=message.id,
             appointment_id=message.appointment_id,
