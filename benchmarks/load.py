@@ -609,10 +609,13 @@ class ChatPerson:
             for message in answer.get("messages", []) if answer.get("ok") else []:
                 self.show(message)
 
-    async def on_relay(self, state: dict[str, Any]) -> None:
+    def stop_asking(self) -> None:
         if self.asking is not None:
             self.asking.cancel()
             self.asking = None
+
+    async def on_relay(self, state: dict[str, Any]) -> None:
+        self.stop_asking()
         self.results.relay_told.append((time.time(), bool(state.get("live"))))
         if not state.get("live"):
             self.asking = asyncio.get_running_loop().create_task(self.ask_while_down())
@@ -666,9 +669,7 @@ class ChatPerson:
 
     async def on_disconnect(self, *_args: Any) -> None:
         self.connected.clear()
-        if self.asking is not None:  # told again at the door
-            self.asking.cancel()
-            self.asking = None
+        self.stop_asking()  # told again at the door
         if self.stopping:
             return
         self.results.chat_reconnects += 1
@@ -715,9 +716,9 @@ class ChatPerson:
 
     async def close(self) -> None:
         self.stopping = True
-        for task in (self.asking, self.gap_check):
-            if task is not None:
-                task.cancel()
+        self.stop_asking()
+        if self.gap_check is not None:
+            self.gap_check.cancel()
         if self.client is not None:
             with contextlib.suppress(Exception):
                 await self.client.disconnect()

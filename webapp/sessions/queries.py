@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import abort
-from sqlalchemy import ColumnElement, Exists, Row, and_, exists, or_, select
+from sqlalchemy import ColumnElement, Exists, Row, Select, and_, exists, or_, select
 
 from webapp.extensions import db
 from webapp.models import (
@@ -49,7 +49,14 @@ def connection_state(
     status), or None when this user is not (or no longer signed in as) a participant: their
     session token was rotated (signed out everywhere, password or role changed) or the
     appointment is not theirs."""
-    row = db.session.execute(
+    row = db.session.execute(_participant_state(user_id, session_token, appointment_id)).first()
+    return None if row is None else (bool(row[0]), row[1])
+
+
+def _participant_state(user_id: int, session_token: str, appointment_id: int) -> Select[Any]:
+    """(is the account active, the appointment's status) for this user signed in with this
+    session and a participant of this appointment: no row otherwise."""
+    return (
         select(User.is_active_account, Appointment.status)
         .join(User, or_(Appointment.patient_id == User.id, Appointment.therapist_id == User.id))
         .where(
@@ -57,8 +64,7 @@ def connection_state(
             User.id == user_id,
             User.session_token == session_token,
         )
-    ).first()
-    return None if row is None else (bool(row[0]), row[1])
+    )
 
 
 MISSED_COLUMNS = (
@@ -81,16 +87,11 @@ def connection_state_and_messages_after(
     transaction this cost 2.3 ms of a worker per ask (benchmarks/catch_up.py); as one
     autocommitted statement on PostgreSQL (as a message's write is), outside the ORM session."""
     statement = (
-        select(User.is_active_account, Appointment.status, *MISSED_COLUMNS)
-        .join(User, or_(Appointment.patient_id == User.id, Appointment.therapist_id == User.id))
+        _participant_state(user_id, session_token, appointment_id)
+        .add_columns(*MISSED_COLUMNS)
         .outerjoin(
             ChatMessage,
             and_(ChatMessage.appointment_id == Appointment.id, ChatMessage.sequence > last_seen),
-        )
-        .where(
-            Appointment.id == appointment_id,
-            User.id == user_id,
-            User.session_token == session_token,
         )
         .order_by(ChatMessage.sequence)
     )

@@ -161,9 +161,8 @@ class ChatNamespace(Namespace):
         (an account switched off or signed out everywhere is refused), still this room's
         patient or therapist, the session still booked. A message's INSERT carries that query
         as its guard, and a resync's read joins it (`checked_by_statement`), so each is one
-        statement. What only matters
-        at the door (questionnaires, risk flags, an owed record) was checked there and cannot
-        become untrue during the session."""
+        statement. What only matters at the door (questionnaires, risk flags, an owed record)
+        was checked there and cannot become untrue during the session."""
         connection = session.get(CONNECTION_KEY)
         if not isinstance(connection, Connection):
             raise Refusal("no_appointment", "Join a session first.")
@@ -185,12 +184,12 @@ class ChatNamespace(Namespace):
         return {"ok": False, "error": refusal.message, "code": refusal.code}
 
     def _missed(self, connection: Connection, last_seen: int) -> list[dict[str, Any]]:
-        return [
-            message_payload(message, connection.patient_id)
-            for message in queries.messages_after(
-                connection.user_id, connection.appointment_id, last_seen
-            )
-        ]
+        """Everything after `last_seen`, checked as every event is, in one query (at the door,
+        and for a page that asks: `on_resync`). Raise RoomRefused as `check_connection` does."""
+        messages = services.missed_messages(
+            connection.user_id, connection.session_token, connection.appointment_id, last_seen
+        )
+        return [message_payload(message, connection.patient_id) for message in messages]
 
     # --- events --------------------------------------------------------------------------------
 
@@ -234,15 +233,9 @@ class ChatNamespace(Namespace):
         except ValueError as error:
             return {"ok": False, "error": str(error), "code": "bad_last_seen"}
         try:
-            messages = services.missed_messages(
-                connection.user_id, connection.session_token, connection.appointment_id, last_seen
-            )
+            return {"ok": True, "messages": self._missed(connection, last_seen)}
         except services.RoomRefused as refused:
             return self._refused(Refusal(refused.code, refused.message, connection.appointment_id))
-        return {
-            "ok": True,
-            "messages": [message_payload(message, connection.patient_id) for message in messages],
-        }
 
     def on_typing(self, data: Any = None, *_more: Any) -> dict[str, Any]:
         try:
