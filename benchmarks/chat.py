@@ -100,8 +100,6 @@ class Person:
         self.client.on("chat", self.on_chat, namespace="/chat")
 
     async def on_chat(self, message: dict[str, Any]) -> None:
-        if message["party"] == self.party:
-            return  # the app also shows a sender their own message (other tabs); not a delivery
         sent_at = float(message["html"].split("t=", 1)[1])
         start, end = self.stats.window
         if start <= sent_at < end:

@@ -195,7 +195,8 @@ class ChatNamespace(Namespace):
 
     def on_send(self, data: Any = None, *_more: Any) -> dict[str, Any]:
         """{client_id, body} → {ok, message} (the stored message, also on a resend) or
-        {ok: False, error}. A new message is broadcast to the room."""
+        {ok: False, error}. A new message is broadcast to the room's other sockets: the
+        sending page has it in its acknowledgement, and the sender's other tabs get it too."""
         try:
             connection = self._current(checked_by_statement=True)
         except Refusal as refusal:
@@ -216,7 +217,7 @@ class ChatNamespace(Namespace):
             return {"ok": False, "error": str(error), "code": "message"}
         payload = message_payload(message, connection.patient_id)
         if created:
-            emit("chat", payload, to=room_name(connection.appointment_id))
+            emit("chat", payload, to=room_name(connection.appointment_id), include_self=False)
         return {"ok": True, "message": payload, "duplicate": not created}
 
     def on_resync(self, data: Any = None, *_more: Any) -> dict[str, Any]:

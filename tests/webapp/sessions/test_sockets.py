@@ -70,6 +70,19 @@ def test_patient_and_therapist_join_and_talk(app, in_session):
     assert "Hello" not in raw  # encrypted at rest
 
 
+def test_a_message_reaches_the_senders_other_tabs_but_not_the_sending_page_twice(app, in_session):
+    sending_tab = connect(app, in_session.patient_client, in_session.appointment.id)
+    other_tab = connect(app, in_session.patient_client, in_session.appointment.id)
+    therapist = connect(app, in_session.therapist_client, in_session.appointment.id)
+    for socket in (sending_tab, other_tab, therapist):
+        received(socket)
+    ack = send(sending_tab, "Hello", "two-tabs-0001")
+    assert ack["ok"]
+    assert "chat" not in received(sending_tab)  # it has the message in its acknowledgement
+    assert received(other_tab)["chat"] == [ack["message"]]
+    assert received(therapist)["chat"] == [ack["message"]]
+
+
 def test_sequence_numbers_follow_the_room_not_the_sender(app, in_session):
     therapist = connect(app, in_session.therapist_client, in_session.appointment.id)
     patient = connect(app, in_session.patient_client, in_session.appointment.id)
