@@ -44,6 +44,10 @@ from webapp.models import (
     FailureFault,
     FailureReport,
     FailureStatus,
+    GroupMessage,
+    GroupOccurrence,
+    ItemKind,
+    ModerationItem,
     ModeratorMessage,
     QuestionnaireResponse,
     RiskFlag,
@@ -280,6 +284,28 @@ def add_what_the_demo_world_lacks() -> None:
         ]
     )
     db.session.flush()
+    # A group meeting's risk alert: its card in the queue and its page in the console.
+    meeting = db.session.scalar(select(GroupOccurrence).order_by(GroupOccurrence.id))
+    assert meeting
+    last = db.session.scalar(
+        select(func.max(GroupMessage.sequence)).where(GroupMessage.occurrence_id == meeting.id)
+    )
+    alerted = GroupMessage(
+        occurrence_id=meeting.id,
+        sequence=(last or 0) + 1,
+        sender_id=member.user_id,
+        client_id="xss-test-alert",
+        body="text",
+        is_held=True,
+        is_clinical_risk=True,
+    )
+    db.session.add(alerted)
+    db.session.flush()
+    db.session.add(
+        ModerationItem(
+            group_message_id=alerted.id, kind=ItemKind.ALERT, is_clinical_risk=True, rule_ids=[]
+        )
+    )
     db.session.add(
         FailureReport(
             failure_id=failure.id,

@@ -30,6 +30,8 @@ from webapp.models import (
 )
 
 HOLDS_A_PLACE = (EnrolmentStatus.ENROLLED, EnrolmentStatus.OFFERED)
+FACILITATOR = "facilitator"
+MEMBER = "A member"  # a member with no community handle
 
 
 def is_facilitator(user_id: int, group_id: int) -> bool:
@@ -143,6 +145,16 @@ def handles(user_ids: list[int]) -> dict[int, str]:
         )
     )
     return {user_id: handle for user_id, handle in rows}
+
+
+def labels_for(senders: set[int], facilitator_ids: set[int]) -> dict[int, str]:
+    """What each sender is shown as in a group (and to moderators): a member's handle, never
+    their name; a facilitator's name. A member with no handle is missing: show MEMBER."""
+    labels = handles(sorted(senders - facilitator_ids))
+    for user_id in senders & facilitator_ids:
+        user = db.session.get(User, user_id)
+        labels[user_id] = f"{user.full_name} ({FACILITATOR})" if user else FACILITATOR
+    return labels
 
 
 def handle_of(user_id: int) -> str | None:

@@ -13,7 +13,7 @@ from functools import partial
 from typing import cast
 
 from flask import current_app
-from sqlalchemy import String, Table, bindparam, select
+from sqlalchemy import Row, String, Table, bindparam, select
 
 from moderation import Decision
 from webapp import audit
@@ -28,12 +28,14 @@ from webapp.models import (
     GroupFacilitator,
     GroupMessage,
     GroupOccurrence,
+    ModerationItem,
     OccurrenceStatus,
     Role,
     ShiftKind,
     User,
 )
 from webapp.moderation_console import queries as moderation_queries
+from webapp.moderation_console import services as moderation_services
 from webapp.moderation_console.watchwords import current_engine
 from webapp.notify import DeliveryError, send_email
 from webapp.sessions import rate, room
@@ -396,6 +398,7 @@ class Posted:
     message: GroupMessage
     created: bool
     decision: Decision | None
+    alert: ModerationItem | None = None  # a member's clinical-risk message: in the queue
 
 
 def post_message(
@@ -440,8 +443,17 @@ def post_message(
         "rule_ids": sorted({match.rule_id for match in decision.matches}),
         "sent_at": now,
     }
+    alerts: list[ModerationItem] = []
+
+    def queue_alert(stored: Row[tuple[int, int]]) -> None:
+        alerts[:] = [moderation_services.queue_group_alert(stored.id, values["rule_ids"], now=now)]
+
     stored = store_numbered(
-        partial(insert_in_session, GUARDED_INSERT),
+        partial(
+            insert_in_session,
+            GUARDED_INSERT,
+            stored_with=queue_alert if values["is_clinical_risk"] else None,
+        ),
         {**values, "session_token": session_token},
         existing,
     )
@@ -461,17 +473,23 @@ def post_message(
             subject_id=message.id,
             detail={"rules": values["rule_ids"], "clinical_risk": values["is_clinical_risk"]},
         )
-    return Posted(message, True, decision)
+    return Posted(message, True, decision, alerts[0] if alerts else None)
 
 
-def alert_on_risk(occurrence: GroupOccurrence, message: GroupMessage, handle: str) -> None:
-    """A member's clinical-risk message: the facilitators in the room (by socket) and the
-    moderators on shift (on their live queue and by email) are alerted. The email carries no
-    name, handle or message text."""
+def alert_on_risk(
+    occurrence: GroupOccurrence, message: GroupMessage, handle: str, alert: ModerationItem
+) -> None:
+    """Once stored, a member's clinical-risk message: the facilitators in the room are alerted
+    (by socket), and the moderators on shift see the alert in their queue and by email; its
+    escalation clock runs as a post's does. The email carries no name, handle or message text."""
     from webapp.groups import sockets
 
-    sockets.alert_facilitators(occurrence, message, handle)
     now = message.sent_at
+    moderation_services.after_queued(alert, now=now)  # first: the escalation clock must start
+    try:
+        sockets.alert_facilitators(occurrence, message, handle)
+    except Exception:  # (the moderators have it; the facilitator also sees the held message)
+        log.exception("the risk alert to the facilitators of meeting %s failed", occurrence.id)
     moderators = moderation_queries.on_shift(ShiftKind.MODERATOR, now)
     for moderator in moderators:
         try:
@@ -479,8 +497,8 @@ def alert_on_risk(occurrence: GroupOccurrence, message: GroupMessage, handle: st
                 moderator.email,
                 "Risk alert in a group session",
                 f"A member's message in group meeting {occurrence.id} matched a clinical-risk "
-                "watchword and was held. The facilitator has been alerted. Please check in with "
-                "them now.",
+                "watchword and was held. The facilitator has been alerted. Please acknowledge "
+                f"alert {alert.id} in the moderation queue and check in with them now.",
             )
         except DeliveryError:
             log.exception("the group risk alert to moderator %s failed", moderator.id)

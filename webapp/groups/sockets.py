@@ -30,7 +30,6 @@ from webapp import realtime
 from webapp.extensions import socketio
 from webapp.groups import queries, services
 from webapp.models import EnrolmentStatus, GroupMessage, GroupOccurrence, User
-from webapp.moderation_console import sockets as moderation_sockets
 from webapp.realtime import door_problem
 from webapp.sessions import room
 from webapp.sessions.services import MessageRefused, RoomRefused
@@ -40,8 +39,6 @@ log = logging.getLogger(__name__)
 
 NAMESPACE = "/group"
 CONNECTION_KEY = "group_connection"
-FACILITATOR = "facilitator"
-MEMBER = "A member"
 MEETING_ENDED = "This meeting has ended."
 DOOR_REFUSALS = {
     "signed_out": "Sign in to join your group.",
@@ -80,15 +77,6 @@ class Connection:
     label: str  # the member's handle, or the facilitator's name
     starts_at: datetime
     ends_at: datetime
-
-
-def labels_for(senders: set[int], facilitator_ids: set[int]) -> dict[int, str]:
-    """What each sender is shown as: a member's handle; a facilitator's name."""
-    labels = queries.handles(sorted(senders - facilitator_ids))
-    for user_id in senders & facilitator_ids:
-        user = queries.db.session.get(User, user_id)
-        labels[user_id] = f"{user.full_name} ({FACILITATOR})" if user else FACILITATOR
-    return labels
 
 
 def message_payload(message: GroupMessage, label: str, *, by_facilitator: bool) -> dict[str, Any]:
@@ -136,12 +124,6 @@ def alert_facilitators(occurrence: GroupOccurrence, message: GroupMessage, handl
         "sent_at": message.sent_at.isoformat(),
     }
     socketio.emit("alert", payload, namespace=NAMESPACE, to=facilitators_room(occurrence.id))
-    socketio.emit(
-        "group_alert",
-        {"occurrence_id": occurrence.id, "group": occurrence.group.title, "handle": handle},
-        namespace=moderation_sockets.NAMESPACE,
-        to=moderation_sockets.ROOM,
-    )
 
 
 # --- the namespace -----------------------------------------------------------------------------
@@ -173,7 +155,7 @@ class GroupNamespace(Namespace):
             services.refuse(user, occurrence_id, refusal.code)
             raise ConnectionRefusedError(refusal.message) from None
         is_facilitator = standing.is_facilitator
-        label = labels_for({user.id}, {user.id} if is_facilitator else set())[user.id]
+        label = queries.labels_for({user.id}, {user.id} if is_facilitator else set())[user.id]
         connection = Connection(
             user_id=user.id,
             session_token=user.session_token,
@@ -268,10 +250,12 @@ class GroupNamespace(Namespace):
             facilitator=connection.is_facilitator,
         )
         facilitator_ids = queries.facilitator_ids(connection.group_id)
-        labels = labels_for({m.sender_id for m in messages}, facilitator_ids)
+        labels = queries.labels_for({m.sender_id for m in messages}, facilitator_ids)
         return [
             message_payload(
-                m, labels.get(m.sender_id, MEMBER), by_facilitator=m.sender_id in facilitator_ids
+                m,
+                labels.get(m.sender_id, queries.MEMBER),
+                by_facilitator=m.sender_id in facilitator_ids,
             )
             for m in messages
         ]
@@ -317,11 +301,11 @@ class GroupNamespace(Namespace):
             if message.is_held:
                 emit("chat", payload, to=person_room(connection.group_id, connection.user_id))
                 emit("chat", payload, to=facilitators_room(connection.occurrence_id))
-                if support:
-                    occurrence = queries.db.session.get(GroupOccurrence, connection.occurrence_id)
-                    services.alert_on_risk(occurrence, message, connection.label)
             else:
                 emit("chat", payload, to=meeting_room(connection.occurrence_id))
+            if posted.alert is not None:
+                occurrence = queries.db.session.get(GroupOccurrence, connection.occurrence_id)
+                services.alert_on_risk(occurrence, message, connection.label, posted.alert)
         return {"ok": True, "message": payload, "duplicate": not posted.created, "support": support}
 
     def on_resync(self, data: Any = None, *_more: Any) -> dict[str, Any]:
@@ -401,7 +385,11 @@ def roster(group_id: int) -> list[dict[str, Any]]:
     members = queries.enrolments(group_id, EnrolmentStatus.ENROLLED)
     labels = queries.handles([m.patient_id for m in members])
     return [
-        {"user_id": m.patient_id, "handle": labels.get(m.patient_id, MEMBER), "muted": m.is_muted}
+        {
+            "user_id": m.patient_id,
+            "handle": labels.get(m.patient_id, queries.MEMBER),
+            "muted": m.is_muted,
+        }
         for m in members
     ]
 

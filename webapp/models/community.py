@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Enum,
     ForeignKey,
     Index,
@@ -28,6 +30,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.models.base import Base, UTCDateTime, enum_values, utcnow
 from webapp.models.people import User
+
+if TYPE_CHECKING:
+    from webapp.models.groups import GroupMessage
 
 
 class CommunityMember(Base):
@@ -137,10 +142,13 @@ class Resolution(enum.StrEnum):
     APPROVED = "approved"
     EDITED = "edited"
     REMOVED = "removed"
+    CLOSED = "closed"  # a group meeting's alert, checked with the facilitator: the room decides
 
 
 class ModerationItem(Base):
-    """One entry in the moderators' queue: a watchword match or a member's report on a post.
+    """One entry in the moderators' queue: a watchword match or a member's report on a post, or
+    a clinical-risk alert on a member's message in a group meeting (`group_message_id`; the
+    facilitator runs the room, so a moderator acknowledges, closes or escalates it).
 
     Alerts carry their acknowledgement and SMS escalation state: `next_escalation_at` is when the
     escalation job next texts the on-call clinical lead unless someone has acknowledged it.
@@ -150,10 +158,14 @@ class ModerationItem(Base):
     __table_args__ = (
         Index("ix_moderation_items_open", "resolved_at", "is_clinical_risk"),
         Index("ix_moderation_items_created", "created_at"),  # monthly reports
+        CheckConstraint("(post_id IS NULL) <> (group_message_id IS NULL)", name="one_subject"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    post_id: Mapped[int] = mapped_column(ForeignKey("community_posts.id"), index=True)
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("community_posts.id"), index=True)
+    group_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("group_messages.id"), index=True
+    )
     kind: Mapped[ItemKind] = mapped_column(
         Enum(ItemKind, name="moderation_item_kind", values_callable=enum_values)
     )
@@ -176,8 +188,17 @@ class ModerationItem(Base):
     # The moderator's verdict on the rules that raised it ("upheld"/"dismissed"; None for reports).
     verdict: Mapped[str | None] = mapped_column(String(20))
 
-    post: Mapped[Post] = relationship()
+    post: Mapped[Post | None] = relationship()
+    group_message: Mapped[GroupMessage | None] = relationship()
     reporter: Mapped[CommunityMember | None] = relationship()
+
+    @property
+    def author_id(self) -> int:
+        """The member it is about: the post's author, or the group message's sender."""
+        if self.group_message is not None:
+            return self.group_message.sender_id
+        assert self.post is not None  # the table's check: one or the other
+        return self.post.author_id
 
 
 class WatchwordRule(Base):

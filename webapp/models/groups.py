@@ -155,6 +155,8 @@ class GroupMessage(Base):
     rule_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
+    occurrence: Mapped[GroupOccurrence] = relationship()
+
 
 class GroupAttendance(Base):
     """A member's national attendance code for one meeting (DOMAIN.md section 5)."""

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from webapp.models import Post, User
+from webapp.models import ModerationItem, Post, User
 from webapp.moderation_console import services, sockets
-from webapp.moderation_console.forms import DecisionForm
+from webapp.moderation_console.forms import DecisionForm, GroupAlertForm
 
 
 def apply(form: DecisionForm, post: Post, moderator: User, *, now: datetime) -> str:
@@ -48,4 +48,23 @@ def _apply(form: DecisionForm, post: Post, moderator: User, *, now: datetime) ->
         case "escalate":
             services.escalate_to_clinical(post, moderator, reason, now=now)
             return "Escalated to the clinical lead."
+    raise services.ModerationRefused("Select what to do")
+
+
+def apply_to_group_alert(
+    form: GroupAlertForm, item: ModerationItem, moderator: User, *, now: datetime
+) -> str:
+    """Close a group meeting's alert (it leaves every moderator's live queue) or escalate it.
+    ModerationRefused if incomplete."""
+    reason = form.reason.data or ""
+    match form.decision.data:
+        case "escalate":
+            services.escalate_group_alert(item, moderator, reason, now=now)
+            return "Escalated to the clinical lead."
+        case "upheld" | "dismissed" as verdict:
+            services.close_group_alert(
+                item, moderator, reason, services.GROUP_VERDICTS[verdict], now=now
+            )
+            sockets.announce_closed(item.id)
+            return "Closed: the alert has left the queue."
     raise services.ModerationRefused("Select what to do")

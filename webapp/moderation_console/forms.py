@@ -48,6 +48,28 @@ class DecisionForm(FlaskForm):
     )
 
 
+GROUP_ALERT_DECISIONS = [
+    ("upheld", "Close: a real risk, and the facilitator is looking after the member"),
+    ("dismissed", "Close: a false alarm, the words were not about risk"),
+    ("escalate", "Escalate to the clinical lead"),
+]
+
+
+class GroupAlertForm(FlaskForm):
+    """A group meeting's alert: the facilitator runs the room, so a moderator checks in with
+    them and then closes the alert, or escalates it."""
+
+    decision = RadioField(
+        "What do you want to do?",
+        choices=[SelectChoice(v, label) for v, label in GROUP_ALERT_DECISIONS],
+        validators=[InputRequired("Select what to do")],
+    )
+    reason = TextAreaField(
+        "Reason (kept in the audit log)",
+        validators=[InputRequired("Give a reason: it is kept in the audit log"), Length(max=2000)],
+    )
+
+
 class AcknowledgeForm(FlaskForm):
     """Only the CSRF token."""
 

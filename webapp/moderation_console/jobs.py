@@ -57,16 +57,19 @@ def watch_here(app: Flask, item_id: int) -> None:
         log.exception("watching alert %s in this process failed; the sweep remains", item_id)
 
 
-def text_escalation(post_id: int, *, now: datetime) -> None:
-    """Text the on-call clinical lead about a moderator's escalation: through the queue, or
-    from here at once when the queue is down (the text is owed once, so it is never doubled)."""
+def text_escalation(subject_type: str, subject_id: int, *, now: datetime) -> None:
+    """Text the on-call clinical lead about a moderator's escalation of a post or a group
+    message: through the queue, or from here at once when the queue is down (the text is owed
+    once, so it is never doubled)."""
     try:
-        text_clinical_escalation(post_id)
+        text_clinical_escalation(subject_id, subject_type)
     except Exception:
         if huey.immediate:
             raise
-        log.warning("job queue unavailable: escalation of post %s texted from here", post_id)
-        services.text_escalation_if_owed(post_id, now=now)
+        log.warning(
+            "job queue unavailable: escalation of %s %s texted from here", subject_type, subject_id
+        )
+        services.text_escalation_if_owed(subject_type, subject_id, now=now)
 
 
 @app_task()
@@ -78,9 +81,10 @@ def check_alert(item_id: int) -> None:
 
 
 @app_task(retries=3, retry_delay=60)
-def text_clinical_escalation(post_id: int) -> None:
-    """A moderator escalated this post: text the on-call clinical lead (once per escalation)."""
-    services.text_escalation_if_owed(post_id, now=utcnow())
+def text_clinical_escalation(subject_id: int, subject_type: str = services.POST) -> None:
+    """A moderator escalated this post (or group message): text the on-call clinical lead, once
+    per escalation. (`subject_type` comes second, so jobs queued before it existed still run.)"""
+    services.text_escalation_if_owed(subject_type, subject_id, now=utcnow())
 
 
 @huey.periodic_task(crontab(minute="*"), name="sweep_open_alerts")

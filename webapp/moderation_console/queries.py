@@ -13,9 +13,13 @@ from sqlalchemy.orm import joinedload
 
 import moderation
 from moderation import RulePrecision, Verdict
+from webapp import london_datetime
 from webapp.extensions import db
 from webapp.models import (
     AuditEvent,
+    GroupFacilitator,
+    GroupMessage,
+    GroupOccurrence,
     ModerationItem,
     PatientProfile,
     Post,
@@ -37,10 +41,89 @@ def _queue_order(item: ModerationItem) -> tuple[bool, int, float]:
 def open_queue(actor_id: int) -> list[ModerationItem]:
     items = db.session.scalars(
         select(ModerationItem)
-        .options(joinedload(ModerationItem.post).joinedload(Post.author))
+        .options(
+            joinedload(ModerationItem.post).joinedload(Post.author),
+            joinedload(ModerationItem.group_message)
+            .joinedload(GroupMessage.occurrence)
+            .joinedload(GroupOccurrence.group),
+        )
         .where(ModerationItem.resolved_at.is_(None))
     ).unique()
     return sorted(items, key=_queue_order)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What an item is about, as a moderator sees it: a handle (never a real name), where it
+    was written ("" for a community post: the handle and text say enough) and its text."""
+
+    handle: str
+    where: str
+    body: str
+
+
+def subjects(items: list[ModerationItem]) -> dict[int, Subject]:
+    """Each item's subject by item id, group members' handles in one query."""
+    from webapp.groups import queries as group_queries  # (its package imports this console)
+
+    senders = {i.group_message.sender_id for i in items if i.group_message is not None}
+    handles = group_queries.handles(sorted(senders))
+    found = {}
+    for item in items:
+        if item.group_message is not None:
+            message = item.group_message
+            meeting = message.occurrence
+            where = f"group meeting “{meeting.group.title}”, {london_datetime(meeting.starts_at)}"
+            handle = handles.get(message.sender_id, group_queries.MEMBER)
+            found[item.id] = Subject(handle, where, message.body)
+        else:
+            assert item.post is not None  # the table's check: a post or a group message
+            found[item.id] = Subject(item.post.author.handle, "", item.post.body)
+    return found
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """A group meeting's alert in context: who facilitates (staff, named, so a moderator knows
+    whom to check in with) and the messages up to the one that raised it, each with how the
+    room shows its sender."""
+
+    facilitators: list[User]
+    messages: list[tuple[str, GroupMessage]]
+
+
+CONTEXT_MESSAGES = 10
+
+
+def meeting_before(actor_id: int, item: ModerationItem) -> Meeting:
+    from webapp.groups import queries as group_queries  # (its package imports this console)
+
+    message = item.group_message
+    assert message is not None
+    facilitators = list(
+        db.session.scalars(
+            select(User)
+            .join(GroupFacilitator, GroupFacilitator.user_id == User.id)
+            .where(GroupFacilitator.group_id == message.occurrence.group_id)
+            .order_by(User.full_name)
+        )
+    )
+    earlier = db.session.scalars(
+        select(GroupMessage)
+        .where(
+            GroupMessage.occurrence_id == message.occurrence_id,
+            GroupMessage.sequence <= message.sequence,
+        )
+        .order_by(GroupMessage.sequence.desc())
+        .limit(CONTEXT_MESSAGES)
+    ).all()
+    labels = group_queries.labels_for(
+        {m.sender_id for m in earlier}, {user.id for user in facilitators}
+    )
+    return Meeting(
+        facilitators,
+        [(labels.get(m.sender_id, group_queries.MEMBER), m) for m in reversed(earlier)],
+    )
 
 
 def item_for(actor_id: int, item_id: int) -> ModerationItem:
@@ -149,6 +232,7 @@ def post_bodies(actor_id: int, post_ids: list[int]) -> dict[int, str]:
 @dataclass(frozen=True)
 class Escalation:
     item: ModerationItem
+    subject: Subject
     patient: User
     profile: PatientProfile | None
 
@@ -165,12 +249,15 @@ def escalations(actor_id: int) -> list[Escalation]:
             )
         )
         .order_by(ModerationItem.created_at.desc())
-    )
+    ).all()
+    about = subjects(list(items))
     found = []
     for item in items:
-        patient = db.session.get(User, item.post.author_id)
+        patient = db.session.get(User, item.author_id)
         assert patient is not None
-        found.append(Escalation(item, patient, db.session.get(PatientProfile, patient.id)))
+        found.append(
+            Escalation(item, about[item.id], patient, db.session.get(PatientProfile, patient.id))
+        )
     return found
 
 

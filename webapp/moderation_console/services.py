@@ -20,6 +20,7 @@ from webapp import audit
 from webapp.extensions import db
 from webapp.models import (
     CommunityMember,
+    GroupMessage,
     ItemKind,
     ModerationItem,
     ModeratorMessage,
@@ -40,6 +41,10 @@ KIND_OF_ACTION = {
     Action.HOLD: ItemKind.HOLD,
     Action.FLAG: ItemKind.FLAG,
 }
+
+# What a moderator's escalation is about (the audit rows' subject type), as its text names it.
+POST, GROUP_MESSAGE = "community_post", "group_message"
+ESCALATED_SUBJECTS = {POST: "a community post", GROUP_MESSAGE: "a group meeting's risk alert"}
 
 
 class ModerationRefused(ValueError):
@@ -72,11 +77,32 @@ def queue_match(post: Post, decision: Decision, *, now: datetime) -> ModerationI
         created_at=now,
     )
     if kind is ItemKind.ALERT:
-        covered = bool(queries.on_shift(ShiftKind.MODERATOR, now))
-        item.next_escalation_at = now + acknowledge_minutes() if covered else now
+        _start_clock(item, now)
     db.session.add(item)
     db.session.flush()
     return item
+
+
+def queue_group_alert(message_id: int, rule_ids: list[str], *, now: datetime) -> ModerationItem:
+    """In the group message's own transaction: a member's clinical-risk message in a meeting is
+    an alert like a post's, with the same acknowledgement window and escalation."""
+    item = ModerationItem(
+        group_message_id=message_id,
+        kind=ItemKind.ALERT,
+        is_clinical_risk=True,
+        rule_ids=rule_ids,
+        created_at=now,
+    )
+    _start_clock(item, now)
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
+def _start_clock(alert: ModerationItem, now: datetime) -> None:
+    """Escalate at once with no moderator on shift, else after the acknowledgement window."""
+    covered = bool(queries.on_shift(ShiftKind.MODERATOR, now))
+    alert.next_escalation_at = now + acknowledge_minutes() if covered else now
 
 
 def queue_report(
@@ -196,7 +222,7 @@ def _audit(action: str, moderator: User, post: Post, reason: str, **detail: obje
     audit.record(
         f"moderation.{action}",
         actor=moderator,
-        subject_type="community_post",
+        subject_type=POST,
         subject_id=post.id,
         detail={"reason": reason, **detail},
     )
@@ -205,13 +231,24 @@ def _audit(action: str, moderator: User, post: Post, reason: str, **detail: obje
 def _resolve_open_items(post: Post, moderator: User, resolution: Resolution, now: datetime) -> None:
     verdict = Verdict.DISMISSED if resolution is Resolution.APPROVED else Verdict.UPHELD
     for item in queries.open_items_on_post(post.id):
-        item.resolved_at = now
-        item.resolved_by_id = moderator.id
-        item.resolution = resolution
-        item.verdict = None if item.kind is ItemKind.REPORT else verdict.value
-        if item.kind is ItemKind.ALERT and item.acknowledged_at is None:
-            item.acknowledged_at, item.acknowledged_by_id = now, moderator.id
-        item.next_escalation_at = None
+        _resolve(item, moderator, resolution, verdict, now)
+
+
+def _resolve(
+    item: ModerationItem, moderator: User, resolution: Resolution, verdict: Verdict, now: datetime
+) -> None:
+    item.resolved_at = now
+    item.resolved_by_id = moderator.id
+    item.resolution = resolution
+    item.verdict = None if item.kind is ItemKind.REPORT else verdict.value
+    _acknowledge_if_waiting(item, moderator, now)
+
+
+def _acknowledge_if_waiting(item: ModerationItem, moderator: User, now: datetime) -> None:
+    """A decision on an alert answers it: no more texts to the on-call clinical lead."""
+    if item.kind is ItemKind.ALERT and item.acknowledged_at is None:
+        item.acknowledged_at, item.acknowledged_by_id = now, moderator.id
+    item.next_escalation_at = None
 
 
 def _need(reason: str) -> str:
@@ -307,27 +344,83 @@ def escalate_to_clinical(post: Post, moderator: User, reason: str, *, now: datet
             items = [item]
         for item in items:
             item.escalated_to_clinical_at = now
-            if item.kind is ItemKind.ALERT and item.acknowledged_at is None:
-                item.acknowledged_at, item.acknowledged_by_id = now, moderator.id
-                item.next_escalation_at = None
+            _acknowledge_if_waiting(item, moderator, now)
         _audit("escalated", moderator, post, reason)
     from webapp.moderation_console import jobs
 
-    jobs.text_escalation(post.id, now=now)
+    jobs.text_escalation(POST, post.id, now=now)
 
 
-def text_escalation_if_owed(post_id: int, *, now: datetime) -> int:
-    """Text the on-call clinical lead once per moderator escalation of this post (the audit log
-    counts both), so a repeated job sends nothing. Returns how many texts went."""
+# --- a group meeting's alert ---------------------------------------------------------------------
+
+GROUP_VERDICTS = {"upheld": Verdict.UPHELD, "dismissed": Verdict.DISMISSED}
+
+
+def _still_open(item: ModerationItem) -> GroupMessage:
+    """The group message an open group alert is about."""
+    if item.group_message is None:
+        raise ModerationRefused("This item is not about a group meeting")
+    if item.resolved_at is not None:
+        raise ModerationRefused("This alert is already closed")
+    return item.group_message
+
+
+def close_group_alert(
+    item: ModerationItem, moderator: User, reason: str, verdict: Verdict, *, now: datetime
+) -> None:
+    """Checked with the facilitator: the item leaves the queue. The message stays held from the
+    group (the facilitator runs the room); the verdict counts towards the rules' precision."""
+    reason = _need(reason)
+    message = _still_open(item)
+    with db.transaction():
+        _resolve(item, moderator, Resolution.CLOSED, verdict, now)
+        audit.record(
+            "moderation.group_alert_closed",
+            actor=moderator,
+            subject_type=GROUP_MESSAGE,
+            subject_id=message.id,
+            detail={"reason": reason, "verdict": verdict.value},
+        )
+
+
+def escalate_group_alert(
+    item: ModerationItem, moderator: User, reason: str, *, now: datetime
+) -> None:
+    """Ask the clinical lead to look (their escalation page alone shows who the member is), and
+    text the on-call clinical lead. The item stays open until a moderator closes it."""
+    reason = _need(reason)
+    message = _still_open(item)
+    with db.transaction():
+        item.escalated_to_clinical_at = now
+        _acknowledge_if_waiting(item, moderator, now)
+        audit.record(
+            "moderation.escalated",
+            actor=moderator,
+            subject_type=GROUP_MESSAGE,
+            subject_id=message.id,
+            detail={"reason": reason},
+        )
+    from webapp.moderation_console import jobs
+
+    jobs.text_escalation(GROUP_MESSAGE, message.id, now=now)
+
+
+# --- texts about a moderator's escalation --------------------------------------------------------
+
+
+def text_escalation_if_owed(subject_type: str, subject_id: int, *, now: datetime) -> int:
+    """Text the on-call clinical lead once per moderator escalation of this post or group
+    message (the audit log counts both), so a repeated job sends nothing. Returns how many
+    texts went."""
     escalated, texted = (
-        queries.audit_count(action, "community_post", post_id)
+        queries.audit_count(action, subject_type, subject_id)
         for action in ("moderation.escalated", "moderation.escalation_texted")
     )
     if texted >= escalated:
         return 0
     body = (
-        "Talking Therapies community: a moderator has escalated a post to the clinical lead. "
-        "Please open Escalations in the moderation console."
+        f"Talking Therapies community: a moderator has escalated {ESCALATED_SUBJECTS[subject_type]}"
+        " to the clinical lead. Please open Escalations in the moderation console."
     )
     sent = 0
     for number in on_call_numbers(now):
@@ -335,12 +428,16 @@ def text_escalation_if_owed(post_id: int, *, now: datetime) -> int:
             send_sms(number, body)
             sent += 1
         except DeliveryError:
-            log.exception("escalation text to the on-call clinical lead failed (post %s)", post_id)
+            log.exception(
+                "escalation text to the on-call clinical lead failed (%s %s)",
+                subject_type,
+                subject_id,
+            )
     with db.transaction():
         audit.record(
             "moderation.escalation_texted",
-            subject_type="community_post",
-            subject_id=post_id,
+            subject_type=subject_type,
+            subject_id=subject_id,
             detail={"texts": sent},
         )
     return sent

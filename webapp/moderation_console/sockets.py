@@ -10,7 +10,7 @@ The namespace keeps no state of its own.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
@@ -22,6 +22,9 @@ from webapp.realtime import door_problem
 from webapp.security import is_session_expired
 from webapp.user_text import to_html
 
+if TYPE_CHECKING:
+    from webapp.moderation_console.queries import Subject
+
 NAMESPACE = "/moderation"
 ROOM = "moderators"
 ALLOWED_ROLES = frozenset({Role.MODERATOR, Role.CLINICAL_LEAD})
@@ -31,18 +34,19 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def item_payload(item: ModerationItem) -> dict[str, Any]:
-    """What a moderator's screen shows: the handle, never the real name; the text made safe."""
+def item_payload(item: ModerationItem, subject: Subject) -> dict[str, Any]:
+    """What a moderator's screen shows: the handle, never the real name; the text made safe;
+    for a group meeting's alert, which group ("where")."""
     from flask import url_for
 
-    post = item.post
     return {
         "id": item.id,
         "post_id": item.post_id,
         "kind": item.kind.value,
         "is_clinical_risk": item.is_clinical_risk,
-        "handle": post.author.handle,
-        "html": str(to_html(post.body)),
+        "handle": subject.handle,
+        "where": subject.where,
+        "html": str(to_html(subject.body)),
         "rule_ids": list(item.rule_ids),
         "reason_html": str(to_html(item.reason)) if item.reason else "",
         "created_at": item.created_at.isoformat(),
@@ -51,12 +55,29 @@ def item_payload(item: ModerationItem) -> dict[str, Any]:
 
 
 def announce(item: ModerationItem) -> None:
-    socketio.emit("item", item_payload(item), namespace=NAMESPACE, to=ROOM)
+    from webapp.moderation_console import queries
+
+    subject = queries.subjects([item])[item.id]
+    socketio.emit("item", item_payload(item, subject), namespace=NAMESPACE, to=ROOM)
+
+
+def queue_payload(actor_id: int) -> list[dict[str, Any]]:
+    """The open queue as a moderator's screen shows it."""
+    from webapp.moderation_console import queries
+
+    items = queries.open_queue(actor_id)
+    about = queries.subjects(items)
+    return [item_payload(item, about[item.id]) for item in items]
 
 
 def announce_decided(post_id: int) -> None:
     """A moderator decided on a post: its items leave every moderator's queue."""
     socketio.emit("decided", {"post_id": post_id}, namespace=NAMESPACE, to=ROOM)
+
+
+def announce_closed(item_id: int) -> None:
+    """A moderator closed a group meeting's alert: it leaves every moderator's queue."""
+    socketio.emit("decided", {"item_id": item_id}, namespace=NAMESPACE, to=ROOM)
 
 
 def _staff() -> User | None:
@@ -76,8 +97,8 @@ def _refuse(code: str) -> None:
 
 class ModerationNamespace(Namespace):
     """Events: connect(auth: {csrf_token}) → "queue"; acknowledge({item_id}) → ack.
-    Broadcast: "item" (a new queue item), "acknowledged", and "decided" (a post's items left
-    the queue)."""
+    Broadcast: "item" (a new queue item), "acknowledged", and "decided" (a post's items, or
+    one group meeting's alert, left the queue)."""
 
     def on_connect(self, auth: Any = None) -> None:
         code = door_problem(auth)
@@ -87,9 +108,7 @@ class ModerationNamespace(Namespace):
             _refuse(code)
             raise ConnectionRefusedError("You cannot see the moderation queue.")
         join_room(ROOM)
-        from webapp.moderation_console import queries
-
-        emit("queue", [item_payload(item) for item in queries.open_queue(current_user.id)])
+        emit("queue", queue_payload(current_user.id))
         realtime.greet_with_relay_state()
 
     def on_refresh(self, data: Any = None, *_more: Any) -> dict[str, Any]:
@@ -100,9 +119,7 @@ class ModerationNamespace(Namespace):
         if user is None:
             _refuse("role")
             return {"ok": False, "error": "You cannot see the moderation queue."}
-        from webapp.moderation_console import queries
-
-        return {"ok": True, "items": [item_payload(item) for item in queries.open_queue(user.id)]}
+        return {"ok": True, "items": queue_payload(user.id)}
 
     def on_acknowledge(self, data: Any = None, *_more: Any) -> dict[str, Any]:
         user = _staff()

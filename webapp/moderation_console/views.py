@@ -11,13 +11,14 @@ from werkzeug.wrappers import Response
 
 from moderation import backtest
 from webapp import audit
-from webapp.models import Role, ShiftKind
+from webapp.models import ModerationItem, Role, ShiftKind
 from webapp.moderation_console import bp, decisions, queries, services
 from webapp.moderation_console import rota as rota_changes
 from webapp.moderation_console import watchwords as watchword_list
 from webapp.moderation_console.forms import (
     AcknowledgeForm,
     DecisionForm,
+    GroupAlertForm,
     MobileForm,
     ShiftForm,
     SwitchForm,
@@ -35,10 +36,12 @@ def utcnow() -> datetime:
 @bp.route("/")
 def dashboard() -> str:
     now = utcnow()
+    items = queries.open_queue(current_user.id)
     return render_template(
         "moderation_console/queue.html",
         title="Moderation queue",
-        items=queries.open_queue(current_user.id),
+        items=items,
+        subjects=queries.subjects(items),
         ack_form=AcknowledgeForm(),
         on_shift=queries.on_shift(ShiftKind.MODERATOR, now),
     )
@@ -47,10 +50,14 @@ def dashboard() -> str:
 @bp.route("/items/<int:item_id>", methods=["GET", "POST"])
 def item(item_id: int) -> Response | str:
     item = queries.item_for(current_user.id, item_id)
+    if item.group_message is not None:
+        return _group_alert(item)
+    post = item.post
+    assert post is not None  # the table's check: a post or a group message
     form = DecisionForm()
     if form.validate_on_submit():
         try:
-            message = decisions.apply(form, item.post, current_user, now=utcnow())
+            message = decisions.apply(form, post, current_user, now=utcnow())
         except services.ModerationRefused as refused:
             form.form_errors.append(str(refused))
         else:
@@ -61,8 +68,30 @@ def item(item_id: int) -> Response | str:
         title=f"Queue item {item.id}",
         item=item,
         form=form,
-        history=queries.history_of_post(current_user.id, item.post_id),
-        context=queries.thread_context(current_user.id, item.post.thread_id),
+        history=queries.history_of_post(current_user.id, post.id),
+        context=queries.thread_context(current_user.id, post.thread_id),
+        ack_form=AcknowledgeForm(),
+        page_has_errors=bool(form.errors),
+    )
+
+
+def _group_alert(item: ModerationItem) -> Response | str:
+    form = GroupAlertForm()
+    if form.validate_on_submit():
+        try:
+            message = decisions.apply_to_group_alert(form, item, current_user, now=utcnow())
+        except services.ModerationRefused as refused:
+            form.form_errors.append(str(refused))
+        else:
+            flash(message)
+            return redirect(url_for("moderation_console.dashboard"))
+    return render_template(
+        "moderation_console/group_alert.html",
+        title=f"Queue item {item.id}",
+        item=item,
+        subject=queries.subjects([item])[item.id],
+        meeting=queries.meeting_before(current_user.id, item),
+        form=form,
         ack_form=AcknowledgeForm(),
         page_has_errors=bool(form.errors),
     )

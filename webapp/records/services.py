@@ -331,7 +331,10 @@ def _community_on_closure(session: Any, patient_id: int, choice: str) -> int:
         member.handle = anonymous_handle()
         return int(posts or 0)
     member.handle = anonymous_handle()  # the handle itself goes either way
-    risk_posts = select(ModerationItem.post_id).where(ModerationItem.is_clinical_risk)
+    risk_posts = select(ModerationItem.post_id).where(
+        ModerationItem.is_clinical_risk,
+        ModerationItem.post_id.is_not(None),  # NOT IN a list holding NULL matches nothing
+    )
     session.execute(delete(Reaction).where(Reaction.member_id == patient_id))
     session.execute(
         update(Post)

@@ -574,7 +574,8 @@ def groups(period: Period) -> dict[str, int]:
 
 
 def community(period: Period) -> dict[str, int | float | None]:
-    """Posts, held posts, alerts, acknowledgement and escalations in the period."""
+    """Posts, held posts, alerts, acknowledgement and escalations in the period. Alerts,
+    their texts, acknowledgement and escalations count group meetings' alerts too."""
     items = ModerationItem.__table__.c
     posts = db.session.execute(
         select(func.count()).select_from(Post).where(in_period(Post.created_at, period))
@@ -582,7 +583,12 @@ def community(period: Period) -> dict[str, int | float | None]:
     in_month = in_period(items.created_at, period)
     row = db.session.execute(
         select(
-            _count_if(items.kind.in_([ItemKind.HOLD.value, ItemKind.ALERT.value])),
+            _count_if(
+                and_(
+                    items.kind.in_([ItemKind.HOLD.value, ItemKind.ALERT.value]),
+                    items.post_id.is_not(None),  # a group meeting's alert holds no post
+                )
+            ),
             _count_if(items.kind == ItemKind.ALERT.value),
             _count_if(items.kind == ItemKind.FLAG.value),
             _count_if(items.kind == ItemKind.REPORT.value),

@@ -380,7 +380,7 @@ def _community(figures: Figures) -> Section:
                 [
                     ("Posts", (int(c["posts"]),)),
                     ("Posts held for a moderator", (int(c["held"]),)),
-                    ("Risk alerts", (int(c["alerts"]),)),
+                    ("Risk alerts (posts and group meetings)", (int(c["alerts"]),)),
                     ("Posts flagged", (int(c["flags"]),)),
                     ("Posts reported by members", (int(c["reports"]),)),
                     ("Posts removed", (int(c["removed"]),)),

@@ -251,12 +251,19 @@ def numbered_insert(
 
 
 def insert_in_session(
-    statement: ReturningInsert[tuple[int, int]], parameters: Mapping[str, Any]
+    statement: ReturningInsert[tuple[int, int]],
+    parameters: Mapping[str, Any],
+    *,
+    stored_with: Callable[[Row[tuple[int, int]]], object] | None = None,
 ) -> Row[tuple[int, int]] | None:
-    """Run a `numbered_insert` as its own transaction through the ORM session."""
+    """Run a `numbered_insert` as its own transaction through the ORM session. `stored_with`
+    writes, in the same transaction, what must exist if and only if the message does."""
     _end_reads()
     with db.transaction() as session:
-        return session.execute(statement, parameters).first()
+        stored = session.execute(statement, parameters).first()
+        if stored is not None and stored_with is not None:
+            stored_with(stored)
+        return stored
 
 
 def store_numbered(

@@ -23,7 +23,7 @@ function start (root) {
     const li = document.createElement('li')
     li.className = 'nhsuk-card app-queue__item' + (item.is_clinical_risk ? ' app-queue__item--risk' : '')
     li.dataset.itemId = String(item.id)
-    li.dataset.postId = String(item.post_id)
+    if (item.post_id) li.dataset.postId = String(item.post_id)
     li.dataset.risk = item.is_clinical_risk ? '1' : '0'
     const content = document.createElement('div')
     content.className = 'nhsuk-card__content'
@@ -32,7 +32,7 @@ function start (root) {
     const tag = document.createElement('strong')
     tag.className = 'nhsuk-tag ' + (item.kind === 'alert' ? 'nhsuk-tag--red' : item.kind === 'hold' ? 'nhsuk-tag--orange' : 'nhsuk-tag--grey')
     tag.textContent = item.kind.charAt(0).toUpperCase() + item.kind.slice(1)
-    meta.append(tag, ' ', (item.is_clinical_risk ? 'Clinical risk. ' : '') + item.handle + ', just now')
+    meta.append(tag, ' ', (item.is_clinical_risk ? 'Clinical risk. ' : '') + item.handle + ', just now' + (item.where ? `, ${item.where}` : ''))
     const body = document.createElement('div')
     body.className = 'app-post__body'
     body.innerHTML = item.html // escaped and linkified by the server
@@ -96,27 +96,15 @@ function start (root) {
   })
   socket.on('connect_error', (error) => { status.textContent = `Not live: ${error.message}` })
   socket.on('item', add)
-  // A member's clinical-risk message in a group meeting: held from the group, the facilitator
-  // alerted in the room; the moderator on shift checks in with the facilitator.
-  socket.on('group_alert', (alert) => {
-    const box = document.createElement('div')
-    box.className = 'nhsuk-warning-callout'
-    const heading = document.createElement('h2')
-    heading.className = 'nhsuk-warning-callout__label'
-    heading.textContent = `Risk alert in a group session: ${alert.handle}`
-    const text = document.createElement('p')
-    text.textContent = `In ${alert.group} (meeting ${alert.occurrence_id}). The message was held from the group and the facilitator alerted. Check in with the facilitator now.`
-    box.append(heading, text)
-    root.insertBefore(box, list)
-    status.textContent = `New risk alert in a group session from ${alert.handle}.`
-  })
   // On every (re)connection the server sends the open queue: add anything missed while away.
   socket.on('queue', (items) => {
     items.slice().reverse().forEach(add)
     showLive()
   })
-  socket.on('decided', ({ post_id: postId }) => {
-    list.querySelectorAll(`[data-post-id="${postId}"]`).forEach((li) => li.remove())
+  // A decision on a post closes all its items; a group meeting's alert is closed on its own.
+  socket.on('decided', ({ post_id: postId, item_id: itemId }) => {
+    const selector = itemId ? `[data-item-id="${itemId}"]` : `[data-post-id="${postId}"]`
+    list.querySelectorAll(selector).forEach((li) => li.remove())
     status.textContent = 'A moderator decided on an item; it has left the queue.'
   })
   socket.on('acknowledged', ({ id }) => {

@@ -200,10 +200,9 @@ def test_a_risk_message_is_held_from_the_group_and_alerts_the_facilitator_and_mo
     assert received(author)["chat"][0]["held"] is True
     alert = [m for m in outbox if m.to == "mod@example.org"]
     assert len(alert) == 1 and "kill" not in alert[0].body and "calm-river" not in alert[0].body
-    live = [e["args"][0] for e in queue.get_received("/moderation") if e["name"] == "group_alert"]
-    assert live == [
-        {"occurrence_id": world.meeting.id, "group": world.group.title, "handle": "calm-river"}
-    ]
+    live = [e["args"][0] for e in queue.get_received("/moderation") if e["name"] == "item"]
+    assert [(item["kind"], item["handle"]) for item in live] == [("alert", "calm-river")]
+    assert world.group.title in live[0]["where"]  # more in test_risk_alerts.py
     queue.disconnect("/moderation")
     # Nor does a later resync show it to other members.
     history = other.emit("resync", {"last_seen": 0}, namespace=NAMESPACE, callback=True)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from tests import factories
 from tests.conftest import sign_in, submit
+from tests.webapp.groups.conftest import first_meeting, make_group
 from tests.webapp.records.world import make_world
 from webapp.extensions import db
 from webapp.models import (
@@ -17,6 +18,9 @@ from webapp.models import (
     AppointmentStatus,
     AuditEvent,
     CommunityMember,
+    GroupMessage,
+    ItemKind,
+    ModerationItem,
     Post,
     PostStatus,
     SafetyPlan,
@@ -83,6 +87,37 @@ def test_choosing_deletion_erases_the_posts_text_and_hides_the_thread(client):
     thread = db.session.scalar(select(Thread).where(Thread.author_id == patient.id))
     assert "Alpha" not in thread.title
     assert db.session.get(AccountClosure, patient.id).community_choice == "deleted"
+
+
+def test_deletion_erases_the_posts_while_a_group_meeting_alert_is_in_the_queue(client):
+    """A group meeting's alert is a queue item with no post: the posts kept for the safety
+    record are those with a risk item, and that list must not hold a NULL (NOT IN would then
+    match nothing, and nothing would be erased)."""
+    patient = make_world("Alpha")
+    meeting = first_meeting(make_group(factories.make_therapist()))
+    message = GroupMessage(
+        occurrence_id=meeting.id,
+        sequence=1,
+        sender_id=patient.id,
+        client_id="client-risk1",
+        body="risk words",
+        is_held=True,
+        is_clinical_risk=True,
+        rule_ids=["risk.self_harm"],
+    )
+    db.session.add(message)
+    db.session.flush()
+    db.session.add(
+        ModerationItem(
+            group_message_id=message.id, kind=ItemKind.ALERT, is_clinical_risk=True, rule_ids=[]
+        )
+    )
+    db.session.commit()
+    sign_in(client, patient)
+    close(client, "deleted")
+    db.session.expire_all()
+    post = db.session.scalar(select(Post).where(Post.author_id == patient.id))
+    assert post.body == "" and post.status is PostStatus.REMOVED
 
 
 def test_a_wrong_password_closes_nothing(client):

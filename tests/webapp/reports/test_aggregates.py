@@ -7,11 +7,13 @@ import pytest
 
 from questionnaires.outcomes import classify_episode
 from tests.factories import make_user
+from tests.webapp.groups.conftest import first_meeting, make_group
 from tests.webapp.reports.builders import at
 from webapp.extensions import db
 from webapp.models import (
     ActivityEvent,
     CommunityMember,
+    GroupMessage,
     ItemKind,
     ModerationItem,
     Post,
@@ -184,6 +186,23 @@ def test_charges_community_and_activity(month):
             ModerationItem(post_id=posts[0].id, kind=ItemKind.HOLD, created_at=at("2026-04-02")),
         ]
     )  # fmt: skip
+    # A group meeting's alert: an alert (acknowledged in 10 minutes), but no post held.
+    meeting = first_meeting(make_group(make_user(Role.THERAPIST)))
+    risk = GroupMessage(
+        occurrence_id=meeting.id,
+        sequence=1,
+        sender_id=member_user.id,
+        client_id="c-1",
+        body="risk",
+        is_held=True,
+        is_clinical_risk=True,
+    )
+    db.session.add(risk)
+    db.session.flush()
+    db.session.add(
+        ModerationItem(group_message_id=risk.id, kind=ItemKind.ALERT, is_clinical_risk=True,
+                       created_at=at("2026-04-05"), acknowledged_at=at("2026-04-05", 10, 10))
+    )  # fmt: skip
     for visitor, visit, day, hour, minute, section in (
         ("v1", "k1", "2026-04-06", 10, 0, "library"),
         ("v1", "k1", "2026-04-06", 10, 5, "library"),
@@ -202,10 +221,9 @@ def test_charges_community_and_activity(month):
     db.session.commit()
 
     community = aggregates.community(APRIL)
-    assert community["posts"] == 2 and community["held"] == 2 and community["alerts"] == 1
-    assert community["texted"] == 1 and community["median_minutes_to_acknowledge"] == pytest.approx(
-        6
-    )
+    assert community["posts"] == 2 and community["held"] == 2 and community["alerts"] == 2
+    assert community["texted"] == 1 and community["acknowledged"] == 2
+    assert community["median_minutes_to_acknowledge"] == pytest.approx(8)  # of 6 and 10
     activity = aggregates.activity(APRIL)
     assert activity["page_views"] == 7
     assert (activity["visits"], activity["visitors"], activity["members"]) == (3, 2, 2)
