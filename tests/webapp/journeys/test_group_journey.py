@@ -84,3 +84,43 @@ def test_a_facilitator_and_three_members_meet_under_handles(journey: Journey):
     second.sees("Take care, river-stone.")
     facilitator.check()
     journey.finish()
+
+
+RISK_MESSAGE = "I can't see the point any more. I want to kill myself."
+
+
+def test_a_members_risk_message_is_an_alert_the_moderator_closes(journey: Journey):
+    moderator = journey.person("moderator", width=1280)
+    moderator.sign_in(demo_email("moderator"), totp=True)
+    moderator.follow_menu("Moderation")
+    moderator.sees("Live: new items appear as they arrive.")
+
+    facilitator = journey.person("facilitator", width=1280)
+    facilitator.sign_in(demo_email("priya.nair"), totp=True)
+    into_the_room(facilitator, re.compile("^Go to the room"))
+    local, name, handle = MEMBERS[0]
+    member = journey.person(local, width=360)
+    member.sign_in(demo_email(local))
+    into_the_room(member, "Go to the group room")
+    say(member, RISK_MESSAGE)
+    member.sees("116 123")  # the crisis routes, at once
+    facilitator.sees(RISK_MESSAGE)
+
+    # The moderator's queue was open all along: the alert arrives, with the group it came from.
+    card = moderator.page.locator("#queue-items > li").filter(has_text=RISK_MESSAGE)
+    card.wait_for()
+    assert card.get_attribute("data-risk") == "1"
+    assert handle in card.inner_text() and "Weekly stress drop-in" in card.inner_text()
+    assert name not in card.inner_text()
+    moderator.sees(f"New clinical-risk alert from {handle}.")
+    moderator.follow(f"Review item {card.get_attribute('data-item-id')}")
+    moderator.sees("Priya Nair")  # whom to call
+    moderator.check()  # the alert's page
+    moderator.press("Make this decision")
+    moderator.sees("Select what to do")  # the error summary; nothing changed
+    moderator.choose("Close: a real risk, and the facilitator is looking after the member")
+    moderator.fill("Reason (kept in the audit log)", "Spoke to Priya: she is with them now.")
+    moderator.press("Make this decision")
+    moderator.sees("Closed: the alert has left the queue.")
+    assert moderator.page.locator("#queue-items").filter(has_text=RISK_MESSAGE).count() == 0
+    journey.finish()
