@@ -257,13 +257,18 @@ def start_instance(
         return subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)  # noqa: S603
 
 
-def wait_until_listening(port: int, process: subprocess.Popen[bytes], timeout: float = 25) -> None:
+def wait_until_listening(
+    port: int, process: subprocess.Popen[bytes], timeout: float = 25, *, log: Path | None = None
+) -> None:
     """Until the worker answers HTTP (gunicorn's master listens before its worker has loaded
-    the app)."""
+    the app). An instance that exits first is an error, with the end of its `log` if given."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the instance on port {port} exited with {process.returncode}")
+            said = log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
+            raise RuntimeError(
+                f"the instance on port {port} exited with {process.returncode}\n{said}"
+            )
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
         try:
             connection.request("GET", "/")

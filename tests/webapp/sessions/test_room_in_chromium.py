@@ -110,11 +110,13 @@ def _room(
         world.stop(servers[0])
         time.sleep(1)
         servers[0] = _serve(port, env, tmp_path / "app-again.log")
-        world.wait_until_listening(port, servers[0], timeout=90)  # slow on a loaded machine
+        world.wait_until_listening(  # slow on a loaded machine
+            port, servers[0], timeout=90, log=tmp_path / "app-again.log"
+        )
 
     try:
         for each, server in zip(ports, servers, strict=True):
-            world.wait_until_listening(each, server, timeout=90)
+            world.wait_until_listening(each, server, timeout=90, log=tmp_path / f"app-{each}.log")
         deadline = time.monotonic() + 20
         while True:
             try:
