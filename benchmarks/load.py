@@ -546,7 +546,7 @@ def _yarl(url: str) -> Any:
 
 
 RESYNC_WHILE_RELAY_DOWN = 3.0  # as static/room-common.js
-GAP_WAIT = 2.0  # as static/chat.js
+GAP_WAIT = 2.0  # as static/room-common.js
 
 
 class ChatPerson:

@@ -331,6 +331,18 @@ def messages_after(
     return list(db.session.scalars(query.order_by(GroupMessage.sequence)))
 
 
+def highest_sequence(occurrence_id: int) -> int:
+    """The meeting's highest message number, held messages included (0 before the first)."""
+    return int(
+        db.session.scalar(
+            select(func.coalesce(func.max(GroupMessage.sequence), 0)).where(
+                GroupMessage.occurrence_id == occurrence_id
+            )
+        )
+        or 0
+    )
+
+
 def existing_message(occurrence_id: int, sender_id: int, client_id: str) -> GroupMessage | None:
     return db.session.scalar(
         select(GroupMessage).where(

@@ -309,7 +309,11 @@ class GroupNamespace(Namespace):
         return {"ok": True, "message": payload, "duplicate": not posted.created, "support": support}
 
     def on_resync(self, data: Any = None, *_more: Any) -> dict[str, Any]:
-        """{last_seen} → {ok, messages}: everything after it this person may see, in order."""
+        """{last_seen} → {ok, messages, through}: everything after it this person may see, in
+        order, and the room's highest number before the read. Held messages leave gaps in the
+        numbers a member sees; `through` tells the page they are not missing (static/group.js).
+        It is read first: a number is taken only once every lower one is stored, so all the
+        messages up to it are in the answer."""
         try:
             connection, _standing = self._current()
         except Refusal as refusal:
@@ -320,7 +324,8 @@ class GroupNamespace(Namespace):
             )
         except ValueError as error:
             return {"ok": False, "error": str(error), "code": "bad_last_seen"}
-        return {"ok": True, "messages": self._missed(connection, last_seen)}
+        through = queries.highest_sequence(connection.occurrence_id)
+        return {"ok": True, "messages": self._missed(connection, last_seen), "through": through}
 
     def _as_facilitator(self, data: Any) -> tuple[Connection, Any] | dict[str, Any]:
         try:

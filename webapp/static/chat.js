@@ -2,11 +2,10 @@
 // dropped connection. Messages arrive as HTML the server already escaped and linkified
 // (webapp/user_text.py); everything else is set as text.
 import { io } from './socketio/socket.io.esm.min.js'
-import { followRelay, keepSignedIn, place, queue, sendOnEnter, transmit as send } from './room-common.js'
+import { GAP_WAIT_MS, followRelay, keepSignedIn, place, queue, sendOnEnter, transmit as send } from './room-common.js'
 
 const TYPING_IDLE_MS = 4000
 const TYPING_REPEAT_MS = 3000
-const GAP_WAIT_MS = 2000
 
 const root = document.getElementById('chat')
 if (root) start(root)

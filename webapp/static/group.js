@@ -3,7 +3,7 @@
 // arrive as HTML the server already escaped and linkified (webapp/user_text.py); everything
 // else is set as text. Members are shown by their community handle only.
 import { io } from './socketio/socket.io.esm.min.js'
-import { followRelay, keepSignedIn, place, queue, sendOnEnter, transmit as send } from './room-common.js'
+import { GAP_WAIT_MS, followRelay, keepSignedIn, place, queue, sendOnEnter, transmit as send } from './room-common.js'
 
 const root = document.getElementById('group-room')
 if (root) start(root)
@@ -26,14 +26,19 @@ function start (root) {
 
   const seen = new Set()
   const pending = new Map()
-  let lastSeen = 0
+  // Every number up to `settled` that this page may see, it has. Held messages leave numbers a
+  // member never sees, so a skipped number may be one of those, one on its way, or one lost
+  // between the server's instances: the page asks, and the answer says how far it is settled.
+  let settled = 0
+  let highest = 0
+  let gapTimer = null
   let myLabel = null
   let endsAt = Date.now() + Number(root.dataset.secondsLeft) * 1000
   let closed = false
 
   const socket = io('/group', {
     transports: ['websocket', 'polling'],
-    auth: (send) => send({ occurrence_id: occurrenceId, csrf_token: csrfToken, last_seen: lastSeen })
+    auth: (send) => send({ occurrence_id: occurrenceId, csrf_token: csrfToken, last_seen: settled })
   })
 
   function setStatus (text) { status.textContent = text }
@@ -77,9 +82,30 @@ function start (root) {
   function add (message) {
     if (seen.has(message.sequence)) return
     seen.add(message.sequence)
-    // The highest number seen: numbers held from the group leave gaps a member never fills.
-    lastSeen = Math.max(lastSeen, message.sequence)
+    highest = Math.max(highest, message.sequence)
+    settle()
     place(list, pending, message, render(message), message.sender === myLabel)
+    if (highest > settled && !gapTimer) {
+      gapTimer = setTimeout(() => {
+        gapTimer = null
+        if (highest > settled) resync()
+      }, GAP_WAIT_MS)
+    }
+  }
+
+  function settle () {
+    while (seen.has(settled + 1)) settled += 1
+  }
+
+  // Everything after `settled` this page may see, and the room's highest number when asked.
+  function resync () {
+    if (!socket.connected || closed) return
+    socket.emit('resync', { last_seen: settled }, (answer) => {
+      if (!answer || !answer.ok) return
+      answer.messages.forEach(add)
+      settled = Math.max(settled, answer.through)
+      settle()
+    })
   }
 
   function transmit (clientId) {
@@ -168,17 +194,7 @@ function start (root) {
   })
   socket.on('history', (messages) => messages.forEach(add))
   socket.on('chat', add)
-  // Numbers held from the group leave gaps, so what this page has seen is no guide to what it
-  // missed while the server's instances could not reach each other: ask from where it was then.
-  let relayDownFrom = null
-  followRelay(socket, (live) => {
-    if (relayDownFrom === null) relayDownFrom = lastSeen
-    const from = relayDownFrom
-    if (live) relayDownFrom = null
-    socket.emit('resync', { last_seen: from }, (answer) => {
-      if (answer && answer.ok) answer.messages.forEach(add)
-    })
-  })
+  followRelay(socket, resync)
   socket.on('roster', showRoster)
   socket.on('presence', (change) => {
     if (change.who !== myLabel) setStatus(`${change.who} has ${change.present ? 'joined' : 'left'} the room.`)

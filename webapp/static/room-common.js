@@ -2,7 +2,9 @@
 // sending a pending message until the server has stored it, the message box's keys, asking for
 // missed messages while the server's instances cannot reach each other, and the keep-alive that
 // holds the web sign-in open through a meeting.
+
 export const ACK_TIMEOUT_MS = 10000
+export const GAP_WAIT_MS = 2000 // before asking for a skipped message number
 const KEEP_ALIVE_MS = 5 * 60 * 1000
 const RESYNC_WHILE_RELAY_DOWN_MS = 3000
 

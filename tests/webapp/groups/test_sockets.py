@@ -211,6 +211,21 @@ def test_a_risk_message_is_held_from_the_group_and_alerts_the_facilitator_and_mo
     assert message.is_held and message.is_clinical_risk and message.rule_ids
 
 
+def test_a_resync_says_how_far_the_rooms_numbers_go_so_a_held_gap_is_settled(world):
+    """A member never sees a message held from the group, so its number is a gap on their page;
+    the answer's `through` (the highest number when asked) tells the page nothing is missing up
+    to there, where a gap it cannot explain makes it ask (static/group.js)."""
+    author, other = connect(world, world.members[0]), connect(world, world.members[1])
+    send(other, "first", "client-0001")
+    send(author, RISK, "client-risk1")  # 2: held
+    send(other, "third", "client-0003")
+    answer = other.emit("resync", {"last_seen": 1}, namespace=NAMESPACE, callback=True)
+    assert [m["sequence"] for m in answer["messages"]] == [3]
+    assert answer["through"] == 3
+    answer = other.emit("resync", {"last_seen": 3}, namespace=NAMESPACE, callback=True)
+    assert answer == {"ok": True, "messages": [], "through": 3}
+
+
 def moderation_queue(world, moderator):
     """The moderator's live queue, connected as its page does."""
     client = world.app.test_client()

@@ -7,12 +7,17 @@ posting at once.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
 
 from tests.browser import AXE, needs_chromium
 from tests.webapp.journeys.journey import Journey, Person
 from webapp.demo import demo_email
+from webapp.extensions import db
+from webapp.groups import services
+from webapp.models import User
 
 pytestmark = [
     *needs_chromium,
@@ -123,4 +128,40 @@ def test_a_members_risk_message_is_an_alert_the_moderator_closes(journey: Journe
     moderator.press("Make this decision")
     moderator.sees("Closed: the alert has left the queue.")
     assert moderator.page.locator("#queue-items").filter(has_text=RISK_MESSAGE).count() == 0
+    journey.finish()
+
+
+def test_a_message_that_never_reached_the_page_is_fetched_once_a_later_one_shows_the_gap(
+    journey: Journey,
+):
+    """A message stored on another instance while the queue between instances blips is never
+    pushed to this page (here: stored without being pushed). The next message shows a skipped
+    number; the page asks, and shows the one it missed, in its place."""
+    facilitator = journey.person("facilitator", width=1280)
+    facilitator.sign_in(demo_email("priya.nair"), totp=True)
+    into_the_room(facilitator, re.compile("^Go to the room"))
+    member = journey.person("patient", width=360)
+    member.sign_in(demo_email("patient"))
+    into_the_room(member, "Go to the group room")
+    meeting_id = int(member.page.url.rstrip("/").rsplit("/", 1)[-1])
+
+    with journey.server.app.app_context():
+        other = db.session.scalar(select(User).where(User.email == demo_email("patient2")))
+        assert other is not None
+        services.post_message(
+            meeting_id,
+            other.id,
+            other.session_token,
+            "lost-on-the-way-1",
+            "Lost on the way",
+            is_facilitator=False,
+            now=datetime.now(UTC),
+        )
+    say(facilitator, "Thanks, everyone.")
+    member.sees("Thanks, everyone.")
+    member.sees("Lost on the way")
+    shown = member.page.locator("#chat-messages > li").all_inner_texts()
+    assert [i for i, text in enumerate(shown) if "Lost on the way" in text] == [
+        next(i for i, text in enumerate(shown) if "Thanks, everyone." in text) - 1
+    ]  # in its place, before the later one
     journey.finish()
