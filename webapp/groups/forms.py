@@ -78,3 +78,13 @@ class InviteForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button: enrol, take a place, leave, mute, remove."""
+
+
+class CancelMeetingForm(FlaskForm):
+    reason = TextAreaField(
+        "Why is it cancelled? (kept in the audit log, not sent to members)",
+        validators=[
+            InputRequired("Give a reason: it is kept in the audit log"),
+            Length(max=500, message="The reason must be 500 characters or fewer"),
+        ],
+    )

@@ -16,7 +16,8 @@ from flask import current_app
 from sqlalchemy import Row, String, Table, bindparam, select
 
 from moderation import Decision
-from webapp import audit
+from webapp import audit, local_datetime
+from webapp.booking.reminders import channels, patient_zone
 from webapp.extensions import db
 from webapp.groups import queries, rules
 from webapp.models import (
@@ -29,6 +30,8 @@ from webapp.models import (
     GroupMessage,
     GroupOccurrence,
     ModerationItem,
+    NotificationChannel,
+    NotificationKind,
     OccurrenceStatus,
     Role,
     ShiftKind,
@@ -37,7 +40,7 @@ from webapp.models import (
 from webapp.moderation_console import queries as moderation_queries
 from webapp.moderation_console import services as moderation_services
 from webapp.moderation_console.watchwords import current_engine
-from webapp.notify import DeliveryError, send_email
+from webapp.notify import DeliveryError, send_email, send_sms
 from webapp.sessions import rate, room
 from webapp.sessions.services import (
     MessageRefused,
@@ -504,6 +507,72 @@ def alert_on_risk(
             log.exception("the group risk alert to moderator %s failed", moderator.id)
     if not moderators:
         log.error("group risk alert (meeting %s) with no moderator on shift", occurrence.id)
+
+
+# --- cancelling a meeting ------------------------------------------------------------------------
+
+CANCELLED_IN_ROOM = "This meeting has been cancelled."
+
+
+def cancel_meeting(actor: User, occurrence: GroupOccurrence, reason: str, *, now: datetime) -> int:
+    """A facilitator (or the clinical lead) cancels a meeting before it starts: its room never
+    opens, no reminder goes, it is never charged. Every enrolled member is told, by email and
+    by text if they chose texts, naming neither the group nor its subject (a text may be read by
+    someone else); the reason stays in the audit log. Returns how many members were told."""
+    reason = reason.strip()
+    if not reason:
+        raise Refused("Give a reason: it is kept in the audit log")
+    if occurrence.status is not OccurrenceStatus.SCHEDULED:
+        raise Refused("Only a meeting that is still to come can be cancelled")
+    if occurrence.starts_at <= now:
+        raise Refused("This meeting has started: record attendance for it instead")
+    with db.transaction():
+        occurrence.status = OccurrenceStatus.CANCELLED
+        audit.record(
+            "group.meeting_cancelled",
+            actor=actor,
+            subject_type="group_occurrence",
+            subject_id=occurrence.id,
+            detail={"reason": reason, "starts_at": occurrence.starts_at.isoformat()},
+        )
+    from webapp.groups import sockets
+
+    sockets.close_meeting(occurrence.id, CANCELLED_IN_ROOM)  # a facilitator there early
+    members = queries.enrolments(occurrence.group_id, EnrolmentStatus.ENROLLED)
+    following = queries.next_meeting(occurrence.group_id, occurrence.ends_at)
+    for enrolment in members:
+        _tell_cancelled(enrolment.patient, occurrence, following)
+    return len(members)
+
+
+def _tell_cancelled(
+    member: User, occurrence: GroupOccurrence, following: GroupOccurrence | None
+) -> None:
+    profile = member.patient_profile
+    zone = patient_zone(profile)
+    service = current_app.config["SERVICE_NAME"]
+    lead = f"your group session on {local_datetime(occurrence.starts_at, zone)} is cancelled"
+    then = (
+        f" The next one is on {local_datetime(following.starts_at, zone)}."
+        if following is not None
+        else ""
+    )
+    for channel in channels(NotificationKind.CANCELLATION, profile):
+        try:
+            if channel is NotificationChannel.EMAIL:
+                send_email(
+                    member.email,
+                    "Your group session is cancelled",
+                    f"We are sorry: {lead}. Your place in the group is kept.{then} If you need "
+                    "to talk to someone before then, call NHS 111 and choose the mental health "
+                    "option, or Samaritans on 116 123.",
+                )
+            elif profile is not None and profile.mobile_e164:
+                send_sms(profile.mobile_e164, f"{service}: sorry, {lead}.{then}")
+        except DeliveryError:
+            log.exception(
+                "telling member %s of cancelled meeting %s failed", member.id, occurrence.id
+            )
 
 
 # --- attendance and the charge ------------------------------------------------------------------

@@ -105,10 +105,19 @@ def announce_muted(group_id: int, user_id: int, muted: bool) -> None:
 
 
 def close_member(group_id: int, user_id: int, message: str) -> None:
-    """Tell every socket the person has open in the group's rooms, and close the ones on this
-    instance (any other instance's are refused at their next event)."""
-    target = person_room(group_id, user_id)
-    socketio.emit("removed", {"message": message}, namespace=NAMESPACE, to=target)
+    """Tell every socket the person has open in the group's rooms, and close them."""
+    _tell_and_close(person_room(group_id, user_id), "removed", message)
+
+
+def close_meeting(occurrence_id: int, message: str) -> None:
+    """Tell everyone in a meeting's room it is over (cancelled), and close their sockets."""
+    _tell_and_close(meeting_room(occurrence_id), "closed", message)
+
+
+def _tell_and_close(target: str, event: str, message: str) -> None:
+    """The sockets on this instance are closed; any other instance's are refused at their next
+    event (their standing or the meeting is checked there)."""
+    socketio.emit(event, {"message": message}, namespace=NAMESPACE, to=target)
     server = socketio.server
     if server is None:
         return

@@ -12,7 +12,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from webapp.groups import bp, queries, rules, services
-from webapp.groups.forms import ActionForm, GroupForm, InviteForm
+from webapp.groups.forms import ActionForm, CancelMeetingForm, GroupForm, InviteForm
 from webapp.models import EnrolmentStatus, Group, GroupAccess, Role
 from webapp.security import roles_required
 from webapp.therapy.forms import parse_date, parse_time
@@ -231,6 +231,31 @@ def room_page(occurrence_id: int) -> Response | str:
         occurrence=occurrence,
         facilitator=facilitator,
         seconds_left=max(0, int((occurrence.ends_at - now).total_seconds())),
+    )
+
+
+@bp.route("/meetings/<int:occurrence_id>/cancel", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def cancel_meeting(occurrence_id: int) -> Response | str:
+    occurrence = queries.occurrence_for_staff_or_404(current_user, occurrence_id)
+    form = CancelMeetingForm()
+    if form.validate_on_submit():
+        try:
+            told = services.cancel_meeting(
+                current_user, occurrence, form.reason.data or "", now=utcnow()
+            )
+        except services.Refused as refused:
+            form.form_errors.append(str(refused))
+        else:
+            flash(f"The meeting is cancelled. {told} members have been told.")
+            return redirect(url_for("groups.group", group_id=occurrence.group_id))
+    return render_template(
+        "groups/cancel_meeting.html",
+        title="Cancel a meeting",
+        occurrence=occurrence,
+        members=queries.count(occurrence.group_id, EnrolmentStatus.ENROLLED),
+        form=form,
+        page_has_errors=bool(form.errors),
     )
 
 
