@@ -79,6 +79,19 @@ SECTIONS: tuple[Section, ...] = (
         "are not included.",
     ),
     Section(
+        "groups",
+        "Your group sessions",
+        "The groups you joined or asked to join, your attendance at each meeting, and the "
+        "messages you wrote in group rooms. Other members' messages are not included.",
+    ),
+    Section(
+        "supervision",
+        "Clinical supervision",
+        "When your care was discussed in your therapist's clinical supervision, and with whom. "
+        "What was agreed there covers other people's care too and is not included: ask us if "
+        "you want it.",
+    ),
+    Section(
         "record_access",
         "Who looked at your record",
         "Every time someone opened your record or changed something about you, and who.",

@@ -37,6 +37,11 @@ from webapp.models import (
     EpisodeChange,
     ExperienceResponse,
     FailureReport,
+    Group,
+    GroupAttendance,
+    GroupEnrolment,
+    GroupMessage,
+    GroupOccurrence,
     ModerationItem,
     ModeratorMessage,
     NotificationAttempt,
@@ -54,6 +59,8 @@ from webapp.models import (
     StepChange,
     SubjectAccessRequest,
     Suggestion,
+    SupervisionCase,
+    SupervisionMeeting,
     Thread,
     User,
 )
@@ -492,6 +499,65 @@ def _community(patient_id: int) -> list[dict[str, Any]]:
     return rows
 
 
+def _groups(patient_id: int) -> list[dict[str, Any]]:
+    """Their places in groups, their attendance at each meeting, and the messages they wrote in
+    group rooms (held ones too). Other members' messages are theirs, not the patient's."""
+    rows: list[dict[str, Any]] = []
+    for enrolment, title in db.session.execute(
+        select(GroupEnrolment, Group.title)
+        .join(Group, Group.id == GroupEnrolment.group_id)
+        .where(GroupEnrolment.patient_id == patient_id)
+        .order_by(GroupEnrolment.requested_at)
+    ):
+        rows.append(
+            {"what": "place", "group": title}
+            | _fields(enrolment, ("status", "requested_at", "changed_at", "is_muted"))
+        )
+    for attendance, title, starts_at in db.session.execute(
+        select(GroupAttendance, Group.title, GroupOccurrence.starts_at)
+        .join(GroupOccurrence, GroupOccurrence.id == GroupAttendance.occurrence_id)
+        .join(Group, Group.id == GroupOccurrence.group_id)
+        .where(GroupAttendance.patient_id == patient_id)
+        .order_by(GroupOccurrence.starts_at)
+    ):
+        rows.append(
+            {"what": "attendance", "group": title, "meeting": starts_at}
+            | _fields(attendance, ("code", "recorded_at"))
+        )
+    for message, title, starts_at in db.session.execute(
+        select(GroupMessage, Group.title, GroupOccurrence.starts_at)
+        .join(GroupOccurrence, GroupOccurrence.id == GroupMessage.occurrence_id)
+        .join(Group, Group.id == GroupOccurrence.group_id)
+        .where(GroupMessage.sender_id == patient_id)
+        .order_by(GroupMessage.sent_at)
+    ):
+        rows.append(
+            {"what": "message", "group": title, "meeting": starts_at, "text": message.body}
+            | _fields(message, ("is_held", "sent_at"))
+        )
+    return rows
+
+
+def _supervision(patient_id: int) -> list[dict[str, Any]]:
+    """When their care was discussed in their therapist's clinical supervision, and with whom.
+    A meeting's agreed actions cover the therapist's other patients too, so they are not
+    included (a request for them is decided by a person, as any third-party data is)."""
+    therapist, supervisor = aliased(User), aliased(User)
+    rows = db.session.execute(
+        select(SupervisionMeeting.met_on, therapist.full_name, supervisor.full_name)
+        .join(SupervisionCase, SupervisionCase.meeting_id == SupervisionMeeting.id)
+        .join(CareEpisode, CareEpisode.id == SupervisionCase.episode_id)
+        .join(therapist, therapist.id == SupervisionMeeting.therapist_id)
+        .join(supervisor, supervisor.id == SupervisionMeeting.supervisor_id)
+        .where(CareEpisode.patient_id == patient_id)
+        .order_by(SupervisionMeeting.met_on)
+    )
+    return [
+        {"discussed_on": met_on, "therapist": therapist_name, "supervisor": supervisor_name}
+        for met_on, therapist_name, supervisor_name in rows
+    ]
+
+
 def _consultations(patient_id: int) -> list[dict[str, Any]]:
     """The member's poll and survey responses (survey answers are posts, listed above)."""
     rows: list[dict[str, Any]] = []
@@ -631,6 +697,8 @@ def export_sections(patient_id: int) -> dict[str, list[dict[str, Any]]]:
         "self_help": _worksheets(patient_id),
         "safety_plan": _safety_plan(patient_id),
         "community": _community(patient_id),
+        "groups": _groups(patient_id),
+        "supervision": _supervision(patient_id),
         "record_access": record_access(patient_id),
         "access_requests": [
             _fields(

@@ -70,8 +70,13 @@ def test_an_export_holds_every_kind_of_the_patients_data_and_nothing_of_anyone_e
         "post body of Alpha",
         "report by Person Alpha",
         "moderator to Alpha",
+        "group of Alpha",
+        "group message of Alpha",
     ):
         assert text in raw, text
+    assert "actions agreed about Alpha" not in raw  # they cover other patients too
+    (discussed,) = sections["supervision"]
+    assert discussed["therapist"] == alpha_therapist_name(doc) and discussed["supervisor"]
     assert "bravo" not in raw.lower()
     assert "bravo" not in readme.lower()
     messages = sections["chat_transcripts"]

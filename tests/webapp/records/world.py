@@ -16,11 +16,18 @@ from webapp.models import (
     ChatMessage,
     CommunityMember,
     ConsentRecord,
+    EnrolmentStatus,
     ExperienceResponse,
     FailureAffected,
     FailureFault,
     FailureReport,
     FailureStatus,
+    Group,
+    GroupAccess,
+    GroupAttendance,
+    GroupEnrolment,
+    GroupMessage,
+    GroupOccurrence,
     ItemKind,
     ModerationItem,
     ModeratorMessage,
@@ -34,11 +41,14 @@ from webapp.models import (
     QuestionnaireResponse,
     Reaction,
     RiskFlag,
+    Role,
     SafetyPlan,
     SavedWorksheet,
     SessionRating,
     SessionRecord,
     Space,
+    SupervisionCase,
+    SupervisionMeeting,
     TechnicalFailure,
     Thread,
     User,
@@ -218,8 +228,51 @@ def make_world(tag: str, therapist: User | None = None, *, starts_at: datetime =
     )
     db.session.add(post)
     db.session.flush()
+    group = Group(
+        title=f"group of {tag}",
+        description="",
+        access=GroupAccess.OPEN,
+        capacity=8,
+        first_date=starts_at.date(),
+        local_time="18:30",
+        weeks=1,
+        duration_minutes=60,
+        created_by_id=therapist.id,
+        created_at=starts_at - timedelta(days=14),
+    )
+    db.session.add(group)
+    db.session.flush()
+    meeting = GroupOccurrence(
+        group_id=group.id, starts_at=starts_at, ends_at=starts_at + timedelta(hours=1)
+    )
+    supervision = SupervisionMeeting(
+        therapist_id=therapist.id,
+        supervisor_id=factories.make_user(Role.CLINICAL_LEAD).id,
+        met_on=(starts_at + timedelta(days=1)).date(),
+        agreed_actions=f"actions agreed about {tag} and others",
+    )
     db.session.add_all(
         [
+            meeting,
+            supervision,
+            GroupEnrolment(
+                group_id=group.id, patient_id=patient.id, status=EnrolmentStatus.ENROLLED
+            ),
+        ]
+    )
+    db.session.flush()
+    db.session.add_all(
+        [
+            SupervisionCase(meeting_id=supervision.id, episode_id=episode.id),
+            GroupAttendance(occurrence_id=meeting.id, patient_id=patient.id, code="5"),
+            GroupMessage(
+                occurrence_id=meeting.id,
+                sequence=1,
+                sender_id=patient.id,
+                client_id=f"g-{tag}",
+                body=f"group message of {tag}",
+                sent_at=starts_at,
+            ),
             Reaction(post_id=post.id, member_id=patient.id),
             ModeratorMessage(
                 member_id=patient.id, sender_id=therapist.id, body=f"moderator to {tag}"
