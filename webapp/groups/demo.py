@@ -1,8 +1,10 @@
 """The groups' part of the demo world (`flask seed-demo` calls `seed_groups`): Priya Nair's
 weekly stress drop-in, which started two weeks ago and meets at this hour, UK time, so today's
 meeting is running; the demo patients with community handles are members (the first, Jamie
-Taylor, is patient@demo.example.org), the two past meetings are delivered with attendance codes,
-and a fourth patient is on the waiting list. Idempotent: an existing group is kept.
+Taylor, is patient@demo.example.org), the two past meetings are delivered with attendance codes
+(last week's with a few messages and a member's risk message, its alert acknowledged by the
+moderator and still in their queue), and a fourth patient is on the waiting list. Idempotent:
+an existing group is kept.
 
 Rows are written directly (not through the services) so that seeding sends no emails.
 """
@@ -24,7 +26,10 @@ from webapp.models import (
     GroupAttendance,
     GroupEnrolment,
     GroupFacilitator,
+    GroupMessage,
     GroupOccurrence,
+    ItemKind,
+    ModerationItem,
     OccurrenceStatus,
     User,
 )
@@ -116,4 +121,50 @@ def seed_groups(users: dict[str, User], now: datetime | None = None) -> Group:
             occurrence.charge_pence = charge.pence if charge.charged else None
             occurrence.recorded_at = occurrence.ends_at
             occurrence.recorded_by_id = facilitator.id
+        _seed_last_weeks_talk(meetings[1], facilitator, [user for user, _codes in members], users)
     return group
+
+
+def _seed_last_weeks_talk(
+    meeting: GroupOccurrence, facilitator: User, members: list[User], users: dict[str, User]
+) -> None:
+    """Last week's meeting: a few messages, and a member's clinical-risk message held from the
+    group, its alert acknowledged by the moderator and still open for them to close."""
+    said = [
+        (facilitator, "Welcome back, everyone. How did the breathing practice go?", False),
+        (members[1], "Better than I expected. I did it on the bus most days.", False),
+        (members[2], "Some days I want to end my life. I don't know why I'm here.", True),
+        (
+            facilitator,
+            "Thank you for telling us. I'll message you straight after the group.",
+            False,
+        ),
+    ]
+    messages = []
+    for number, (sender, body, risk) in enumerate(said, start=1):
+        message = GroupMessage(
+            occurrence_id=meeting.id,
+            sequence=number,
+            sender_id=sender.id,
+            client_id=f"demo-{number:04d}",
+            body=body,
+            is_held=risk,
+            is_clinical_risk=risk,
+            rule_ids=["risk.suicide.end-my-life"] if risk else [],
+            sent_at=meeting.starts_at + timedelta(minutes=5 * number),
+        )
+        db.session.add(message)
+        messages.append(message)
+    db.session.flush()
+    risk_message = messages[2]
+    db.session.add(
+        ModerationItem(
+            group_message_id=risk_message.id,
+            kind=ItemKind.ALERT,
+            is_clinical_risk=True,
+            rule_ids=risk_message.rule_ids,
+            created_at=risk_message.sent_at,
+            acknowledged_at=risk_message.sent_at + timedelta(minutes=3),
+            acknowledged_by_id=users["moderator"].id,
+        )
+    )
