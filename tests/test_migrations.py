@@ -7,6 +7,7 @@ import os
 import re
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -72,4 +73,36 @@ def test_the_audit_log_refuses_updates_and_deletes_in_the_database(empty_databas
     for statement in ("UPDATE audit_events SET action = 'changed'", "DELETE FROM audit_events"):
         with pytest.raises(Exception, match="append-only"), engine.begin() as connection:
             connection.execute(text(statement))
+    engine.dispose()
+
+
+def test_session_records_step_of_care_becomes_the_national_code(empty_database_url):
+    """0020: "step2"/"step3" (what the record form stored) become "2"/"3", and back on a
+    downgrade. (Rows written straight in, foreign keys unchecked: only the column matters.)"""
+    upgrade(empty_database_url, "0019")
+    engine = make_engine(empty_database_url)
+    postgres = engine.dialect.name == "postgresql"
+    raw = engine.raw_connection()  # (SQLite's pragma only takes outside a transaction)
+    cursor = raw.cursor()
+    cursor.execute(
+        "SET session_replication_role = replica" if postgres else "PRAGMA foreign_keys=OFF"
+    )
+    cursor.execute(
+        "INSERT INTO session_records (id, appointment_id, therapist_id, clinical_notes,"
+        " therapy_type, step_of_care, contact_minutes, attendance_code, next_steps, recorded_at,"
+        " is_late) VALUES"
+        " (1, 1, 1, 'x', 'cbt', 'step2', 50, '5', 'x', CURRENT_TIMESTAMP, false),"
+        " (2, 2, 1, 'x', 'cbt', 'step3', 50, '5', 'x', CURRENT_TIMESTAMP, false),"
+        " (3, 3, 1, 'x', 'cbt', 'step2', 50, '5', 'x', CURRENT_TIMESTAMP, false)"
+    )
+    cursor.execute("RESET session_replication_role" if postgres else "PRAGMA foreign_keys=ON")
+    raw.commit()
+    raw.close()
+    steps = "SELECT step_of_care FROM session_records ORDER BY id"
+    upgrade(empty_database_url, "0020")
+    with engine.connect() as connection:
+        assert connection.execute(text(steps)).scalars().all() == ["2", "3", "2"]
+    command.downgrade(alembic_config(empty_database_url), "0019")
+    with engine.connect() as connection:
+        assert connection.execute(text(steps)).scalars().all() == ["step2", "step3", "step2"]
     engine.dispose()

@@ -616,7 +616,7 @@ def _past_session() -> None:
                 clinical_notes="First session. Low mood and worry about work; poor sleep. "
                 "Agreed a sleep diary.",
                 therapy_type="cbt",
-                step_of_care="step2",
+                step_of_care="2",
                 contact_minutes=50,
                 attendance_code="5",
                 next_steps="Review the sleep diary next week; introduce worry time.",

@@ -19,7 +19,8 @@ THERAPY_TYPES = [
     ("ipt", "Interpersonal psychotherapy (IPT)"),
     ("other", "Other"),
 ]
-STEPS_OF_CARE = [("step2", "Step 2 (low intensity)"), ("step3", "Step 3 (high intensity)")]
+# National codes, as the episode's coding (webapp.pathway.episode.STEPS) and the extracts use.
+STEPS_OF_CARE = [("2", "Step 2 (low intensity)"), ("3", "Step 3 (high intensity)")]
 # The appointment's national type (webapp.pathway.episode.AppointmentType): only sessions where a
 # significant part delivers a NICE-recommended intervention are treatment.
 APPOINTMENT_TYPES = [

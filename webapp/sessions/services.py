@@ -493,7 +493,7 @@ def save_record(
         pathway.apply_coding(
             appointment,
             str(values["appointment_type"]),
-            str(values["step_of_care"]).removeprefix("step"),
+            str(values["step_of_care"]),
         )
         session.add(record)
         audit.record(

@@ -385,7 +385,7 @@ def test_a_therapist_with_an_unrecorded_session_cannot_open_another(app, pair):
             therapist_id=pair.therapist.id,
             clinical_notes="n",
             therapy_type="cbt",
-            step_of_care="step2",
+            step_of_care="2",
             contact_minutes=50,
             attendance_code="5",
             next_steps="s",

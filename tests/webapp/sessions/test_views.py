@@ -33,7 +33,7 @@ RECORD = {
     "clinical_notes": "Worked on a sleep diary; mood a little better.",
     "therapy_type": "cbt",
     "appointment_type": "treatment",
-    "step_of_care": "step2",
+    "step_of_care": "2",
     "contact_minutes": "50",
     "attendance_code": "5",
     "next_steps": "Keep the diary; review in a week.",
@@ -152,6 +152,7 @@ def test_the_record_is_required_before_the_next_session_and_suggests_attendance(
     assert (appointment.outcome, appointment.charged) == ("attended", True)  # the charge is set
     # the coding the care pathway derives "entered treatment" from, saved with the record
     assert (appointment.appointment_type, appointment.step_of_care) == ("treatment", "2")
+    assert record.step_of_care == "2"  # the national code, as the extracts carry it
     assert pair.therapist_client.get(room_url(later)).status_code == 200
 
 
