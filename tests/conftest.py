@@ -154,6 +154,18 @@ def outbox(app: Flask) -> list[Any]:
 
 
 @pytest.fixture
+def sms(app: Flask) -> Iterator[list[Any]]:
+    """The texts sent during the test, with Huey's schedule empty either side (an alert's
+    escalation and a reminder are scheduled jobs that send texts)."""
+    outbox: list[Any] = app.extensions["sms_backend"].outbox
+    outbox.clear()
+    huey.storage.flush_schedule()
+    yield outbox
+    outbox.clear()
+    huey.storage.flush_schedule()
+
+
+@pytest.fixture
 def background_tasks(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """Every background task Socket.IO starts during the test (the rooms' end-of-time timers),
     so that the test can wait for them."""

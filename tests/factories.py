@@ -8,6 +8,7 @@ from functools import cache
 from typing import Any
 
 import pyotp
+from sqlalchemy import func, select
 
 from webapp.auth.passwords import hash_password
 from webapp.booking.slots import SESSION_LENGTH
@@ -19,6 +20,9 @@ from webapp.models import (
     Credential,
     CredentialKind,
     EpisodeChange,
+    GroupMessage,
+    ItemKind,
+    ModerationItem,
     MovementKind,
     PatientProfile,
     Referral,
@@ -241,3 +245,32 @@ def make_episode(
     )
     db.session.commit()
     return episode
+
+
+def make_group_alert(meeting_id: int, sender_id: int, **alert: Any) -> ModerationItem:
+    """A member's held clinical-risk message in a group meeting (numbered after the meeting's
+    last) and its alert in the moderation queue, flushed."""
+    last = db.session.scalar(
+        select(func.max(GroupMessage.sequence)).where(GroupMessage.occurrence_id == meeting_id)
+    )
+    message = GroupMessage(
+        occurrence_id=meeting_id,
+        sequence=(last or 0) + 1,
+        sender_id=sender_id,
+        client_id=f"risk-{next(_numbers)}",
+        body="text",
+        is_held=True,
+        is_clinical_risk=True,
+    )
+    db.session.add(message)
+    db.session.flush()
+    item = ModerationItem(
+        group_message_id=message.id,
+        kind=ItemKind.ALERT,
+        is_clinical_risk=True,
+        rule_ids=[],
+        **alert,
+    )
+    db.session.add(item)
+    db.session.flush()
+    return item

@@ -32,6 +32,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 
 from moderation import Action, Kind, Tier
+from tests.factories import make_group_alert
 from tests.webapp.test_form_fuzzing import CSRF, _shape, _sign_in
 from webapp.demo import demo_email
 from webapp.extensions import db, socketio
@@ -44,10 +45,7 @@ from webapp.models import (
     FailureFault,
     FailureReport,
     FailureStatus,
-    GroupMessage,
     GroupOccurrence,
-    ItemKind,
-    ModerationItem,
     ModeratorMessage,
     QuestionnaireResponse,
     RiskFlag,
@@ -287,25 +285,7 @@ def add_what_the_demo_world_lacks() -> None:
     # A group meeting's risk alert: its card in the queue and its page in the console.
     meeting = db.session.scalar(select(GroupOccurrence).order_by(GroupOccurrence.id))
     assert meeting
-    last = db.session.scalar(
-        select(func.max(GroupMessage.sequence)).where(GroupMessage.occurrence_id == meeting.id)
-    )
-    alerted = GroupMessage(
-        occurrence_id=meeting.id,
-        sequence=(last or 0) + 1,
-        sender_id=member.user_id,
-        client_id="xss-test-alert",
-        body="text",
-        is_held=True,
-        is_clinical_risk=True,
-    )
-    db.session.add(alerted)
-    db.session.flush()
-    db.session.add(
-        ModerationItem(
-            group_message_id=alerted.id, kind=ItemKind.ALERT, is_clinical_risk=True, rule_ids=[]
-        )
-    )
+    make_group_alert(meeting.id, member.user_id)
     db.session.add(
         FailureReport(
             failure_id=failure.id,

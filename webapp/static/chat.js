@@ -2,7 +2,7 @@
 // dropped connection. Messages arrive as HTML the server already escaped and linkified
 // (webapp/user_text.py); everything else is set as text.
 import { io } from './socketio/socket.io.esm.min.js'
-import { GAP_WAIT_MS, followRelay, keepSignedIn, place, queue, sendOnEnter, transmit as send } from './room-common.js'
+import { followRelay, keepSignedIn, place, queue, sendOnEnter, transmit as send, watchGaps } from './room-common.js'
 
 const TYPING_IDLE_MS = 4000
 const TYPING_REPEAT_MS = 3000
@@ -28,7 +28,7 @@ function start (root) {
   const pending = new Map() // client id -> {body, element}: resent with the same id until stored
   let lastSeen = 0 // highest sequence with none missing before it
   let highest = 0 // highest sequence seen at all
-  let gapTimer = null
+  const checkGap = watchGaps(() => highest > lastSeen, () => resync())
   let endsAt = Date.now() + Number(root.dataset.secondsLeft) * 1000
   let typingSentAt = 0
   let typingTimer = null
@@ -81,14 +81,7 @@ function start (root) {
     highest = Math.max(highest, message.sequence)
     while (seen.has(lastSeen + 1)) lastSeen += 1
     place(list, pending, message, render(message), message.party === party)
-    // A number skipped: a message on its way, or one that will never be pushed to this page
-    // (it was lost between the server's instances). Ask for it if it has not come by then.
-    if (highest > lastSeen && !gapTimer) {
-      gapTimer = setTimeout(() => {
-        gapTimer = null
-        if (highest > lastSeen) resync()
-      }, GAP_WAIT_MS)
-    }
+    checkGap()
   }
 
   // Everything after the last message this page has with none missing before it.

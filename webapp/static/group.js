@@ -3,7 +3,7 @@
 // arrive as HTML the server already escaped and linkified (webapp/user_text.py); everything
 // else is set as text. Members are shown by their community handle only.
 import { io } from './socketio/socket.io.esm.min.js'
-import { GAP_WAIT_MS, followRelay, keepSignedIn, place, queue, sendOnEnter, transmit as send } from './room-common.js'
+import { followRelay, keepSignedIn, place, queue, sendOnEnter, transmit as send, watchGaps } from './room-common.js'
 
 const root = document.getElementById('group-room')
 if (root) start(root)
@@ -31,7 +31,7 @@ function start (root) {
   // between the server's instances: the page asks, and the answer says how far it is settled.
   let settled = 0
   let highest = 0
-  let gapTimer = null
+  const checkGap = watchGaps(() => highest > settled, () => resync())
   let myLabel = null
   let endsAt = Date.now() + Number(root.dataset.secondsLeft) * 1000
   let closed = false
@@ -85,12 +85,7 @@ function start (root) {
     highest = Math.max(highest, message.sequence)
     settle()
     place(list, pending, message, render(message), message.sender === myLabel)
-    if (highest > settled && !gapTimer) {
-      gapTimer = setTimeout(() => {
-        gapTimer = null
-        if (highest > settled) resync()
-      }, GAP_WAIT_MS)
-    }
+    checkGap()
   }
 
   function settle () {

@@ -4,7 +4,7 @@
 // holds the web sign-in open through a meeting.
 
 export const ACK_TIMEOUT_MS = 10000
-export const GAP_WAIT_MS = 2000 // before asking for a skipped message number
+const GAP_WAIT_MS = 2000
 const KEEP_ALIVE_MS = 5 * 60 * 1000
 const RESYNC_WHILE_RELAY_DOWN_MS = 3000
 
@@ -83,4 +83,18 @@ export function followRelay (socket, resync) {
     resync(live)
   })
   socket.on('disconnect', stop)
+}
+
+// A skipped message number: a message on its way, or one that will never be pushed to this page
+// (lost between the server's instances). `checkGap()` after each message: if the page is still
+// `behind()` a moment later, it asks (`resync()`).
+export function watchGaps (behind, resync) {
+  let timer = null
+  return function checkGap () {
+    if (!behind() || timer) return
+    timer = setTimeout(() => {
+      timer = null
+      if (behind()) resync()
+    }, GAP_WAIT_MS)
+  }
 }

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from tests import factories
@@ -17,14 +16,6 @@ from webapp.groups import queries, reminders
 from webapp.models import AuditEvent, GroupOccurrence, OccurrenceStatus, Role
 
 REASON = "Facilitator unwell"
-
-
-@pytest.fixture
-def sms(app):
-    outbox = app.extensions["sms_backend"].outbox
-    outbox.clear()
-    yield outbox
-    outbox.clear()
 
 
 def meeting(world, week: int) -> GroupOccurrence:

@@ -17,7 +17,6 @@ from tests.webapp.groups.conftest import STARTS_AT, connect, send
 from tests.webapp.groups.test_sockets import RISK, moderation_queue
 from tests.webapp.sessions.conftest import fast_sign_in
 from webapp.extensions import db
-from webapp.jobs import huey
 from webapp.models import (
     AuditEvent,
     GroupMessage,
@@ -32,16 +31,6 @@ from webapp.moderation_console.jobs import check_alert
 
 NOW = STARTS_AT + timedelta(minutes=1)  # the groups' clock
 LEAD_MOBILE = "+447700900555"
-
-
-@pytest.fixture
-def sms(app):
-    outbox = app.extensions["sms_backend"].outbox
-    outbox.clear()
-    huey.storage.flush_schedule()
-    yield outbox
-    outbox.clear()
-    huey.storage.flush_schedule()
 
 
 @pytest.fixture

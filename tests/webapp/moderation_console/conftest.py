@@ -1,5 +1,5 @@
 """The console's tests share the community fixtures (tests/webapp/community/conftest.py), and
-the alert tests a clock, the text outbox and an on-call clinical lead."""
+the alert tests a clock and an on-call clinical lead (the text outbox, `sms`, is the suite's)."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -13,7 +13,6 @@ from tests.webapp.community.conftest import (  # noqa: F401 - fixtures by name
     space,
 )
 from webapp.extensions import db
-from webapp.jobs import huey
 from webapp.models import Role, ShiftKind, StaffContact
 
 T = datetime(2030, 1, 7, 10, 0, tzinfo=UTC)
@@ -25,16 +24,6 @@ RISK = "I want to kill myself"
 def clock():
     with time_machine.travel(T, tick=False) as traveller:
         yield traveller
-
-
-@pytest.fixture
-def sms(app):
-    outbox = app.extensions["sms_backend"].outbox
-    outbox.clear()
-    huey.storage.flush_schedule()
-    yield outbox
-    outbox.clear()
-    huey.storage.flush_schedule()
 
 
 @pytest.fixture

@@ -18,9 +18,6 @@ from webapp.models import (
     AppointmentStatus,
     AuditEvent,
     CommunityMember,
-    GroupMessage,
-    ItemKind,
-    ModerationItem,
     Post,
     PostStatus,
     SafetyPlan,
@@ -95,23 +92,7 @@ def test_deletion_erases_the_posts_while_a_group_meeting_alert_is_in_the_queue(c
     match nothing, and nothing would be erased)."""
     patient = make_world("Alpha")
     meeting = first_meeting(make_group(factories.make_therapist()))
-    message = GroupMessage(
-        occurrence_id=meeting.id,
-        sequence=1,
-        sender_id=patient.id,
-        client_id="client-risk1",
-        body="risk words",
-        is_held=True,
-        is_clinical_risk=True,
-        rule_ids=["risk.self_harm"],
-    )
-    db.session.add(message)
-    db.session.flush()
-    db.session.add(
-        ModerationItem(
-            group_message_id=message.id, kind=ItemKind.ALERT, is_clinical_risk=True, rule_ids=[]
-        )
-    )
+    factories.make_group_alert(meeting.id, patient.id)
     db.session.commit()
     sign_in(client, patient)
     close(client, "deleted")

@@ -6,14 +6,13 @@ from __future__ import annotations
 import pytest
 
 from questionnaires.outcomes import classify_episode
-from tests.factories import make_user
+from tests.factories import make_group_alert, make_user
 from tests.webapp.groups.conftest import first_meeting, make_group
 from tests.webapp.reports.builders import at
 from webapp.extensions import db
 from webapp.models import (
     ActivityEvent,
     CommunityMember,
-    GroupMessage,
     ItemKind,
     ModerationItem,
     Post,
@@ -188,21 +187,12 @@ def test_charges_community_and_activity(month):
     )  # fmt: skip
     # A group meeting's alert: an alert (acknowledged in 10 minutes), but no post held.
     meeting = first_meeting(make_group(make_user(Role.THERAPIST)))
-    risk = GroupMessage(
-        occurrence_id=meeting.id,
-        sequence=1,
-        sender_id=member_user.id,
-        client_id="c-1",
-        body="risk",
-        is_held=True,
-        is_clinical_risk=True,
+    make_group_alert(
+        meeting.id,
+        member_user.id,
+        created_at=at("2026-04-05"),
+        acknowledged_at=at("2026-04-05", 10, 10),
     )
-    db.session.add(risk)
-    db.session.flush()
-    db.session.add(
-        ModerationItem(group_message_id=risk.id, kind=ItemKind.ALERT, is_clinical_risk=True,
-                       created_at=at("2026-04-05"), acknowledged_at=at("2026-04-05", 10, 10))
-    )  # fmt: skip
     for visitor, visit, day, hour, minute, section in (
         ("v1", "k1", "2026-04-06", 10, 0, "library"),
         ("v1", "k1", "2026-04-06", 10, 5, "library"),
