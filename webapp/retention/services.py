@@ -5,8 +5,10 @@ loading rows; then write the run's report (`RetentionRun` and one `RetentionRunI
 Called by the nightly Huey job and `flask apply-retention`; time is passed in.
 
 Erasing a patient's record deletes their clinical content and everything tied to their
-appointments, and anonymises the account row itself: the append-only audit log (which the
-database refuses to change) still refers to it by id, and must keep doing so.
+appointments and group sessions (their places, attendance, reminders and the messages they wrote
+in group rooms, with any alert about one), and anonymises the account row itself: the
+append-only audit log (which the database refuses to change) still refers to it by id, and must
+keep doing so.
 """
 
 from __future__ import annotations
@@ -34,6 +36,12 @@ from webapp.models import (
     EpisodeChange,
     ExperienceResponse,
     FailureReport,
+    GroupAttendance,
+    GroupEnrolment,
+    GroupMessage,
+    GroupOccurrence,
+    GroupReminder,
+    ModerationItem,
     ModeratorMessage,
     NotificationAttempt,
     NotificationStatus,
@@ -156,6 +164,11 @@ def _erase_candidates(cutoff: datetime, after_id: int, limit: int) -> list[int]:
             CareEpisode.patient_id == patient,
             or_(CareEpisode.ended_on.is_(None), CareEpisode.ended_on >= cutoff.date()),
         ),
+        ~exists().where(
+            GroupAttendance.patient_id == patient,
+            GroupAttendance.occurrence_id == GroupOccurrence.id,
+            GroupOccurrence.starts_at >= cutoff,
+        ),
         ~exists().where(AccountClosure.user_id == patient, AccountClosure.erased_at.is_not(None)),
     ]
     query = (
@@ -168,10 +181,16 @@ def _erase_candidates(cutoff: datetime, after_id: int, limit: int) -> list[int]:
 
 
 def last_contact(patient_id: int) -> datetime | None:
-    """The latest contact: an appointment's start, a referral received or decided, a discharge."""
+    """The latest contact: an appointment's start, a group meeting they were recorded at, a
+    referral received or decided, a discharge."""
     moments: list[datetime | None] = [
         db.session.scalar(
             select(func.max(Appointment.starts_at)).where(Appointment.patient_id == patient_id)
+        ),
+        db.session.scalar(
+            select(func.max(GroupOccurrence.starts_at))
+            .join(GroupAttendance, GroupAttendance.occurrence_id == GroupOccurrence.id)
+            .where(GroupAttendance.patient_id == patient_id)
         ),
         db.session.scalar(
             select(func.max(Referral.received_at)).where(Referral.patient_id == patient_id)
@@ -266,6 +285,14 @@ def erase_patient(patient_id: int, *, now: datetime) -> None:
         _run(session, delete(ReferralDraft).where(ReferralDraft.referral_id.in_(referrals)))
         _run(session, delete(Referral).where(Referral.patient_id == patient_id))
         for model in (ConsentRecord, ExperienceResponse, SavedWorksheet, SafetyPlan):
+            _run(session, delete(model).where(model.patient_id == patient_id))
+        group_messages = select(GroupMessage.id).where(GroupMessage.sender_id == patient_id)
+        _run(
+            session,
+            delete(ModerationItem).where(ModerationItem.group_message_id.in_(group_messages)),
+        )
+        _run(session, delete(GroupMessage).where(GroupMessage.sender_id == patient_id))
+        for model in (GroupAttendance, GroupReminder, GroupEnrolment):
             _run(session, delete(model).where(model.patient_id == patient_id))
         _run(session, delete(Reaction).where(Reaction.member_id == patient_id))
         _run(session, delete(ModeratorMessage).where(ModeratorMessage.member_id == patient_id))

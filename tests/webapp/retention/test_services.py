@@ -217,6 +217,25 @@ def test_an_open_care_episode_keeps_an_old_record(app):
     assert _items(run)["clinical_records"] == 0
 
 
+def test_a_group_meeting_attended_recently_keeps_an_old_record(app):
+    """A group meeting the patient was recorded at is a contact, as an appointment is."""
+    from webapp.models import GroupAttendance, GroupOccurrence
+
+    old = make_world("Alpha", starts_at=NOW - timedelta(days=365 * 21))
+    old.created_at = NOW - timedelta(days=365 * 22)
+    attended = db.session.scalar(
+        select(GroupOccurrence)
+        .join(GroupAttendance, GroupAttendance.occurrence_id == GroupOccurrence.id)
+        .where(GroupAttendance.patient_id == old.id)
+    )
+    attended.starts_at = NOW - timedelta(days=365)
+    attended.ends_at = attended.starts_at + timedelta(hours=1)
+    db.session.commit()
+    assert services.last_contact(old.id) == attended.starts_at
+    run = services.apply_schedule(now=NOW, trigger="command")
+    assert _items(run)["clinical_records"] == 0
+
+
 @pytest.mark.parametrize("batch", [1, 2])
 def test_deletion_goes_in_batches_and_counts_every_row(app, batch):
     app.config["RETENTION_BATCH"] = batch
