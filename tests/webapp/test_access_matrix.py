@@ -117,6 +117,7 @@ ACCESS: dict[str, Any] = {
     "groups.remove": {T: 404, C: 302},
     "groups.room_page": {P: 404, T: 404, C: 404},  # members and facilitators only
     "groups.attendance": {T: 404, C: 200},
+    "groups.cancel_meeting": {T: 404, C: 200},  # the group's facilitators and the clinical lead
     "voice.index": {P},
     "voice.consultation": {P},
     "voice.suggestions": {P},

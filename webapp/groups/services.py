@@ -13,7 +13,7 @@ from functools import partial
 from typing import cast
 
 from flask import current_app
-from sqlalchemy import Row, String, Table, bindparam, select
+from sqlalchemy import Row, String, Table, bindparam, select, update
 
 from moderation import Decision
 from webapp import audit, local_datetime
@@ -518,7 +518,8 @@ def cancel_meeting(actor: User, occurrence: GroupOccurrence, reason: str, *, now
     """A facilitator (or the clinical lead) cancels a meeting before it starts: its room never
     opens, no reminder goes, it is never charged. Every enrolled member is told, by email and
     by text if they chose texts, naming neither the group nor its subject (a text may be read by
-    someone else); the reason stays in the audit log. Returns how many members were told."""
+    someone else); the reason stays in the audit log. Returns how many members were told (at
+    least one message delivered)."""
     reason = reason.strip()
     if not reason:
         raise Refused("Give a reason: it is kept in the audit log")
@@ -526,8 +527,18 @@ def cancel_meeting(actor: User, occurrence: GroupOccurrence, reason: str, *, now
         raise Refused("Only a meeting that is still to come can be cancelled")
     if occurrence.starts_at <= now:
         raise Refused("This meeting has started: record attendance for it instead")
-    with db.transaction():
-        occurrence.status = OccurrenceStatus.CANCELLED
+    with db.transaction() as session:
+        claimed = session.execute(  # (one of two submissions at once; not once it has started)
+            update(GroupOccurrence)
+            .where(
+                GroupOccurrence.id == occurrence.id,
+                GroupOccurrence.status == OccurrenceStatus.SCHEDULED,
+                GroupOccurrence.starts_at > now,
+            )
+            .values(status=OccurrenceStatus.CANCELLED)
+        )
+        if claimed.rowcount != 1:
+            raise Refused("Only a meeting that is still to come can be cancelled")
         audit.record(
             "group.meeting_cancelled",
             actor=actor,
@@ -538,16 +549,18 @@ def cancel_meeting(actor: User, occurrence: GroupOccurrence, reason: str, *, now
     from webapp.groups import sockets
 
     sockets.close_meeting(occurrence.id, CANCELLED_IN_ROOM)  # a facilitator there early
-    members = queries.enrolments(occurrence.group_id, EnrolmentStatus.ENROLLED)
+    members = [
+        enrolment.patient
+        for enrolment in queries.enrolments(occurrence.group_id, EnrolmentStatus.ENROLLED)
+        if enrolment.patient.is_active_account  # (a closed account is not written to)
+    ]
     following = queries.next_meeting(occurrence.group_id, occurrence.ends_at)
-    for enrolment in members:
-        _tell_cancelled(enrolment.patient, occurrence, following)
-    return len(members)
+    return sum(_tell_cancelled(member, occurrence, following) for member in members)
 
 
 def _tell_cancelled(
     member: User, occurrence: GroupOccurrence, following: GroupOccurrence | None
-) -> None:
+) -> bool:
     profile = member.patient_profile
     zone = patient_zone(profile)
     service = current_app.config["SERVICE_NAME"]
@@ -557,6 +570,7 @@ def _tell_cancelled(
         if following is not None
         else ""
     )
+    told = False
     for channel in channels(NotificationKind.CANCELLATION, profile):
         try:
             if channel is NotificationChannel.EMAIL:
@@ -569,10 +583,12 @@ def _tell_cancelled(
                 )
             elif profile is not None and profile.mobile_e164:
                 send_sms(profile.mobile_e164, f"{service}: sorry, {lead}.{then}")
+            else:
+                continue
+            told = True
         except DeliveryError:
-            log.exception(
-                "telling member %s of cancelled meeting %s failed", member.id, occurrence.id
-            )
+            log.exception("telling %s of cancelled meeting %s failed", member.id, occurrence.id)
+    return told
 
 
 # --- attendance and the charge ------------------------------------------------------------------

@@ -244,7 +244,7 @@ class GroupNamespace(Namespace):
     def _refused(self, refusal: Refusal) -> dict[str, Any]:
         user = current_user if current_user.is_authenticated else None
         services.refuse(user, refusal.occurrence_id, refusal.code)
-        if refusal.code == "closed":
+        if refusal.code in {"closed", "cancelled"}:
             emit("closed", {"message": refusal.message})
         elif refusal.code in {"removed", "not_a_member", "signed_out"}:
             emit("removed", {"message": refusal.message})

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from webapp.groups import bp, queries, rules, services
 from webapp.groups.forms import ActionForm, CancelMeetingForm, GroupForm, InviteForm
-from webapp.models import EnrolmentStatus, Group, GroupAccess, Role
+from webapp.models import EnrolmentStatus, Group, GroupAccess, OccurrenceStatus, Role
 from webapp.security import roles_required
 from webapp.therapy.forms import parse_date, parse_time
 
@@ -118,7 +118,8 @@ def _staff_page(group: Group, invite_form: InviteForm, now: datetime) -> str:
         action_form=ActionForm(),
         now=now,
         room_is_open=lambda meeting: (
-            rules.room_state(meeting.starts_at, meeting.ends_at, now, facilitator=True)
+            meeting.status is not OccurrenceStatus.CANCELLED
+            and rules.room_state(meeting.starts_at, meeting.ends_at, now, facilitator=True)
             is rules.RoomState.OPEN
         ),
         page_has_errors=bool(invite_form.errors),
@@ -216,6 +217,9 @@ def room_page(occurrence_id: int) -> Response | str:
     if occurrence is None:
         abort(404)
     now = utcnow()
+    if occurrence.status is OccurrenceStatus.CANCELLED:
+        flash(services.CANCELLED_IN_ROOM)
+        return redirect(url_for("groups.group", group_id=occurrence.group_id))
     facilitator = queries.is_facilitator(current_user.id, occurrence.group_id)
     state = rules.room_state(occurrence.starts_at, occurrence.ends_at, now, facilitator=facilitator)
     if state is not rules.RoomState.OPEN:
@@ -247,7 +251,11 @@ def cancel_meeting(occurrence_id: int) -> Response | str:
         except services.Refused as refused:
             form.form_errors.append(str(refused))
         else:
-            flash(f"The meeting is cancelled. {told} members have been told.")
+            flash(
+                f"The meeting is cancelled. {told} members have been told."
+                if told != 1
+                else "The meeting is cancelled. 1 member has been told."
+            )
             return redirect(url_for("groups.group", group_id=occurrence.group_id))
     return render_template(
         "groups/cancel_meeting.html",

@@ -112,3 +112,26 @@ def test_a_facilitator_in_the_room_early_is_told_and_the_room_closes(world, cloc
     assert told == [{"message": "This meeting has been cancelled."}]
     again = connect(world, world.facilitator, occurrence_id=second.id)
     assert not again.is_connected(NAMESPACE)
+    refused = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "group.room_refused")
+    ).all()
+    assert [event.detail["reason"] for event in refused] == ["cancelled"]
+    # Nor do the pages lead there: the room page sends them back, and no room link is shown.
+    client = world.client(world.facilitator)
+    response = client.get(f"/groups/meetings/{second.id}")
+    assert response.status_code == 302
+    page = client.get(response.location).get_data(as_text=True)
+    assert "This meeting has been cancelled." in page
+    assert f'/groups/meetings/{second.id}"' not in page
+
+
+def test_a_member_whose_account_is_closed_is_not_written_to(world, outbox, sms):
+    closed = world.members[2]
+    closed.is_active_account = False
+    db.session.commit()
+    outbox.clear()
+    response = cancel(world.client(world.facilitator), meeting(world, 2))
+    assert "2 members have been told" in world.client(world.facilitator).get(
+        response.location
+    ).get_data(as_text=True)
+    assert closed.email not in {m.to for m in outbox} and len(outbox) == 2
