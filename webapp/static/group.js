@@ -96,9 +96,9 @@ function start (root) {
   function resync () {
     if (!socket.connected || closed) return
     socket.emit('resync', { last_seen: settled }, (answer) => {
-      if (!answer || !answer.ok) return
+      if (!answer || !answer.ok) return checkGap() // ask again in a moment
       answer.messages.forEach(add)
-      settled = Math.max(settled, answer.through)
+      if (Number.isInteger(answer.through)) settled = Math.max(settled, answer.through)
       settle()
     })
   }
