@@ -81,8 +81,9 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "groups",
         "Your group sessions",
-        "The groups you joined or asked to join, your attendance at each meeting, and the "
-        "messages you wrote in group rooms. Other members' messages are not included.",
+        "The groups you joined, were invited to or asked to join, your attendance at each "
+        "meeting, and the messages you wrote in group rooms. Other members' messages are not "
+        "included.",
     ),
     Section(
         "supervision",

@@ -550,6 +550,7 @@ def _supervision(patient_id: int) -> list[dict[str, Any]]:
         .join(therapist, therapist.id == SupervisionMeeting.therapist_id)
         .join(supervisor, supervisor.id == SupervisionMeeting.supervisor_id)
         .where(CareEpisode.patient_id == patient_id)
+        .distinct()  # (two of their episodes discussed at one meeting: one row)
         .order_by(SupervisionMeeting.met_on)
     )
     return [

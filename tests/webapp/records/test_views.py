@@ -11,7 +11,12 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import sign_in, submit
-from tests.webapp.records.world import make_world, react_and_report, viewed_by
+from tests.webapp.records.world import (
+    in_the_same_group_and_supervision,
+    make_world,
+    react_and_report,
+    viewed_by,
+)
 from webapp.extensions import db
 from webapp.models import AuditEvent, Role, SubjectAccessRequest
 from webapp.records.archive import JSON_NAME, README_NAME, SECTION_KEYS
@@ -23,6 +28,7 @@ def two_patients():
     bravo = make_world("Bravo")
     react_and_report(bravo, alpha)  # Bravo's reaction and report are Bravo's data, not Alpha's
     react_and_report(alpha, bravo)
+    in_the_same_group_and_supervision(bravo, alpha)
     return alpha, bravo
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from sqlalchemy import select
+
 from tests import factories
 from webapp.audit import record
 from webapp.extensions import db
@@ -296,6 +298,37 @@ def react_and_report(reporter: User, author: User) -> None:
                 reporter_id=reporter.id,
                 reason=f"report by {reporter.full_name}",
             ),
+        ]
+    )
+    db.session.commit()
+
+
+def in_the_same_group_and_supervision(guest: User, host: User) -> None:
+    """`guest` writes in `host`'s group meeting, and `guest`'s episode is discussed at the
+    supervision meeting that discussed `host`'s: neither is `host`'s data."""
+    meeting = db.session.scalar(
+        select(GroupOccurrence)
+        .join(GroupMessage, GroupMessage.occurrence_id == GroupOccurrence.id)
+        .where(GroupMessage.sender_id == host.id)
+    )
+    supervision = db.session.scalar(
+        select(SupervisionMeeting)
+        .join(SupervisionCase, SupervisionCase.meeting_id == SupervisionMeeting.id)
+        .join(CareEpisode, CareEpisode.id == SupervisionCase.episode_id)
+        .where(CareEpisode.patient_id == host.id)
+    )
+    episode = db.session.scalar(select(CareEpisode).where(CareEpisode.patient_id == guest.id))
+    assert meeting and supervision and episode
+    db.session.add_all(
+        [
+            GroupMessage(
+                occurrence_id=meeting.id,
+                sequence=2,
+                sender_id=guest.id,
+                client_id=f"g-guest-{guest.id}",
+                body=f"group message of {guest.full_name}",
+            ),
+            SupervisionCase(meeting_id=supervision.id, episode_id=episode.id),
         ]
     )
     db.session.commit()
