@@ -2,7 +2,7 @@
 weekly stress drop-in, which started two weeks ago and meets at this hour, UK time, so today's
 meeting is running; the demo patients with community handles are members (the first, Jamie
 Taylor, is patient@demo.example.org), the two past meetings are delivered with attendance codes
-(last week's with a few messages and a member's risk message, its alert acknowledged by the
+(the first with a few messages and a member's risk message, its alert acknowledged by the
 moderator and still in their queue), and a fourth patient is on the waiting list. Idempotent:
 an existing group is kept.
 
@@ -121,18 +121,19 @@ def seed_groups(users: dict[str, User], now: datetime | None = None) -> Group:
             occurrence.charge_pence = charge.pence if charge.charged else None
             occurrence.recorded_at = occurrence.ends_at
             occurrence.recorded_by_id = facilitator.id
-        _seed_last_weeks_talk(meetings[1], facilitator, [user for user, _codes in members], users)
+        # Two weeks ago: patient and patient3 attended (patient2 did not).
+        _seed_first_meetings_talk(meetings[0], facilitator, [user for user, _ in members], users)
     return group
 
 
-def _seed_last_weeks_talk(
+def _seed_first_meetings_talk(
     meeting: GroupOccurrence, facilitator: User, members: list[User], users: dict[str, User]
 ) -> None:
-    """Last week's meeting: a few messages, and a member's clinical-risk message held from the
+    """The first meeting: a few messages, and a member's clinical-risk message held from the
     group, its alert acknowledged by the moderator and still open for them to close."""
     said = [
-        (facilitator, "Welcome back, everyone. How did the breathing practice go?", False),
-        (members[1], "Better than I expected. I did it on the bus most days.", False),
+        (facilitator, "Welcome, everyone. What would you like to get from the group?", False),
+        (members[0], "To worry less about work. I'm on edge most evenings.", False),
         (members[2], "Some days I want to end my life. I don't know why I'm here.", True),
         (
             facilitator,
