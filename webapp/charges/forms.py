@@ -4,11 +4,12 @@ the NHS.UK error message pattern."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, TextAreaField
+from wtforms import RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from webapp.charges.services import NOTE_MAX_LENGTH
+from webapp.forms_nhsuk import WholeNumberField
 
 ATTENDED_LATE = "attended_late"
 THERAPIST_OUTCOMES = [
@@ -73,8 +74,9 @@ class FailureReportForm(FlaskForm):
 
 
 class GrantForm(FlaskForm):
-    sessions = IntegerField(
+    sessions = WholeNumberField(
         "How many more sessions?",
+        not_a_number="Enter how many more sessions as a whole number, like 4",
         validators=[
             InputRequired("Enter how many more sessions, as a number"),
             NumberRange(min=1, max=20, message="Enter a number of sessions from 1 to 20"),

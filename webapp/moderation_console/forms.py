@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -15,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from moderation import Action, Kind, Tier
+from webapp.forms_nhsuk import WholeNumberField
 
 DECISIONS = [
     ("approve", "Approve: the post can be seen"),
@@ -42,8 +42,9 @@ class DecisionForm(FlaskForm):
     message = TextAreaField(
         "Message to the author (for a message or warning)", validators=[Length(max=2000)]
     )
-    days = IntegerField(
+    days = WholeNumberField(
         "Days to pause posting (for a pause)",
+        not_a_number="Enter the days as a whole number from 1 to 90",
         validators=[Optional(), NumberRange(1, 90, "Enter from 1 to 90 days")],
     )
 

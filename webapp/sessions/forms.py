@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, SelectField, TextAreaField
+from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange
 
 import questionnaires
+from webapp.forms_nhsuk import WholeNumberField
 
 THERAPY_TYPES = [
     ("cbt", "Cognitive behavioural therapy (CBT)"),
@@ -67,8 +68,9 @@ class RecordForm(FlaskForm):
         choices=_choices(STEPS_OF_CARE),
         validators=[InputRequired("Select the step of care")],
     )
-    contact_minutes = IntegerField(
+    contact_minutes = WholeNumberField(
         "Contact duration in minutes",
+        not_a_number="Enter the contact duration as a whole number of minutes, like 50",
         validators=[
             InputRequired("Enter the contact duration in minutes, for example 50"),
             NumberRange(0, 60, "Contact duration must be between 0 and 60 minutes"),

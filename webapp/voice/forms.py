@@ -9,7 +9,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
     Field,
-    IntegerField,
     RadioField,
     SelectMultipleField,
     StringField,
@@ -18,6 +17,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from webapp.forms_nhsuk import WholeNumberField
 from webapp.models import Consultation, ConsultationKind, SuggestionStatus
 from webapp.voice import rules
 from webapp.voice.services import REPLY_STATUSES, Draft
@@ -60,8 +60,9 @@ class ConsultationForm(FlaskForm):
         default="no",
         validators=[InputRequired("Say whether members can choose more than one option")],
     )
-    max_choices = IntegerField(
+    max_choices = WholeNumberField(
         "The most options a member may choose (optional)",
+        not_a_number="Enter the most options a member may choose as a whole number, like 2",
         validators=[Optional()],
     )
     questions = TextAreaField("Survey questions, one a line")
