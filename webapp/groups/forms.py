@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
-from wtforms.fields import IntegerField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from webapp.forms_nhsuk import WholeNumberField
 from webapp.groups import rules
 from webapp.therapy.forms import _check_date, _check_time
 
 DURATIONS = [SelectChoice(str(m), f"{m} minutes") for m in (45, 60, 75, 90, 120)]
 
 
-class GroupForm(FlaskForm):
+class GroupDetailsForm(FlaskForm):
+    """What can change once a group runs (the schedule cannot: its members plan around it)."""
+
     title = StringField(
         "Title",
         validators=[
@@ -34,13 +36,17 @@ class GroupForm(FlaskForm):
         ],
         validators=[InputRequired("Select who may join")],
     )
-    capacity = IntegerField(
+    capacity = WholeNumberField(
         "How many members",
+        not_a_number="Enter how many members as a whole number, like 8",
         validators=[
             InputRequired("Enter how many members the group has room for, like 8"),
             NumberRange(1, rules.MAX_CAPACITY, f"Enter a number from 1 to {rules.MAX_CAPACITY}"),
         ],
     )
+
+
+class GroupForm(GroupDetailsForm):
     first_date = StringField(
         "Date of the first meeting",
         validators=[
@@ -55,8 +61,9 @@ class GroupForm(FlaskForm):
             _check_time("Enter the time as hours and minutes, like 18:30"),
         ],
     )
-    weeks = IntegerField(
+    weeks = WholeNumberField(
         "How many weeks",
+        not_a_number="Enter how many weeks as a whole number, like 6",
         validators=[
             InputRequired("Enter how many weeks the group meets for, like 6"),
             NumberRange(1, rules.MAX_WEEKS, f"Enter a number of weeks from 1 to {rules.MAX_WEEKS}"),

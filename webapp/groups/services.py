@@ -126,6 +126,53 @@ def create_group(creator: User, plan: GroupPlan, *, now: datetime) -> Group:
     return group
 
 
+@dataclass(frozen=True)
+class GroupDetails:
+    title: str
+    description: str
+    access: GroupAccess
+    capacity: int
+
+
+def edit_group(
+    editor: User, group: Group, details: GroupDetails, *, now: datetime
+) -> list[GroupEnrolment]:
+    """Change what patients see of a group, who may join and its number of places (not its
+    schedule). It cannot shrink below the places already held; new places are offered to those
+    waiting, in order, and they are told. Returns those offered a place."""
+    title = details.title.strip()
+    if not title:
+        raise Refused("Enter a title, like Six-week stress course")
+    if not 1 <= details.capacity <= rules.MAX_CAPACITY:
+        raise Refused(f"A group has room for 1 to {rules.MAX_CAPACITY} members")
+    with db.transaction():
+        _lock(group)
+        taken = _taken(group.id)
+        if details.capacity < taken:
+            raise Refused(
+                f"{taken} places are held, so the group needs room for at least {taken} members"
+            )
+        new = {
+            "title": title,
+            "description": details.description.strip(),
+            "access": details.access,
+            "capacity": details.capacity,
+        }
+        changed = sorted(name for name, value in new.items() if getattr(group, name) != value)
+        for name, value in new.items():
+            setattr(group, name, value)
+        audit.record(
+            "group.edited",
+            actor=editor,
+            subject_type="group",
+            subject_id=group.id,
+            detail={"changed": changed, "capacity": details.capacity},
+        )
+        offered = _offer_free_places(group, now)
+    _tell_offered(group, offered)
+    return offered
+
+
 # --- enrolment and the waiting list -------------------------------------------------------------
 
 

@@ -12,7 +12,13 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from webapp.groups import bp, queries, rules, services
-from webapp.groups.forms import ActionForm, CancelMeetingForm, GroupForm, InviteForm
+from webapp.groups.forms import (
+    ActionForm,
+    CancelMeetingForm,
+    GroupDetailsForm,
+    GroupForm,
+    InviteForm,
+)
 from webapp.models import EnrolmentStatus, Group, GroupAccess, OccurrenceStatus, Role
 from webapp.security import roles_required
 from webapp.therapy.forms import parse_date, parse_time
@@ -147,6 +153,39 @@ def _patient_action(group_id: int, action: str) -> Response:
         except services.Refused as refused:
             flash(str(refused))
     return redirect(url_for("groups.group", group_id=found.id))
+
+
+@bp.route("/<int:group_id>/edit", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def edit_group(group_id: int) -> Response | str:
+    group = queries.group_for_staff_or_404(current_user, group_id)
+    form = GroupDetailsForm(obj=group if request.method == "GET" else None)
+    if request.method == "GET":
+        form.access.data = group.access.value
+    if form.validate_on_submit():
+        details = services.GroupDetails(
+            title=form.title.data or "",
+            description=form.description.data or "",
+            access=GroupAccess(form.access.data),
+            capacity=int(form.capacity.data or 0),
+        )
+        try:
+            offered = services.edit_group(current_user, group, details, now=utcnow())
+        except services.Refused as refused:
+            form.form_errors.append(str(refused))
+        else:
+            flash(
+                "The group is updated."
+                + (f" {len(offered)} people waiting have been offered a place." if offered else "")
+            )
+            return redirect(url_for("groups.group", group_id=group.id))
+    return render_template(
+        "groups/edit.html",
+        title="Change the group",
+        group=group,
+        form=form,
+        page_has_errors=bool(form.errors),
+    )
 
 
 @bp.route("/<int:group_id>/enrol", methods=["POST"])
