@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -274,20 +275,28 @@ def run(url: str, referrals: int, repeats: int, *, reuse: bool = False) -> None:
     db.engine.dispose()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def on_the_year(description: str, schema: str, run: Timing) -> None:
+    """The command line of a benchmark over the generated year (this one and
+    benchmarks/supervision.py): `run` times what it measures in `schema` of its own."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--database-url", required=True, help="PostgreSQL URL")
     parser.add_argument("--referrals", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--keep", action="store_true", help="keep the schema afterwards")
-    parser.add_argument(
-        "--reuse", action="store_true", help="time the reports on a schema kept by --keep"
-    )
+    parser.add_argument("--reuse", action="store_true", help="time again on a schema --keep kept")
     args = parser.parse_args()
     with world.own_schema(
-        args.database_url, SCHEMA, reuse=args.reuse, keep=args.keep
+        args.database_url, schema, reuse=args.reuse, keep=args.keep
     ) as schema_url:
         run(schema_url, args.referrals, args.repeats, reuse=args.reuse)
+
+
+class Timing(Protocol):
+    def __call__(self, url: str, referrals: int, repeats: int, *, reuse: bool) -> None: ...
+
+
+def main() -> None:
+    on_the_year(__doc__.splitlines()[0], SCHEMA, run)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ behind the whole service's "sessions delivered" and "no reliable improvement" fi
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from datetime import UTC, date, datetime
@@ -22,8 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import select
 
-from benchmarks import world
-from benchmarks.reports import generate, timed
+from benchmarks.reports import generate, on_the_year, timed
 from webapp import create_app
 from webapp.config import TestConfig
 from webapp.extensions import db
@@ -77,17 +75,7 @@ def run(url: str, referrals: int, repeats: int, *, reuse: bool) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", required=True, help="PostgreSQL URL")
-    parser.add_argument("--referrals", type=int, default=100_000)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--keep", action="store_true", help="keep the schema afterwards")
-    parser.add_argument("--reuse", action="store_true", help="time again on a kept schema")
-    args = parser.parse_args()
-    with world.own_schema(
-        args.database_url, SCHEMA, reuse=args.reuse, keep=args.keep
-    ) as schema_url:
-        run(schema_url, args.referrals, args.repeats, reuse=args.reuse)
+    on_the_year(__doc__.splitlines()[0], SCHEMA, run)
 
 
 if __name__ == "__main__":
