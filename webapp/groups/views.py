@@ -174,9 +174,11 @@ def edit_group(group_id: int) -> Response | str:
         except services.Refused as refused:
             form.form_errors.append(str(refused))
         else:
+            waiting = _counted(len(offered), "person waiting has", "people waiting have")
             flash(
-                "The group is updated."
-                + (f" {len(offered)} people waiting have been offered a place." if offered else "")
+                f"The group is updated. {waiting} been offered a place."
+                if offered
+                else "The group is updated."
             )
             return redirect(url_for("groups.group", group_id=group.id))
     return render_template(
@@ -186,6 +188,10 @@ def edit_group(group_id: int) -> Response | str:
         form=form,
         page_has_errors=bool(form.errors),
     )
+
+
+def _counted(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
 
 
 @bp.route("/<int:group_id>/enrol", methods=["POST"])
@@ -290,11 +296,8 @@ def cancel_meeting(occurrence_id: int) -> Response | str:
         except services.Refused as refused:
             form.form_errors.append(str(refused))
         else:
-            flash(
-                f"The meeting is cancelled. {told} members have been told."
-                if told != 1
-                else "The meeting is cancelled. 1 member has been told."
-            )
+            told_whom = _counted(told, "member has", "members have")
+            flash(f"The meeting is cancelled. {told_whom} been told.")
             return redirect(url_for("groups.group", group_id=occurrence.group_id))
     return render_template(
         "groups/cancel_meeting.html",

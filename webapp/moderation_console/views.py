@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from moderation import backtest
@@ -55,14 +57,9 @@ def item(item_id: int) -> Response | str:
     post = item.post
     assert post is not None  # the table's check: a post or a group message
     form = DecisionForm()
-    if form.validate_on_submit():
-        try:
-            message = decisions.apply(form, post, current_user, now=utcnow())
-        except services.ModerationRefused as refused:
-            form.form_errors.append(str(refused))
-        else:
-            flash(message)
-            return redirect(url_for("moderation_console.dashboard"))
+    decided = _decided(form, lambda: decisions.apply(form, post, current_user, now=utcnow()))
+    if decided is not None:
+        return decided
     return render_template(
         "moderation_console/item.html",
         title=f"Queue item {item.id}",
@@ -77,14 +74,11 @@ def item(item_id: int) -> Response | str:
 
 def _group_alert(item: ModerationItem) -> Response | str:
     form = GroupAlertForm()
-    if form.validate_on_submit():
-        try:
-            message = decisions.apply_to_group_alert(form, item, current_user, now=utcnow())
-        except services.ModerationRefused as refused:
-            form.form_errors.append(str(refused))
-        else:
-            flash(message)
-            return redirect(url_for("moderation_console.dashboard"))
+    decided = _decided(
+        form, lambda: decisions.apply_to_group_alert(form, item, current_user, now=utcnow())
+    )
+    if decided is not None:
+        return decided
     return render_template(
         "moderation_console/group_alert.html",
         title=f"Queue item {item.id}",
@@ -95,6 +89,20 @@ def _group_alert(item: ModerationItem) -> Response | str:
         ack_form=AcknowledgeForm(),
         page_has_errors=bool(form.errors),
     )
+
+
+def _decided(form: FlaskForm, decide: Callable[[], str]) -> Response | None:
+    """A valid decision made: back to the queue with what was done. None (the page again)
+    when the form is not sent or valid, or the decision was refused (on the form, as an error)."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        message = decide()
+    except services.ModerationRefused as refused:
+        form.form_errors.append(str(refused))
+        return None
+    flash(message)
+    return redirect(url_for("moderation_console.dashboard"))
 
 
 @bp.route("/items/<int:item_id>/acknowledge", methods=["POST"])

@@ -56,7 +56,7 @@ def test_more_places_go_to_those_waiting_in_order_and_they_are_told(world, outbo
         services.request_place(patient, world.group, now=STARTS_AT - timedelta(days=days))
     outbox.clear()
     response = edit(world.client(world.facilitator), world.group.id, capacity="4")
-    assert "1 people waiting have been offered a place" in world.client(world.facilitator).get(
+    assert "1 person waiting has been offered a place" in world.client(world.facilitator).get(
         response.location
     ).get_data(as_text=True)
     statuses = dict(
