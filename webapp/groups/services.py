@@ -475,13 +475,19 @@ def post_message(
     def existing() -> GroupMessage | None:
         return queries.existing_message(occurrence_id, sender_id, client_id)
 
-    if not rate.message_rate().allow(f"group-{occurrence_id}:{sender_id}", now):
+    decision = current_engine().decide(text)
+    is_member_at_risk = decision.is_clinical_risk and not is_facilitator
+    # A person in crisis may well type fast: their risk message is never turned away by the
+    # rate limit, so it is held and alerted as any other is.
+    if (
+        not rate.message_rate().allow(f"group-{occurrence_id}:{sender_id}", now)
+        and not is_member_at_risk
+    ):
         check_standing(sender_id, session_token, occurrence_id)
         found = existing()
         if found is not None:
             return Posted(found, False, None)
         raise MessageRefused("You are sending messages too quickly. Wait a moment.")
-    decision = current_engine().decide(text)
     held = decision.is_held and not is_facilitator
     values = {
         "occurrence_id": occurrence_id,
@@ -489,7 +495,7 @@ def post_message(
         "client_id": client_id,
         "body": text,
         "is_held": held,
-        "is_clinical_risk": decision.is_clinical_risk and not is_facilitator,
+        "is_clinical_risk": is_member_at_risk,
         "rule_ids": sorted({match.rule_id for match in decision.matches}),
         "sent_at": now,
     }

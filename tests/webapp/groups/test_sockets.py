@@ -25,6 +25,7 @@ from webapp.models import (
     AuditEvent,
     EnrolmentStatus,
     GroupMessage,
+    ModerationItem,
     Role,
     Shift,
     ShiftKind,
@@ -342,3 +343,23 @@ def test_a_member_is_told_when_the_queue_between_instances_goes_and_comes_back(w
     queue_up = True
     watch.check()
     assert received(member)["relay"] == [{"live": True}]
+
+
+def test_a_members_risk_message_is_held_and_alerted_even_when_they_are_sending_too_quickly(
+    world,
+):
+    """The rate limit turns ordinary messages away, never a member in crisis typing fast."""
+    author = connect(world, world.members[0])
+    for number in range(20):
+        assert send(author, f"m{number}", f"rate-limit-{number:04d}")["ok"]
+    assert "too quickly" in send(author, "one too many", "rate-limit-9999")["error"]
+    ack = send(author, RISK, "client-risk1")
+    assert ack["ok"] and ack["message"]["held"] is True and ack["support"] is True
+    message = db.session.scalar(
+        select(GroupMessage).where(GroupMessage.client_id == "client-risk1")
+    )
+    assert message.is_clinical_risk
+    assert db.session.scalar(
+        select(ModerationItem).where(ModerationItem.group_message_id == message.id)
+    )
+    assert send(author, RISK, "client-risk1")["duplicate"] is True  # a resend stores nothing
