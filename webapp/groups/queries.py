@@ -10,7 +10,7 @@ from datetime import datetime
 
 from flask import abort
 from sqlalchemy import ColumnElement, Exists, and_, func, or_, select, true
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from webapp.extensions import db
 from webapp.models import (
@@ -101,6 +101,19 @@ def enrolment_of(group_id: int, patient_id: int) -> GroupEnrolment | None:
     return db.session.scalar(
         select(GroupEnrolment).where(
             GroupEnrolment.group_id == group_id, GroupEnrolment.patient_id == patient_id
+        )
+    )
+
+
+def places_of(patient_id: int, *statuses: EnrolmentStatus) -> list[GroupEnrolment]:
+    """A patient's own enrolments with these statuses, with their groups, by group title."""
+    return list(
+        db.session.scalars(
+            select(GroupEnrolment)
+            .join(GroupEnrolment.group)
+            .where(GroupEnrolment.patient_id == patient_id, GroupEnrolment.status.in_(statuses))
+            .order_by(Group.title, GroupEnrolment.id)
+            .options(contains_eager(GroupEnrolment.group))
         )
     )
 

@@ -297,6 +297,17 @@ STILL_IN = (
 )
 
 
+def leave_every_group(patient: User, *, now: datetime) -> int:
+    """A patient closing their account gives up every place, wait, offer and invitation they
+    hold (each its own transaction, as if they left): a closed account must not keep a place
+    someone waiting could have. Returns how many groups they left."""
+    left = 0
+    for enrolment in queries.places_of(patient.id, *STILL_IN):
+        _vacate(enrolment, EnrolmentStatus.LEFT, patient, "You have left this group.", now)
+        left += 1
+    return left
+
+
 def _vacate(
     enrolment: GroupEnrolment, status: EnrolmentStatus, actor: User, message: str, now: datetime
 ) -> None:

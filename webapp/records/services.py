@@ -28,6 +28,7 @@ from webapp import audit
 from webapp.auth.passwords import verify_password
 from webapp.booking import services as booking
 from webapp.extensions import db
+from webapp.groups import services as groups
 from webapp.models import (
     AccountClosure,
     CommunityMember,
@@ -258,10 +259,11 @@ def _apply_choices(
 def close_account(
     patient: User, *, password: str, community_choice: str, now: datetime
 ) -> AccountClosure:
-    """The patient closes their account. Future bookings are cancelled first (each through the
-    booking service, its own transaction); then, in one transaction: community content is
-    anonymised or deleted, self-help and private notes are deleted, reminders are switched off
-    (dated), the account is deactivated and signed out everywhere. The clinical record stays."""
+    """The patient closes their account. Future bookings are cancelled and group places given
+    up first (each through its own service, in its own transaction); then, in one transaction:
+    community content is anonymised or deleted, self-help and private notes are deleted,
+    reminders are switched off (dated), the account is deactivated and signed out everywhere.
+    The clinical record, group session messages among it, stays."""
     if community_choice not in (ANONYMISED, DELETED):
         raise RecordsError("Choose what happens to what you wrote in the community")
     if not verify_password(patient.password_hash, password):
@@ -277,6 +279,7 @@ def close_account(
         except booking.BookingError:
             continue  # cancelled or moved meanwhile: nothing left to cancel
         cancelled += 1
+    groups_left = groups.leave_every_group(patient, now=now)
     with db.transaction() as session:
         changed_posts = _community_on_closure(session, patient.id, community_choice)
         for model in (SavedWorksheet, SafetyPlan, PatientSessionNote):
@@ -306,6 +309,7 @@ def close_account(
                 "community": community_choice,
                 "posts": changed_posts,
                 "bookings_cancelled": cancelled,
+                "groups_left": groups_left,
             },
         )
     return closure

@@ -8,6 +8,8 @@ from flask import Response, flash, redirect, render_template, session, url_for
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response as BaseResponse
 
+from webapp.groups import queries as group_queries
+from webapp.groups import services as group_services
 from webapp.records import archive, bp, consent, queries, services
 from webapp.records.forms import CloseAccountForm, ConsentForm, ExportForm
 
@@ -88,4 +90,5 @@ def close_account() -> BaseResponse | str:
         title="Close your account",
         form=form,
         bookings=queries.future_bookings(current_user.id, utcnow()),
+        groups=group_queries.places_of(current_user.id, *group_services.STILL_IN),
     )

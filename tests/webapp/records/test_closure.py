@@ -9,15 +9,18 @@ from sqlalchemy import select
 
 from tests import factories
 from tests.conftest import sign_in, submit
-from tests.webapp.groups.conftest import first_meeting, make_group
+from tests.webapp.groups.conftest import first_meeting, make_group, make_member
 from tests.webapp.records.world import make_world
 from webapp.extensions import db
+from webapp.groups import services as groups
 from webapp.models import (
     AccountClosure,
     Appointment,
     AppointmentStatus,
     AuditEvent,
     CommunityMember,
+    EnrolmentStatus,
+    GroupEnrolment,
     Post,
     PostStatus,
     SafetyPlan,
@@ -118,3 +121,33 @@ def test_the_closure_must_be_confirmed(client):
     )
     assert "There is a problem" in response.get_data(as_text=True)
     assert db.session.get(AccountClosure, patient.id) is None
+
+
+def test_closing_gives_up_group_places_to_those_waiting(client, outbox):
+    """A closed account must not keep a group place, nor a place on a waiting list."""
+    patient = make_world("Alpha")
+    now = datetime.now(UTC)
+    full = make_group(factories.make_therapist(), capacity=1)
+    other = make_group(factories.make_therapist(), capacity=1)
+    other.title = "Sleep better"
+    waiting = make_member("next-in-line")
+    groups.request_place(patient, full, now=now)
+    groups.request_place(waiting, full, now=now + timedelta(minutes=1))
+    groups.request_place(make_member("got-there-first"), other, now=now)
+    groups.request_place(patient, other, now=now + timedelta(minutes=1))  # waiting itself
+    sign_in(client, patient)
+    page = client.get("/my-data/close-account").get_data(as_text=True)
+    assert "leave your 3 groups (Six-week stress course, Sleep better, group of Alpha)" in page
+
+    close(client)
+    db.session.expire_all()
+    statuses = {
+        (e.group_id, e.patient_id): e.status for e in db.session.scalars(select(GroupEnrolment))
+    }
+    assert statuses[(full.id, patient.id)] is EnrolmentStatus.LEFT
+    assert statuses[(other.id, patient.id)] is EnrolmentStatus.LEFT
+    assert {s for (_, who), s in statuses.items() if who == patient.id} == {EnrolmentStatus.LEFT}
+    assert statuses[(full.id, waiting.id)] is EnrolmentStatus.OFFERED
+    assert [message.to for message in outbox] == [waiting.email]
+    closed = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "account.closed"))
+    assert closed.detail["groups_left"] == 3
