@@ -23,6 +23,8 @@ from webapp.models import (
     GroupFacilitator,
     GroupMessage,
     GroupOccurrence,
+    ItemKind,
+    ModerationItem,
     OccurrenceStatus,
     PatientProfile,
     Role,
@@ -158,6 +160,14 @@ def handles(user_ids: list[int]) -> dict[int, str]:
         )
     )
     return {user_id: handle for user_id, handle in rows}
+
+
+def names(user_ids: list[int]) -> dict[int, str]:
+    """Staff names by user id (who acknowledged an alert)."""
+    if not user_ids:
+        return {}
+    rows = db.session.execute(select(User.id, User.full_name).where(User.id.in_(user_ids)))
+    return {user_id: name for user_id, name in rows}
 
 
 def labels_for(senders: set[int], facilitator_ids: set[int]) -> dict[int, str]:
@@ -353,6 +363,37 @@ def highest_sequence(occurrence_id: int) -> int:
             )
         )
         or 0
+    )
+
+
+def open_alerts(occurrence_id: int) -> list[ModerationItem]:
+    """The meeting's risk alerts not yet closed by a moderator, oldest first, with their
+    messages: what its facilitators see on their page, even after reloading it."""
+    return list(
+        db.session.scalars(
+            select(ModerationItem)
+            .join(ModerationItem.group_message)
+            .where(
+                GroupMessage.occurrence_id == occurrence_id,
+                ModerationItem.kind == ItemKind.ALERT,
+                ModerationItem.resolved_at.is_(None),
+            )
+            .order_by(ModerationItem.created_at, ModerationItem.id)
+            .options(contains_eager(ModerationItem.group_message))
+        )
+    )
+
+
+def alert_in_meeting(occurrence_id: int, alert_id: int) -> ModerationItem | None:
+    """One of the meeting's risk alerts, or None if the id is not one of them."""
+    return db.session.scalar(
+        select(ModerationItem)
+        .join(ModerationItem.group_message)
+        .where(
+            ModerationItem.id == alert_id,
+            ModerationItem.kind == ItemKind.ALERT,
+            GroupMessage.occurrence_id == occurrence_id,
+        )
     )
 
 

@@ -554,7 +554,7 @@ def alert_on_risk(
     now = message.sent_at
     moderation_services.after_queued(alert, now=now)  # first: the escalation clock must start
     try:
-        sockets.alert_facilitators(occurrence, message, handle)
+        sockets.alert_facilitators(occurrence, message, handle, alert)
     except Exception:  # (the moderators have it; the facilitator also sees the held message)
         log.exception("the risk alert to the facilitators of meeting %s failed", occurrence.id)
     moderators = moderation_queries.on_shift(ShiftKind.MODERATOR, now)

@@ -11,8 +11,9 @@ reconnecting page resyncs from the last number it saw.
 
 Members appear under their community handle, never their real name. A member's message a
 watchword holds reaches only its author (with crisis routes when it is a clinical risk) and the
-facilitators, and a clinical risk alerts the facilitators and the moderators on shift.
-Facilitators can mute and remove members (from the group page, or here).
+facilitators, and a clinical risk alerts the facilitators and the moderators on shift. A
+facilitator acknowledges an alert here (so the on-call clinician is not texted); a moderator
+closes it. Facilitators can mute and remove members (from the group page, or here).
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
 from webapp import realtime
 from webapp.extensions import socketio
 from webapp.groups import queries, services
-from webapp.models import EnrolmentStatus, GroupMessage, GroupOccurrence, User
+from webapp.models import EnrolmentStatus, GroupMessage, GroupOccurrence, ModerationItem, User
+from webapp.moderation_console import services as moderation_services
 from webapp.realtime import door_problem
 from webapp.sessions import room
 from webapp.sessions.services import MessageRefused, RoomRefused
@@ -125,23 +127,62 @@ def _tell_and_close(target: str, event: str, message: str) -> None:
         server.disconnect(sid, namespace=NAMESPACE)
 
 
-def alert_facilitators(occurrence: GroupOccurrence, message: GroupMessage, handle: str) -> None:
-    payload = {
+def alert_payload(
+    alert: ModerationItem, message: GroupMessage, handle: str, acknowledged_by: str | None
+) -> dict[str, Any]:
+    return {
+        "alert_id": alert.id,
         "sequence": message.sequence,
         "sender": handle,
         "html": str(to_html(message.body)),
         "sent_at": message.sent_at.isoformat(),
+        "acknowledged_by": acknowledged_by,
     }
+
+
+def alert_facilitators(
+    occurrence: GroupOccurrence, message: GroupMessage, handle: str, alert: ModerationItem
+) -> None:
+    payload = alert_payload(alert, message, handle, None)
     socketio.emit("alert", payload, namespace=NAMESPACE, to=facilitators_room(occurrence.id))
+
+
+def announce_acknowledged(occurrence_id: int, alert_id: int, by: User) -> None:
+    """Whoever acknowledged a meeting's alert (a facilitator, or a moderator from the queue):
+    its facilitators' pages say so, and stop asking them to."""
+    socketio.emit(
+        "alert_acknowledged",
+        {"alert_id": alert_id, "by": by.full_name},
+        namespace=NAMESPACE,
+        to=facilitators_room(occurrence_id),
+    )
+
+
+def open_alerts_payload(occurrence_id: int) -> list[dict[str, Any]]:
+    """The meeting's alerts still open, for a facilitator's page as it (re)joins."""
+    alerts = queries.open_alerts(occurrence_id)
+    messages = [alert.group_message for alert in alerts if alert.group_message is not None]
+    handles = queries.handles(sorted({m.sender_id for m in messages}))
+    names = queries.names(sorted({a.acknowledged_by_id for a in alerts if a.acknowledged_by_id}))
+    return [
+        alert_payload(
+            alert,
+            message,
+            handles.get(message.sender_id, queries.MEMBER),
+            names.get(alert.acknowledged_by_id) if alert.acknowledged_by_id else None,
+        )
+        for alert, message in zip(alerts, messages, strict=True)
+    ]
 
 
 # --- the namespace -----------------------------------------------------------------------------
 
 
 class GroupNamespace(Namespace):
-    """Events: connect(auth: {occurrence_id, csrf_token, last_seen}) → "joined", "history";
-    send → ack; resync → ack; mute / remove (facilitators) → ack; leave. Broadcasts: "chat",
-    "presence", "muted", "removed", "alert" (facilitators), "closed"."""
+    """Events: connect(auth: {occurrence_id, csrf_token, last_seen}) → "joined", "history"
+    (and for facilitators "roster", "alerts"); send → ack; resync → ack; mute / remove /
+    acknowledge_alert (facilitators) → ack; leave. Broadcasts: "chat", "presence", "muted",
+    "removed", "alert" and "alert_acknowledged" (facilitators), "closed"."""
 
     def on_connect(self, auth: Any = None) -> None:
         user = current_user if current_user.is_authenticated else None
@@ -195,6 +236,7 @@ class GroupNamespace(Namespace):
         realtime.greet_with_relay_state()
         if is_facilitator:
             emit("roster", roster(occurrence.group_id))
+            emit("alerts", open_alerts_payload(occurrence.id))
         emit("presence", {"who": label, "present": True}, to=meeting_room(occurrence.id))
         self.socketio.start_background_task(
             realtime.close_when_over,
@@ -336,7 +378,8 @@ class GroupNamespace(Namespace):
         through = queries.highest_sequence(connection.occurrence_id)
         return {"ok": True, "messages": self._missed(connection, last_seen), "through": through}
 
-    def _as_facilitator(self, data: Any) -> tuple[Connection, Any] | dict[str, Any]:
+    def _facilitating(self) -> Connection | dict[str, Any]:
+        """The connection, if it is a facilitator's; else the refusal's answer (audited)."""
         try:
             connection, standing = self._current()
         except Refusal as refusal:
@@ -346,6 +389,12 @@ class GroupNamespace(Namespace):
                 db_user(connection.user_id), connection.occurrence_id, "not_a_facilitator"
             )
             return {"ok": False, "error": "Only facilitators can do that.", "code": "forbidden"}
+        return connection
+
+    def _as_facilitator(self, data: Any) -> tuple[Connection, Any] | dict[str, Any]:
+        connection = self._facilitating()
+        if isinstance(connection, dict):
+            return connection
         member_id = data.get("user_id") if isinstance(data, dict) else None
         enrolment = (
             queries.enrolment_of(connection.group_id, member_id)
@@ -380,6 +429,28 @@ class GroupNamespace(Namespace):
         except services.Refused as refused:
             return {"ok": False, "error": str(refused), "code": "member"}
         return {"ok": True}
+
+    def on_acknowledge_alert(self, data: Any = None, *_more: Any) -> dict[str, Any]:
+        """{alert_id} (facilitators): they are checking in with the member, so the on-call
+        clinician is not texted; the moderators see who acknowledged it and still close it."""
+        connection = self._facilitating()
+        if isinstance(connection, dict):
+            return connection
+        alert_id = data.get("alert_id") if isinstance(data, dict) else None
+        alert = (
+            queries.alert_in_meeting(connection.occurrence_id, alert_id)
+            if isinstance(alert_id, int)
+            else None
+        )
+        if alert is None:
+            return {"ok": False, "error": "That alert is not from this meeting.", "code": "alert"}
+        facilitator = db_user(connection.user_id)
+        try:
+            moderation_services.acknowledge(alert, facilitator, now=utcnow())
+        except moderation_services.ModerationRefused as refused:
+            return {"ok": False, "error": str(refused), "code": "alert"}
+        by = db_user(alert.acknowledged_by_id) if alert.acknowledged_by_id else facilitator
+        return {"ok": True, "alert_id": alert.id, "acknowledged_by": by.full_name}
 
     def on_disconnect(self, reason: str | None = None) -> None:
         connection = session.get(CONNECTION_KEY)

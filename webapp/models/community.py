@@ -191,6 +191,7 @@ class ModerationItem(Base):
     post: Mapped[Post | None] = relationship()
     group_message: Mapped[GroupMessage | None] = relationship()
     reporter: Mapped[CommunityMember | None] = relationship()
+    acknowledged_by: Mapped[User | None] = relationship(foreign_keys=[acknowledged_by_id])
 
     @property
     def author_id(self) -> int:

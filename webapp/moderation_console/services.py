@@ -136,22 +136,34 @@ def after_queued(item: ModerationItem | None, *, now: datetime) -> None:
 # --- alerts and escalation ----------------------------------------------------------------------
 
 
-def acknowledge(item: ModerationItem, moderator: User, *, now: datetime) -> None:
+def acknowledge(item: ModerationItem, by: User, *, now: datetime) -> bool:
+    """Someone is seeing to the alert (a moderator or clinical lead from the queue, or a group
+    meeting's facilitator from its room): the on-call clinician will not be texted. Every
+    moderator's queue and, for a group alert, the meeting's facilitators are told. False if
+    it was already acknowledged."""
     if item.kind is not ItemKind.ALERT:
         raise ModerationRefused("Only alerts need acknowledging")
     if item.acknowledged_at is not None:
-        return
+        return False
     with db.transaction():
         item.acknowledged_at = now
-        item.acknowledged_by_id = moderator.id
+        item.acknowledged_by_id = by.id
         item.next_escalation_at = None
         audit.record(
             "moderation.alert_acknowledged",
-            actor=moderator,
+            actor=by,
             subject_type="moderation_item",
             subject_id=item.id,
             detail={"minutes": int((now - item.created_at).total_seconds() // 60)},
         )
+    from webapp.moderation_console import sockets
+
+    sockets.announce_acknowledged(item.id)
+    if item.group_message is not None:
+        from webapp.groups import sockets as group_sockets
+
+        group_sockets.announce_acknowledged(item.group_message.occurrence_id, item.id, by)
+    return True
 
 
 def on_call_numbers(now: datetime) -> list[str]:

@@ -75,6 +75,11 @@ def announce_decided(post_id: int) -> None:
     socketio.emit("decided", {"post_id": post_id}, namespace=NAMESPACE, to=ROOM)
 
 
+def announce_acknowledged(item_id: int) -> None:
+    """Someone acknowledged an alert: every moderator's queue shows it."""
+    socketio.emit("acknowledged", {"id": item_id}, namespace=NAMESPACE, to=ROOM)
+
+
 def announce_closed(item_id: int) -> None:
     """A moderator closed a group meeting's alert: it leaves every moderator's queue."""
     socketio.emit("decided", {"item_id": item_id}, namespace=NAMESPACE, to=ROOM)
@@ -138,7 +143,6 @@ class ModerationNamespace(Namespace):
             services.acknowledge(item, user, now=utcnow())
         except services.ModerationRefused as refused:
             return {"ok": False, "error": str(refused)}
-        emit("acknowledged", {"id": item.id}, to=ROOM)
         return {"ok": True}
 
 

@@ -201,20 +201,53 @@ function start (root) {
   socket.on('removed', (change) => {
     end(change.message)
   })
-  socket.on('alert', (alert) => {
-    if (!alerts) return
+  socket.on('alerts', (open) => open.forEach(showAlert))
+  socket.on('alert', showAlert)
+  socket.on('alert_acknowledged', (change) => markAcknowledged(change.alert_id, change.by))
+
+  // A member's risk message: the facilitator acknowledges it here (they are checking in with
+  // the member), so the on-call clinician is not texted; the moderator closes it later.
+  function showAlert (alert) {
+    if (!alerts || alerts.querySelector(`[data-alert-id="${alert.alert_id}"]`)) return
     const box = document.createElement('div')
     box.className = 'nhsuk-warning-callout'
+    box.dataset.alertId = alert.alert_id
     const heading = document.createElement('h2')
     heading.className = 'nhsuk-warning-callout__label'
     heading.textContent = `Risk alert: ${alert.sender}`
     const text = document.createElement('p')
     text.innerHTML = alert.html // escaped by the server
     const note = document.createElement('p')
-    note.textContent = 'Held from the group. The moderator on shift has been alerted. Check in with this member now.'
+    note.className = 'app-alert-note'
     box.append(heading, text, note)
     alerts.append(box)
-  })
+    if (alert.acknowledged_by) return markAcknowledged(alert.alert_id, alert.acknowledged_by)
+    note.textContent = 'Held from the group. The moderator on shift has been alerted. Check in with this member now.'
+    const acknowledge = document.createElement('button')
+    acknowledge.type = 'button'
+    acknowledge.className = 'nhsuk-button nhsuk-button--secondary nhsuk-u-margin-bottom-0'
+    acknowledge.textContent = `I am checking in with ${alert.sender}`
+    acknowledge.addEventListener('click', () => {
+      acknowledge.disabled = true
+      socket.emit('acknowledge_alert', { alert_id: alert.alert_id }, (ack) => {
+        if (!ack.ok) {
+          acknowledge.disabled = false
+          return showError(ack.error)
+        }
+        markAcknowledged(ack.alert_id, ack.acknowledged_by)
+        setStatus(`Alert about ${alert.sender} acknowledged.`)
+      })
+    })
+    box.append(acknowledge)
+  }
+
+  function markAcknowledged (alertId, by) {
+    const box = alerts && alerts.querySelector(`[data-alert-id="${alertId}"]`)
+    if (!box) return
+    box.querySelector('button')?.remove()
+    box.querySelector('.app-alert-note').textContent =
+      `Held from the group. Acknowledged by ${by}: the on-call clinician will not be texted. The moderator on shift will close the alert.`
+  }
   socket.on('closed', (change) => end(change.message))
 
   function end (message) {

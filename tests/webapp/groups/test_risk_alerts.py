@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from tests import factories
 from tests.conftest import csrf_token, submit
 from tests.webapp.community.conftest import put_on_shift
-from tests.webapp.groups.conftest import STARTS_AT, connect, send
+from tests.webapp.groups.conftest import NAMESPACE, STARTS_AT, connect, send
 from tests.webapp.groups.test_sockets import RISK, moderation_queue
 from tests.webapp.sessions.conftest import fast_sign_in
 from webapp.extensions import db
@@ -234,3 +234,112 @@ def test_only_moderators_and_clinical_leads_open_an_alert(world, who):
         assert response.status_code == 403
     db.session.expire_all()
     assert db.session.get(ModerationItem, item.id).resolved_at is None
+
+
+def events(socket, name: str) -> list[dict]:
+    return [
+        e["args"][0] for e in socket.get_received(socket_namespace(socket)) if e["name"] == name
+    ]
+
+
+def socket_namespace(socket) -> str:
+    return next(iter(socket.connected))
+
+
+def test_a_facilitator_acknowledges_from_the_room_and_nobody_is_texted(
+    world, moderator, lead, sms, clock
+):
+    """The facilitator is with the member: their acknowledgement stops the on-call texts, and
+    every facilitator's page and moderator's queue says who is seeing to it."""
+    co_facilitator = connect(world, world.facilitator)
+    queue = moderation_queue(world, moderator)
+    item = raise_alert(world)
+    [alert] = events(co_facilitator, "alert")
+    assert alert["alert_id"] == item.id and alert["acknowledged_by"] is None
+    queue.get_received("/moderation")
+    facilitator = connect(world, world.facilitator)
+    ack = facilitator.emit(
+        "acknowledge_alert", {"alert_id": item.id}, namespace=NAMESPACE, callback=True
+    )
+    assert ack == {"ok": True, "alert_id": item.id, "acknowledged_by": "Dr Tessa Facilitator"}
+    db.session.expire_all()
+    item = db.session.get(ModerationItem, item.id)
+    assert item.acknowledged_by_id == world.facilitator.id and item.next_escalation_at is None
+    assert item.resolved_at is None  # still the moderator's to close
+    assert events(co_facilitator, "alert_acknowledged") == [
+        {"alert_id": item.id, "by": "Dr Tessa Facilitator"}
+    ]
+    assert events(queue, "acknowledged") == [{"id": item.id}]
+    assert db.session.scalar(
+        select(AuditEvent).where(
+            AuditEvent.action == "moderation.alert_acknowledged",
+            AuditEvent.actor_id == world.facilitator.id,
+        )
+    )
+    page = console(world, moderator).get(f"/moderation/items/{item.id}").get_data(as_text=True)
+    assert "by Dr Tessa Facilitator" in page and "Acknowledge this alert" not in page
+    clock.move_to(NOW + timedelta(minutes=30))
+    check(world, item.id)
+    assert sms == []
+
+
+def test_a_facilitator_joining_late_sees_the_meetings_open_alerts(world, moderator):
+    item = raise_alert(world)
+    facilitator = connect(world, world.facilitator)
+    [alert] = events(facilitator, "alerts")[0]
+    assert alert["alert_id"] == item.id and alert["sender"] == "calm-river"
+    assert "kill" in alert["html"] and alert["acknowledged_by"] is None
+    member = connect(world, world.members[1])
+    assert events(member, "alerts") == []  # members never see alerts
+    queue = moderation_queue(world, moderator)  # the moderator acknowledges from their queue
+    assert queue.emit("acknowledge", {"item_id": item.id}, namespace="/moderation", callback=True)[
+        "ok"
+    ]
+    assert events(facilitator, "alert_acknowledged") == [
+        {"alert_id": item.id, "by": moderator.full_name}
+    ]
+    [alert] = events(connect(world, world.facilitator), "alerts")[0]
+    assert alert["acknowledged_by"] == moderator.full_name
+
+
+def test_a_closed_alert_is_no_longer_shown_to_facilitators(world, moderator):
+    item = raise_alert(world)
+    client = console(world, moderator)
+    submit(
+        client,
+        f"/moderation/items/{item.id}",
+        {"decision": "upheld", "reason": "Checked in with the facilitator"},
+    )
+    db.session.expire_all()
+    assert db.session.get(ModerationItem, item.id).resolved_at is not None
+    assert events(connect(world, world.facilitator), "alerts") == [[]]
+
+
+def test_only_a_facilitator_may_acknowledge_and_only_their_meetings_alert(world, moderator):
+    item = raise_alert(world)
+    member = connect(world, world.members[1])
+    ack = member.emit(
+        "acknowledge_alert", {"alert_id": item.id}, namespace=NAMESPACE, callback=True
+    )
+    assert ack["ok"] is False and ack["code"] == "forbidden"
+    assert (
+        db.session.scalar(
+            select(AuditEvent).where(
+                AuditEvent.action == "group.room_refused",
+                AuditEvent.actor_id == world.members[1].id,
+            )
+        ).detail["reason"]
+        == "not_a_facilitator"
+    )
+    facilitator = connect(world, world.facilitator)
+    for wrong in (item.id + 1000, "1", None):
+        ack = facilitator.emit(
+            "acknowledge_alert", {"alert_id": wrong}, namespace=NAMESPACE, callback=True
+        )
+        assert ack == {
+            "ok": False,
+            "error": "That alert is not from this meeting.",
+            "code": "alert",
+        }
+    db.session.expire_all()
+    assert db.session.get(ModerationItem, item.id).acknowledged_at is None

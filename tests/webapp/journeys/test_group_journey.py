@@ -94,7 +94,9 @@ def test_a_facilitator_and_three_members_meet_under_handles(journey: Journey):
 RISK_MESSAGE = "I can't see the point any more. I want to kill myself."
 
 
-def test_a_members_risk_message_is_an_alert_the_moderator_closes(journey: Journey):
+def test_a_members_risk_message_is_an_alert_the_facilitator_acknowledges_and_the_moderator_closes(
+    journey: Journey,
+):
     moderator = journey.person("moderator", width=1280)
     moderator.sign_in(demo_email("moderator"), totp=True)
     moderator.follow_menu("Moderation")
@@ -118,6 +120,14 @@ def test_a_members_risk_message_is_an_alert_the_moderator_closes(journey: Journe
     assert handle in card.inner_text() and "Weekly stress drop-in" in card.inner_text()
     assert name not in card.inner_text()
     moderator.sees(f"New clinical-risk alert from {handle}.")
+
+    # The facilitator is with the member: they acknowledge it from the room, by keyboard, so
+    # the on-call clinician is not texted; the moderator's queue shows it at once.
+    facilitator.page.get_by_role("button", name=f"I am checking in with {handle}").focus()
+    facilitator.page.keyboard.press("Enter")
+    facilitator.sees("Acknowledged by Priya Nair")
+    facilitator.check()
+    card.filter(has_text="(acknowledged)").wait_for()
     moderator.follow(f"Review item {card.get_attribute('data-item-id')}")
     moderator.sees("Priya Nair")  # whom to call
     moderator.check()  # the alert's page
