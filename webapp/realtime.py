@@ -6,6 +6,7 @@ carries rooms across instances."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable
@@ -29,6 +30,25 @@ under this path itself, so a Flask request context for it is always one of its e
 
 CLOCK_CHECK_SECONDS = 60.0
 """A room's end-of-time timer sleeps at most this long between looks at the clock."""
+
+
+def connect_handler(
+    on_connect: Callable[[Any, Any], None],
+) -> Callable[[Any, Any], None]:
+    """For every namespace's `on_connect`. Flask-SocketIO calls a connect handler again without
+    its `auth` when the first call raises TypeError (its test for the older signature), so a
+    TypeError from our own code would run half the handler twice and then come back as a
+    refusal for a missing CSRF token, audited as such. Raised as RuntimeError, it is logged as
+    the fault it is."""
+
+    @functools.wraps(on_connect)
+    def guarded(namespace: Any, auth: Any = None) -> None:
+        try:
+            on_connect(namespace, auth)
+        except TypeError as error:
+            raise RuntimeError(f"{on_connect.__qualname__} failed") from error
+
+    return guarded
 
 
 def origin_allowed() -> bool:

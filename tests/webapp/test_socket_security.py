@@ -303,3 +303,25 @@ def test_an_event_that_raises_answers_with_a_plain_error_and_a_door_that_raises_
         socket.disconnect("/moderation")
         monkeypatch.setattr(queries, "open_queue", broken)
         assert not connect(app, client, "/moderation", auth).is_connected("/moderation")
+
+
+@pytest.mark.parametrize("namespace", sorted(LEGITIMATE))
+def test_a_type_error_at_the_door_is_a_fault_not_a_second_try_without_the_token(
+    app, monkeypatch, namespace
+):
+    """Flask-SocketIO runs a connect handler again without `auth` when it raises TypeError;
+    every door is guarded (`realtime.connect_handler`), so a bug is not turned into a second
+    half-run and a refusal for a missing CSRF token."""
+    handler = socketio.server.namespace_handlers[namespace]
+    module = inspect.getmodule(type(handler))
+    calls: list[Any] = []
+
+    def broken(auth: Any) -> Any:
+        calls.append(auth)
+        raise TypeError("a bug")
+
+    monkeypatch.setattr(module, "door_problem", broken)
+    monkeypatch.setitem(app.config, "PROPAGATE_TEST_ERRORS", False)
+    with LEGITIMATE[namespace](app) as (client, auth):
+        assert not connect(app, client, namespace, auth).is_connected(namespace)
+    assert len(calls) == 1 and calls[0] is not None

@@ -184,6 +184,7 @@ class GroupNamespace(Namespace):
     acknowledge_alert (facilitators) → ack; leave. Broadcasts: "chat", "presence", "muted",
     "removed", "alert" and "alert_acknowledged" (facilitators), "closed"."""
 
+    @realtime.connect_handler
     def on_connect(self, auth: Any = None) -> None:
         user = current_user if current_user.is_authenticated else None
         occurrence_id = auth.get("occurrence_id") if isinstance(auth, dict) else None

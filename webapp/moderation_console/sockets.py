@@ -105,6 +105,7 @@ class ModerationNamespace(Namespace):
     Broadcast: "item" (a new queue item), "acknowledged", and "decided" (a post's items, or
     one group meeting's alert, left the queue)."""
 
+    @realtime.connect_handler
     def on_connect(self, auth: Any = None) -> None:
         code = door_problem(auth)
         if code is None and _staff() is None:

@@ -84,6 +84,7 @@ class ChatNamespace(Namespace):
 
     # --- the door ------------------------------------------------------------------------------
 
+    @realtime.connect_handler
     def on_connect(self, auth: Any = None) -> None:
         user = current_user if current_user.is_authenticated else None
         appointment_id = auth.get("appointment_id") if isinstance(auth, dict) else None
