@@ -118,6 +118,7 @@ ACCESS: dict[str, Any] = {
     "groups.room_page": {P: 404, T: 404, C: 404},  # members and facilitators only
     "groups.attendance": {T: 404, C: 200},
     "groups.cancel_meeting": {T: 404, C: 200},  # the group's facilitators and the clinical lead
+    "groups.move_meeting": {T: 404, C: 200},
     "groups.edit_group": {T: 404, C: 200},
     "voice.index": {P},
     "voice.consultation": {P},

@@ -95,3 +95,27 @@ class CancelMeetingForm(FlaskForm):
             Length(max=500, message="The reason must be 500 characters or fewer"),
         ],
     )
+
+
+class MoveMeetingForm(FlaskForm):
+    new_date = StringField(
+        "New date",
+        validators=[
+            DataRequired("Enter the new date"),
+            _check_date("Enter the new date as a real date, like 2027-01-12"),
+        ],
+    )
+    new_time = StringField(
+        "New time (UK time)",
+        validators=[
+            DataRequired("Enter the new time, like 18:30"),
+            _check_time("Enter the time as hours and minutes, like 18:30"),
+        ],
+    )
+    reason = TextAreaField(
+        "Why is it moving? (kept in the audit log, not sent to members)",
+        validators=[
+            InputRequired("Give a reason: it is kept in the audit log"),
+            Length(max=500, message="The reason must be 500 characters or fewer"),
+        ],
+    )

@@ -211,6 +211,24 @@ def next_meeting(group_id: int, now: datetime) -> GroupOccurrence | None:
     )
 
 
+def meeting_overlapping(
+    group_id: int, starts_at: datetime, ends_at: datetime, *, but: int
+) -> GroupOccurrence | None:
+    """A meeting of the group, other than `but` and not cancelled, that overlaps this time."""
+    return db.session.scalar(
+        select(GroupOccurrence)
+        .where(
+            GroupOccurrence.group_id == group_id,
+            GroupOccurrence.id != but,
+            GroupOccurrence.status != OccurrenceStatus.CANCELLED,
+            GroupOccurrence.starts_at < ends_at,
+            GroupOccurrence.ends_at > starts_at,
+        )
+        .order_by(GroupOccurrence.starts_at)
+        .limit(1)
+    )
+
+
 def occurrence_for_staff_or_404(user: User, occurrence_id: int) -> GroupOccurrence:
     occurrence = db.session.scalar(
         select(GroupOccurrence)

@@ -11,6 +11,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from webapp import london_datetime
 from webapp.groups import bp, queries, rules, services
 from webapp.groups.forms import (
     ActionForm,
@@ -18,6 +19,7 @@ from webapp.groups.forms import (
     GroupDetailsForm,
     GroupForm,
     InviteForm,
+    MoveMeetingForm,
 )
 from webapp.models import EnrolmentStatus, Group, GroupAccess, OccurrenceStatus, Role
 from webapp.security import roles_required
@@ -306,6 +308,40 @@ def cancel_meeting(occurrence_id: int) -> Response | str:
         members=queries.count(occurrence.group_id, EnrolmentStatus.ENROLLED),
         form=form,
         page_has_errors=bool(form.errors),
+    )
+
+
+@bp.route("/meetings/<int:occurrence_id>/move", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def move_meeting(occurrence_id: int) -> Response | str:
+    occurrence = queries.occurrence_for_staff_or_404(current_user, occurrence_id)
+    form = MoveMeetingForm()
+    if request.method == "GET":
+        local = occurrence.starts_at.astimezone(rules.LONDON)
+        form.new_date.data, form.new_time.data = local.date().isoformat(), local.strftime("%H:%M")
+    if form.validate_on_submit():
+        day, wall = parse_date(form.new_date.data), parse_time(form.new_time.data)
+        assert day is not None and wall is not None  # validated
+        try:
+            told = services.move_meeting(
+                current_user, occurrence, day, wall, form.reason.data or "", now=utcnow()
+            )
+        except services.Refused as refused:
+            form.form_errors.append(str(refused))
+        else:
+            told_whom = _counted(told, "member has", "members have")
+            flash(
+                f"The meeting is moved to {london_datetime(occurrence.starts_at)}. "
+                f"{told_whom} been told."
+            )
+            return redirect(url_for("groups.group", group_id=occurrence.group_id))
+    return render_template(
+        "groups/move_meeting.html",
+        title="Move a meeting",
+        occurrence=occurrence,
+        members=queries.count(occurrence.group_id, EnrolmentStatus.ENROLLED),
+        form=form,
+        page_has_errors=bool(form.errors or form.form_errors),
     )
 
 
