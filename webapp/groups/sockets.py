@@ -158,6 +158,16 @@ def announce_acknowledged(occurrence_id: int, alert_id: int, by: User) -> None:
     )
 
 
+def announce_alert_closed(occurrence_id: int, alert_id: int) -> None:
+    """A moderator closed a meeting's alert: its facilitators' pages say so."""
+    socketio.emit(
+        "alert_closed",
+        {"alert_id": alert_id},
+        namespace=NAMESPACE,
+        to=facilitators_room(occurrence_id),
+    )
+
+
 def open_alerts_payload(occurrence_id: int) -> list[dict[str, Any]]:
     """The meeting's alerts still open, for a facilitator's page as it (re)joins."""
     alerts = queries.open_alerts(occurrence_id)
@@ -182,7 +192,7 @@ class GroupNamespace(Namespace):
     """Events: connect(auth: {occurrence_id, csrf_token, last_seen}) → "joined", "history"
     (and for facilitators "roster", "alerts"); send → ack; resync → ack; mute / remove /
     acknowledge_alert (facilitators) → ack; leave. Broadcasts: "chat", "presence", "muted",
-    "removed", "alert" and "alert_acknowledged" (facilitators), "closed"."""
+    "removed", "alert", "alert_acknowledged" and "alert_closed" (facilitators), "closed"."""
 
     @realtime.connect_handler
     def on_connect(self, auth: Any = None) -> None:

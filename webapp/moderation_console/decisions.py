@@ -65,6 +65,5 @@ def apply_to_group_alert(
             services.close_group_alert(
                 item, moderator, reason, services.GROUP_VERDICTS[verdict], now=now
             )
-            sockets.announce_closed(item.id)
             return "Closed: the alert has left the queue."
     raise services.ModerationRefused("Select what to do")

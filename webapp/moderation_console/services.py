@@ -393,6 +393,11 @@ def close_group_alert(
             subject_id=message.id,
             detail={"reason": reason, "verdict": verdict.value},
         )
+    from webapp.groups import sockets as group_sockets
+    from webapp.moderation_console import sockets
+
+    sockets.announce_closed(item.id)
+    group_sockets.announce_alert_closed(message.occurrence_id, item.id)
 
 
 def escalate_group_alert(
@@ -402,6 +407,7 @@ def escalate_group_alert(
     text the on-call clinical lead. The item stays open until a moderator closes it."""
     reason = _need(reason)
     message = _still_open(item)
+    was_waiting = item.acknowledged_at is None
     with db.transaction():
         item.escalated_to_clinical_at = now
         _acknowledge_if_waiting(item, moderator, now)
@@ -412,8 +418,12 @@ def escalate_group_alert(
             subject_id=message.id,
             detail={"reason": reason},
         )
-    from webapp.moderation_console import jobs
+    from webapp.groups import sockets as group_sockets
+    from webapp.moderation_console import jobs, sockets
 
+    if was_waiting:
+        sockets.announce_acknowledged(item.id)
+        group_sockets.announce_acknowledged(message.occurrence_id, item.id, moderator)
     jobs.text_escalation(GROUP_MESSAGE, message.id, now=now)
 
 

@@ -204,6 +204,12 @@ function start (root) {
   socket.on('alerts', (open) => open.forEach(showAlert))
   socket.on('alert', showAlert)
   socket.on('alert_acknowledged', (change) => markAcknowledged(change.alert_id, change.by))
+  socket.on('alert_closed', (change) => {
+    const box = alerts && alerts.querySelector(`[data-alert-id="${change.alert_id}"]`)
+    if (!box) return
+    box.querySelector('button')?.remove()
+    box.querySelector('.app-alert-note').textContent = 'Held from the group. The moderator has closed this alert.'
+  })
 
   // A member's risk message: the facilitator acknowledges it here (they are checking in with
   // the member), so the on-call clinician is not texted; the moderator closes it later.

@@ -304,6 +304,7 @@ def test_a_facilitator_joining_late_sees_the_meetings_open_alerts(world, moderat
 
 def test_a_closed_alert_is_no_longer_shown_to_facilitators(world, moderator):
     item = raise_alert(world)
+    facilitator = connect(world, world.facilitator)
     client = console(world, moderator)
     submit(
         client,
@@ -312,7 +313,23 @@ def test_a_closed_alert_is_no_longer_shown_to_facilitators(world, moderator):
     )
     db.session.expire_all()
     assert db.session.get(ModerationItem, item.id).resolved_at is not None
+    assert events(facilitator, "alert_closed") == [{"alert_id": item.id}]  # live, and after:
     assert events(connect(world, world.facilitator), "alerts") == [[]]
+
+
+def test_escalating_tells_the_facilitators_the_alert_is_in_hand(world, moderator, lead, sms):
+    item = raise_alert(world)
+    facilitator = connect(world, world.facilitator)
+    client = console(world, moderator)
+    response = submit(
+        client,
+        f"/moderation/items/{item.id}",
+        {"decision": "escalate", "reason": "Needs the clinical lead"},
+    )
+    assert response.status_code == 302
+    assert events(facilitator, "alert_acknowledged") == [
+        {"alert_id": item.id, "by": moderator.full_name}
+    ]
 
 
 def test_only_a_facilitator_may_acknowledge_and_only_their_meetings_alert(world, moderator):
