@@ -615,20 +615,52 @@ def cancel_meeting(actor: User, occurrence: GroupOccurrence, reason: str, *, now
     from webapp.groups import sockets
 
     sockets.close_meeting(occurrence.id, CANCELLED_IN_ROOM)  # a facilitator there early
-    members = [
-        enrolment.patient
-        for enrolment in queries.enrolments(occurrence.group_id, EnrolmentStatus.ENROLLED)
-        if enrolment.patient.is_active_account  # (a closed account is not written to)
-    ]
     following = queries.next_meeting(occurrence.group_id, occurrence.ends_at)
-    return sum(_tell_cancelled(member, occurrence, following) for member in members)
+    return sum(
+        _tell_cancelled(member, occurrence, following) for member in _to_tell(occurrence.group_id)
+    )
+
+
+def _to_tell(group_id: int) -> list[User]:
+    """The enrolled members to tell of a change to a meeting (a closed account is not written
+    to)."""
+    return [
+        enrolment.patient
+        for enrolment in queries.enrolments(group_id, EnrolmentStatus.ENROLLED)
+        if enrolment.patient.is_active_account
+    ]
+
+
+def _tell(member: User, subject: str, email: str, sms: str) -> bool:
+    """By email, and by text if they chose texts, as for a provider's cancellation. True if
+    at least one message was delivered. Neither names the group nor its subject: a text may be
+    read by someone else."""
+    profile = member.patient_profile
+    told = False
+    for channel in channels(NotificationKind.CANCELLATION, profile):
+        try:
+            if channel is NotificationChannel.EMAIL:
+                send_email(member.email, subject, email)
+            elif profile is not None and profile.mobile_e164:
+                send_sms(profile.mobile_e164, sms)
+            else:
+                continue
+            told = True
+        except DeliveryError:
+            log.exception("telling %s of a change to a group meeting failed", member.id)
+    return told
+
+
+CRISIS_LINES = (
+    "If you need to talk to someone before then, call NHS 111 and choose the mental health "
+    "option, or Samaritans on 116 123."
+)
 
 
 def _tell_cancelled(
     member: User, occurrence: GroupOccurrence, following: GroupOccurrence | None
 ) -> bool:
-    profile = member.patient_profile
-    zone = patient_zone(profile)
+    zone = patient_zone(member.patient_profile)
     service = current_app.config["SERVICE_NAME"]
     lead = f"your group session on {local_datetime(occurrence.starts_at, zone)} is cancelled"
     then = (
@@ -636,25 +668,12 @@ def _tell_cancelled(
         if following is not None
         else ""
     )
-    told = False
-    for channel in channels(NotificationKind.CANCELLATION, profile):
-        try:
-            if channel is NotificationChannel.EMAIL:
-                send_email(
-                    member.email,
-                    "Your group session is cancelled",
-                    f"We are sorry: {lead}. Your place in the group is kept.{then} If you need "
-                    "to talk to someone before then, call NHS 111 and choose the mental health "
-                    "option, or Samaritans on 116 123.",
-                )
-            elif profile is not None and profile.mobile_e164:
-                send_sms(profile.mobile_e164, f"{service}: sorry, {lead}.{then}")
-            else:
-                continue
-            told = True
-        except DeliveryError:
-            log.exception("telling %s of cancelled meeting %s failed", member.id, occurrence.id)
-    return told
+    return _tell(
+        member,
+        "Your group session is cancelled",
+        f"We are sorry: {lead}. Your place in the group is kept.{then} {CRISIS_LINES}",
+        f"{service}: sorry, {lead}.{then}",
+    )
 
 
 # --- moving a meeting ---------------------------------------------------------------------------
@@ -728,42 +747,23 @@ def move_meeting(
     from webapp.groups import sockets
 
     sockets.close_meeting(occurrence.id, moved_in_room(starts_at))  # a facilitator there early
-    members = [
-        enrolment.patient
-        for enrolment in queries.enrolments(occurrence.group_id, EnrolmentStatus.ENROLLED)
-        if enrolment.patient.is_active_account  # (a closed account is not written to)
-    ]
-    return sum(_tell_moved(member, occurrence, was) for member in members)
+    return sum(_tell_moved(member, occurrence, was) for member in _to_tell(occurrence.group_id))
 
 
 def _tell_moved(member: User, occurrence: GroupOccurrence, was: datetime) -> bool:
-    profile = member.patient_profile
-    zone = patient_zone(profile)
+    zone = patient_zone(member.patient_profile)
     service = current_app.config["SERVICE_NAME"]
     change = (
         f"your group session on {local_datetime(was, zone)} has moved to "
         f"{local_datetime(occurrence.starts_at, zone)}"
     )
-    told = False
-    for channel in channels(NotificationKind.CANCELLATION, profile):
-        try:
-            if channel is NotificationChannel.EMAIL:
-                send_email(
-                    member.email,
-                    "Your group session has moved",
-                    f"We are sorry for the change: {change}. Your place in the group is kept, "
-                    "and we will remind you before the new time as before. If you need to talk "
-                    "to someone before then, call NHS 111 and choose the mental health option, "
-                    "or Samaritans on 116 123.",
-                )
-            elif profile is not None and profile.mobile_e164:
-                send_sms(profile.mobile_e164, f"{service}: {change}.")
-            else:
-                continue
-            told = True
-        except DeliveryError:
-            log.exception("telling %s of moved meeting %s failed", member.id, occurrence.id)
-    return told
+    return _tell(
+        member,
+        "Your group session has moved",
+        f"We are sorry for the change: {change}. Your place in the group is kept, and we will "
+        f"remind you before the new time as before. {CRISIS_LINES}",
+        f"{service}: {change}.",
+    )
 
 
 # --- attendance and the charge ------------------------------------------------------------------
