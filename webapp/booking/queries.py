@@ -5,9 +5,8 @@ filtered on, so another person's appointment is a 404, never someone else's data
 the pure `webapp.booking.slots.generate_slots`, fed with what is loaded here in a few queries
 (weekly hours, exceptions and live bookings for every therapist asked about at once).
 
-Hooks for features built in parallel (each returns a neutral value until its feature lands):
-`therapist_rating` (the chat issue's session ratings), `questionnaires_complete` and
-`risk_flags` (the questionnaires issue).
+What other features keep, read here for the booking pages: `therapist_ratings` (the patients'
+Session Rating Scale ratings), `questionnaires_complete` and `risk_flags` (the questionnaires).
 """
 
 from __future__ import annotations
@@ -35,6 +34,7 @@ from webapp.models import (
     NotificationAttempt,
     NotificationStatus,
     Role,
+    SessionRating,
     TherapistPhoto,
     TherapistProfile,
     User,
@@ -43,7 +43,7 @@ from webapp.models import (
 
 LONDON = ZoneInfo("Europe/London")
 MIN_RATINGS_SHOWN = 5
-"""A therapist's rating is shown only once this many patients' ratings exist."""
+"""A therapist's rating is shown only once this many different patients have rated sessions."""
 REQUIRED_CREDENTIALS = frozenset(CredentialKind)
 
 
@@ -212,22 +212,37 @@ def group_by_day(starts: Iterable[datetime], tz: ZoneInfo) -> list[tuple[date, l
 
 
 class Rating(NamedTuple):
-    """(average Session Rating Scale total, number of ratings)."""
+    """(average Session Rating Scale total, number of ratings, number of patients who rated)."""
 
     average: float | None
     count: int
+    patients: int = 0
 
     @property
     def is_shown(self) -> bool:
-        return self.average is not None and self.count >= MIN_RATINGS_SHOWN
+        return self.average is not None and self.patients >= MIN_RATINGS_SHOWN
 
 
-def therapist_rating(therapist_id: int) -> Rating:
-    """HOOK for the chat issue: a therapist's Session Rating Scale average and the number of
-    ratings. There is no ratings table yet, so this says "no ratings" (None, 0); when the table
-    lands, replace the body with `select(func.avg(total), func.count())` over it. Everything that
-    shows ratings reads them through here, and shows them only once `Rating.is_shown`."""
-    return Rating(average=None, count=0)
+def therapist_ratings(therapist_ids: Sequence[int]) -> dict[int, Rating]:
+    """Each therapist's Session Rating Scale average total (0-40) and number of ratings, from
+    every patient's ratings of their sessions, in one query (DOMAIN.md section 2: visible to all
+    users as the therapist's rating). Shown only once `Rating.is_shown`, when enough different
+    patients have rated: a few ratings say little, and could point to the patient who gave
+    them."""
+    found = {
+        therapist_id: Rating(float(average), count, patients)
+        for therapist_id, average, count, patients in db.session.execute(
+            select(
+                SessionRating.therapist_id,
+                func.avg(SessionRating.total),
+                func.count(),
+                func.count(SessionRating.patient_id.distinct()),
+            )
+            .where(SessionRating.therapist_id.in_(therapist_ids))
+            .group_by(SessionRating.therapist_id)
+        )
+    }
+    return {tid: found.get(tid, Rating(average=None, count=0)) for tid in therapist_ids}
 
 
 @dataclass(frozen=True)
@@ -300,11 +315,12 @@ def therapists_for_patient(
             select(TherapistPhoto.therapist_id).where(TherapistPhoto.therapist_id.in_(ids))
         )
     )
+    ratings = therapist_ratings(ids)
     cards = [
         TherapistCard(
             profile=p,
             next_slot=slots[p.user_id][0] if slots[p.user_id] else None,
-            rating=therapist_rating(p.user_id),
+            rating=ratings[p.user_id],
             has_photo=p.user_id in photos,
         )
         for p in profiles
@@ -324,7 +340,7 @@ def therapist_for_patient(patient_id: int, therapist_id: int, *, now: datetime) 
     return TherapistCard(
         profile=profile,
         next_slot=upcoming[0] if upcoming else None,
-        rating=therapist_rating(therapist_id),
+        rating=therapist_ratings([therapist_id])[therapist_id],
         has_photo=has_photo,
     )
 

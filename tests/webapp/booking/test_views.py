@@ -4,7 +4,7 @@ across the clock changes, cancelling with an honest warning, and moving an appoi
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -12,6 +12,7 @@ import time_machine
 from tests.conftest import sign_in, submit
 from tests.factories import (
     give_credentials,
+    make_appointment,
     make_bookable_therapist,
     make_patient,
     make_therapist,
@@ -22,6 +23,7 @@ from webapp.models import (
     AppointmentStatus,
     CredentialKind,
     Role,
+    SessionRating,
     TherapistPhoto,
 )
 
@@ -90,6 +92,42 @@ def test_the_list_filters_by_language_and_shows_the_next_free_time(client, patie
 def test_ratings_are_not_shown_until_there_are_enough(client, patient):
     make_bookable_therapist()
     assert "Not enough ratings yet" in client.get("/booking/therapists").get_data(as_text=True)
+
+
+def rate(therapist, total: int, patient=None) -> None:
+    day = db.session.query(Appointment).count()  # one past session a day
+    appointment = make_appointment(
+        patient, therapist, starts_at=datetime(2026, 2, 1, 9, tzinfo=UTC) + timedelta(days=day)
+    )
+    db.session.add(
+        SessionRating(
+            appointment_id=appointment.id,
+            patient_id=appointment.patient_id,
+            therapist_id=therapist.id,
+            answers={},
+            total=total,
+            is_alliance_concern=total <= 36,
+        )
+    )
+    db.session.commit()
+
+
+def test_a_therapists_rating_is_their_patients_average_once_five_patients_have_rated(
+    client, patient
+):
+    therapist = make_bookable_therapist()
+    one_patient = make_patient()
+    for total in (10, 12, 14, 16):  # many ratings, but from one patient: who gave them shows
+        rate(therapist, total, one_patient)
+    for total in (38, 40, 36):
+        rate(therapist, total)
+    path = f"/booking/therapists/{therapist.id}"
+    assert "Not enough ratings yet" in client.get(path).get_data(as_text=True)
+    rate(therapist, 30)  # the fifth patient
+    page = client.get(path).get_data(as_text=True)
+    assert "Rating from patients" in page and "24.5 out of 40 from 8 session ratings" in page
+    listing = client.get("/booking/therapists").get_data(as_text=True)
+    assert "24.5 out of 40 from 8 session ratings" in listing
 
 
 def test_a_9am_slot_stays_at_9am_on_the_patients_clock_across_the_march_change(client, patient):
