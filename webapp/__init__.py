@@ -76,6 +76,7 @@ def _configure_templates(app: Flask) -> None:
     }
     app.jinja_env.globals["navigation_items"] = navigation_items
     app.context_processor(_degraded_service)
+    app.context_processor(_viewer_zone)
     app.jinja_env.filters["london_datetime"] = london_datetime
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["local_time"] = local_time
@@ -114,6 +115,20 @@ def local_time(value: datetime, zone: str = "Europe/London") -> str:
     """Just the clock time in someone's zone, e.g. "9:00am"."""
     local = value.astimezone(ZoneInfo(zone))
     return f"{local.strftime('%I').lstrip('0')}:{local:%M}{local.strftime('%p').lower()}"
+
+
+def _viewer_zone() -> dict[str, str]:
+    """The zone the signed-in person sees times in (`viewer_zone`): a patient's own, as their
+    booking pages and reminders use, so one appointment shows one time on every page; UK time
+    for everyone else."""
+    from flask import has_request_context
+    from flask_login import current_user
+
+    from webapp.booking.reminders import patient_zone
+
+    if not has_request_context() or not current_user.is_authenticated or current_user.is_staff:
+        return {"viewer_zone": "Europe/London"}
+    return {"viewer_zone": patient_zone(current_user.patient_profile)}
 
 
 def _degraded_service() -> dict[str, list[str]]:
