@@ -4,6 +4,7 @@ Aggregates and appointment ids only, never a patient's name."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 from flask import Response, abort, render_template, stream_with_context
@@ -104,7 +105,7 @@ def statement(year: int, month: int) -> str:
     )
 
 
-def _download(body: str | bytes, mimetype: str, name: str) -> Response:
+def _download(body: str | bytes | Iterator[str], mimetype: str, name: str) -> Response:
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -151,9 +152,9 @@ def extract_csv(year: int, month: int, name: str) -> Response:
     period = _period("monthly", year, month)
     extract = extracts.EXTRACTS[name](period)
     _audited(name, period)
-    response = _download("", "text/csv", f"{name}-{period.key}.csv")
-    response.response = stream_with_context(extracts.to_csv(extract))
-    return response
+    # Streamed: a body given after the response is built would keep its Content-Length of 0.
+    rows = stream_with_context(extracts.to_csv(extract))
+    return _download(rows, "text/csv", f"{name}-{period.key}.csv")
 
 
 @bp.route("/extracts/<int:year>/<int:month>/xlsx")
