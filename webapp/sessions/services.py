@@ -63,6 +63,11 @@ class RoomRefused(Exception):
         self.message = message
 
 
+class RecordRefused(ValueError):
+    """A session record that would contradict what is already recorded; the message says why
+    and what to do instead."""
+
+
 class MessageRefused(ValueError):
     """A message that cannot be sent; nothing was stored."""
 
@@ -474,10 +479,24 @@ RECORD_FIELDS = (
 def save_record(
     appointment: Appointment, therapist: User, values: Mapping[str, object], *, now: datetime
 ) -> SessionRecord:
-    """The therapist's record of a finished session (one per session; saving again updates it)."""
+    """The therapist's record of a finished session (one per session; saving again updates it).
+    Raise RecordRefused for an attendance code that contradicts the outcome already recorded."""
     state = room.record_state(appointment.starts_at, now)
     if state is room.RecordState.NOT_YET:
         raise RoomRefused("record_not_yet", "The record opens when the session ends.")
+    code = str(values["attendance_code"])
+    if (
+        appointment.outcome is not None
+        and code not in OUTCOME_FOR_ATTENDANCE
+        and code != appointment.attendance_code
+    ):
+        # Only 5, 6 and 3 settle the charge from here: another code over a recorded outcome
+        # would leave the statement charging for a session the figures count as not held.
+        raise RecordRefused(
+            f"This session's outcome is already recorded, with attendance code "
+            f"{appointment.attendance_code}. To record code {code}, first change what happened "
+            "on the session's outcome page."
+        )
     proposal = proposed_outcome(appointment, now)
     with db.transaction() as session:
         record = queries.record_for(therapist.id, appointment.id) or SessionRecord(

@@ -92,9 +92,13 @@ def record(appointment_id: int) -> Response | str:
         obj=saved, data={"appointment_type": appointment.appointment_type, **suggested}
     )
     if state is not room.RecordState.NOT_YET and form.validate_on_submit():
-        services.save_record(appointment, current_user, form.data, now=now)
-        flash("The session record is saved.")
-        return redirect(url_for("sessions.index"))
+        try:
+            services.save_record(appointment, current_user, form.data, now=now)
+        except services.RecordRefused as refused:
+            form.attendance_code.errors = [*form.attendance_code.errors, str(refused)]
+        else:
+            flash("The session record is saved.")
+            return redirect(url_for("sessions.index"))
     return render_template(
         "sessions/record.html",
         title="Session record",
@@ -114,6 +118,8 @@ def _suggested_record(
     proposal = services.proposed_outcome(appointment, now)
     minutes = round(proposal.together.total_seconds() / 60)
     code = {"attended": "5", "patient_dna": "3"}.get(proposal.outcome.value, "4")
+    if appointment.outcome is not None and appointment.attendance_code:
+        code = appointment.attendance_code  # what is already recorded outranks the room's guess
     return {"contact_minutes": minutes, "attendance_code": code}
 
 

@@ -235,3 +235,38 @@ def test_transcripts_are_readable_by_the_two_people_and_every_read_is_audited(ap
     actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert actions[-2:] == ["session.transcript_viewed", "patient_record.viewed"]
     assert db.session.query(ChatMessage).count() == 2
+
+
+def test_a_record_cannot_contradict_an_outcome_already_recorded(app, pair):
+    """Codes 4 and 7 do not settle the charge from the record, so over an attended (charged)
+    outcome they would have the figures count a session the statement charges for as not held:
+    the record is refused with what to do instead, and the form starts from what is there."""
+    from webapp.charges import services as charges
+
+    pair.move_to(STARTS_AT + timedelta(minutes=52))  # nobody joined the room: the room says 4
+    charges.record_outcome(
+        db.session.get(Appointment, pair.appointment.id),
+        "attended",
+        actor=pair.therapist,
+        now=STARTS_AT + timedelta(minutes=51),
+    )
+    path = room_url(pair.appointment) + "/record"
+    form = pair.therapist_client.get(path).get_data(as_text=True)
+    assert re.search(r'value="5"\s+checked', form)  # the recorded outcome, not the room's guess
+    for code in ("4", "7"):
+        page = submit(pair.therapist_client, path, {**RECORD, "attendance_code": code})
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200 and "There is a problem" in html
+        assert "already recorded, with attendance code 5" in html
+        assert "outcome page" in html
+    assert db.session.scalar(select(SessionRecord)) is None
+    db.session.expire_all()
+    appointment = db.session.get(Appointment, pair.appointment.id)
+    assert (appointment.attendance_code, appointment.charged) == ("5", True)
+    # A code that settles the outcome itself still may change it (the ledger is corrected).
+    assert (
+        submit(pair.therapist_client, path, {**RECORD, "attendance_code": "3"}).status_code == 302
+    )
+    db.session.expire_all()
+    appointment = db.session.get(Appointment, pair.appointment.id)
+    assert (appointment.outcome, appointment.attendance_code) == ("patient_dna", "3")
