@@ -496,10 +496,11 @@ def attendance(period: Period) -> f.Grouped:
     return _grouped(statement, (f.ATTENDANCE, *f.EQUALITY), ("appointments",))
 
 
-def take_up(period: Period) -> tuple[f.Grouped, dict[int, int]]:
+def take_up(period: Period) -> tuple[f.Grouped, dict[int, int], int]:
     """People with an attended appointment in the period: their profile (each person once, by
-    their latest episode's referral) and how many attended sessions each had (people per
-    count, 6 meaning 6 or more)."""
+    their latest episode's referral), how many attended sessions each had (people per count, 6
+    meaning 6 or more) and all their attended sessions (counted, not rebuilt from the bands,
+    which would count 10 as 6)."""
     per_person = (
         select(
             A.patient_id,
@@ -534,11 +535,11 @@ def take_up(period: Period) -> tuple[f.Grouped, dict[int, int]]:
         ("people",),
     )
     band = case((per_person.c.sessions >= 6, 6), else_=per_person.c.sessions)
-    counts = {
-        int(sessions): int(people)
-        for sessions, people in db.session.execute(select(band, func.count()).group_by(band)).all()
-    }
-    return profile, counts
+    rows = db.session.execute(
+        select(band, func.count(), func.sum(per_person.c.sessions)).group_by(band)
+    ).all()
+    counts = {int(sessions): int(people) for sessions, people, _total in rows}
+    return profile, counts, sum(int(total) for _band, _people, total in rows)
 
 
 def charges(period: Period) -> list[tuple[bool, str, int]]:
@@ -722,7 +723,7 @@ def collect(period: Period) -> Figures:
     """Every figure a report of this period needs, each from its own aggregate query."""
     _tune_postgresql()
     entered_rows, wait_first_attended = entered(period)
-    profile, sessions_per_person = take_up(period)
+    profile, sessions_per_person, attended_sessions = take_up(period)
     outcome_rows, median_waits = outcomes(period)
     quarterly = period.kind == "quarterly"
     return Figures(
@@ -735,6 +736,7 @@ def collect(period: Period) -> Figures:
         attendance=attendance(period),
         profile=profile,
         sessions_per_person=sessions_per_person,
+        attended_sessions=attended_sessions,
         charges=[] if quarterly else charges(period),
         community={} if quarterly else community(period),
         activity={} if quarterly else activity(period),

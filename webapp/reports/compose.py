@@ -60,6 +60,7 @@ class Figures:
     attendance: f.Grouped
     profile: f.Grouped
     sessions_per_person: Mapping[int, int]
+    attended_sessions: int
     charges: Sequence[tuple[bool, str, int]]
     community: Mapping[str, Any]
     activity: Mapping[str, Any]
@@ -265,9 +266,9 @@ def _referrals(figures: Figures) -> Section:
 
 
 def _take_up(figures: Figures) -> Section:
-    people = figures.profile.total("people")
     per_person = figures.sessions_per_person
-    sessions = sum(count * n for count, n in per_person.items())
+    people = sum(per_person.values())  # the same people the sessions are counted over
+    sessions = figures.attended_sessions
     summary = table(
         "take_up",
         "People using therapy",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from questionnaires.outcomes import classify_episode
-from tests.factories import make_group_alert, make_user
+from tests.factories import make_appointment, make_group_alert, make_therapist, make_user
 from tests.webapp.groups.conftest import first_meeting, make_group
 from tests.webapp.reports.builders import at
 from webapp.extensions import db
@@ -144,11 +144,27 @@ def test_attendance_dna_and_cancellations_by_code(month):
 
 
 def test_take_up_counts_people_and_their_attended_sessions(month):
-    profile, per_person = aggregates.take_up(APRIL)
+    profile, per_person, sessions = aggregates.take_up(APRIL)
     # attended in April: recovered, not_caseness, one_session, no_final_score, deteriorated,
     # long_wait, assessed (1 each) and open (1: 15 Apr late but seen)
     assert profile.total("people") == 8
     assert per_person == {1: 8}  # deteriorated's 8 April appointment was missed
+    assert sessions == 8
+
+
+def test_someone_with_more_than_six_attended_sessions_counts_every_one(month):
+    """The distribution's last band is "6 or more"; the total is not rebuilt from it."""
+    patient = make_user(Role.PATIENT)
+    therapist = make_therapist()
+    for day in range(1, 11):
+        make_appointment(
+            patient, therapist, starts_at=at(f"2026-06-{day:02d}", 9), attendance_code="5"
+        )
+    june = Period.month(2026, 6)
+    _profile, per_person, sessions = aggregates.take_up(june)
+    assert per_person == {6: 1} and sessions == 10
+    built = aggregates.build(june, at("2026-07-02", 7))
+    assert built.table("take_up").cell("Attended appointments", "value") == "10"
 
 
 def test_charges_community_and_activity(month):
