@@ -114,6 +114,7 @@ def _staff_page(group: Group, invite_form: InviteForm, now: datetime) -> str:
     waiting = queries.enrolments(
         group.id, EnrolmentStatus.WAITING, EnrolmentStatus.OFFERED, EnrolmentStatus.INVITED
     )
+    is_facilitator = queries.is_facilitator(current_user.id, group.id)
     return render_template(
         "groups/staff_group.html",
         title=group.title,
@@ -125,8 +126,11 @@ def _staff_page(group: Group, invite_form: InviteForm, now: datetime) -> str:
         invite_form=invite_form,
         action_form=ActionForm(),
         now=now,
+        # The room is its facilitators' and members' only: the clinical lead, who oversees every
+        # group, is not given a link the room would refuse.
         room_is_open=lambda meeting: (
-            meeting.status is not OccurrenceStatus.CANCELLED
+            is_facilitator
+            and meeting.status is not OccurrenceStatus.CANCELLED
             and rules.room_state(meeting.starts_at, meeting.ends_at, now, facilitator=True)
             is rules.RoomState.OPEN
         ),

@@ -242,15 +242,16 @@ def sessions_for(user_id: int) -> list[Appointment]:
     )
 
 
-def alliance_concerns_for_therapist(therapist_id: int) -> list[SessionRating]:
-    """Low Session Rating Scale totals (36 or less) given to this therapist, newest first."""
-    return list(
-        db.session.scalars(
-            select(SessionRating)
-            .where(
-                SessionRating.therapist_id == therapist_id,
-                SessionRating.is_alliance_concern.is_(True),
-            )
-            .order_by(SessionRating.rated_at.desc())
+def alliance_concerns_for_therapist(therapist_id: int) -> list[tuple[SessionRating, datetime]]:
+    """Low Session Rating Scale totals (36 or less) given to this therapist, each with its
+    session's start, newest session first."""
+    rows = db.session.execute(
+        select(SessionRating, Appointment.starts_at)
+        .join(Appointment, Appointment.id == SessionRating.appointment_id)
+        .where(
+            SessionRating.therapist_id == therapist_id,
+            SessionRating.is_alliance_concern.is_(True),
         )
+        .order_by(Appointment.starts_at.desc())
     )
+    return [(rating, starts_at) for rating, starts_at in rows]

@@ -12,7 +12,7 @@ from tests.conftest import csrf_token
 from tests.webapp.groups.conftest import STARTS_AT, make_member
 from tests.webapp.sessions.conftest import fast_sign_in
 from webapp.extensions import db
-from webapp.models import EnrolmentStatus, Group, GroupAttendance, GroupEnrolment
+from webapp.models import EnrolmentStatus, Group, GroupAttendance, GroupEnrolment, Role
 
 
 def test_a_patient_joins_a_group_from_its_page_under_their_handle(world):
@@ -81,6 +81,13 @@ def test_a_bad_group_form_shows_its_errors_and_stores_nothing(world):
 def test_the_facilitator_sees_handles_and_the_room_link(world):
     page = world.client(world.facilitator).get(f"/groups/{world.group.id}").get_data(as_text=True)
     assert "calm-river" in page and "Go to the room" in page
+
+
+def test_the_clinical_lead_oversees_the_group_but_is_not_sent_to_a_room_that_refuses_them(world):
+    lead = world.client(factories.make_user(Role.CLINICAL_LEAD))
+    page = lead.get(f"/groups/{world.group.id}").get_data(as_text=True)
+    assert "calm-river" in page and "Go to the room" not in page
+    assert lead.get(f"/groups/meetings/{world.meeting.id}").status_code == 404
 
 
 def test_another_therapist_cannot_see_the_group(world):

@@ -18,6 +18,7 @@ from tests.webapp.sessions.conftest import (
     raise_risk_flag,
     send,
 )
+from webapp import london_datetime
 from webapp.extensions import db
 from webapp.models import (
     Appointment,
@@ -193,7 +194,10 @@ def test_the_patient_rates_the_session_and_a_low_rating_is_shown_to_the_therapis
     )
     rating = db.session.scalar(select(SessionRating))
     assert rating.total == 36 and rating.is_alliance_concern
-    assert "Total 36 out of 40" in pair.therapist_client.get("/sessions/").get_data(as_text=True)
+    note = pair.therapist_client.get("/sessions/").get_data(as_text=True)
+    # the session's own start, not the minute it was rated (51 minutes in)
+    link = f'<a href="/sessions/{pair.appointment.id}/record">{london_datetime(STARTS_AT)}</a>'
+    assert f"Total 36 out of 40, for the session on {link}" in note
     record_page = pair.therapist_client.get(room_url(pair.appointment) + "/record")
     assert "Low session rating" in record_page.get_data(as_text=True)
 
