@@ -117,6 +117,14 @@ def local_time(value: datetime, zone: str = "Europe/London") -> str:
     return f"{local.strftime('%I').lstrip('0')}:{local:%M}{local.strftime('%p').lower()}"
 
 
+def service_contact() -> str:
+    """How to reach the service team, for a message that sends someone there."""
+    from flask import current_app
+
+    config = current_app.config
+    return f"on {config['SERVICE_PHONE']} or at {config['SERVICE_EMAIL']}"
+
+
 def _viewer_zone() -> dict[str, str]:
     """The zone the signed-in person sees times in (`viewer_zone`): a patient's own, as their
     booking pages and reminders use, so one appointment shows one time on every page; UK time

@@ -39,6 +39,11 @@ def normalise_database_url(url: str) -> str:
 
 class Config:
     SERVICE_NAME = _env("SERVICE_NAME", "Talking Therapies Online")
+    # How patients reach the service team (pages and messages that send them there). The
+    # defaults are a number Ofcom keeps for drama and a reserved domain: production needs real ones.
+    SERVICE_PHONE = _env("SERVICE_PHONE", "0113 496 0000")
+    SERVICE_EMAIL = _env("SERVICE_EMAIL", "help@talking-therapies.example")
+    SERVICE_HOURS = _env("SERVICE_HOURS", "Monday to Friday, 9am to 5pm, except bank holidays")
     # The address people reach the site on; Socket.IO checks the Origin against it.
     SITE_URL = _env("SITE_URL", "http://localhost:5000")
     SECRET_KEY = _env("SECRET_KEY", "dev-only-not-secret-key-change-me")
@@ -218,7 +223,15 @@ class ProductionConfig(Config):
     PREFERRED_URL_SCHEME = "https"
     SOCKETIO_ASYNC_MODE = _env("SOCKETIO_ASYNC_MODE", "gevent")
 
-    REQUIRED = ("SECRET_KEY", "DATABASE_URL", "ENCRYPTION_KEYS", "SITE_URL", "ACTIVITY_KEY")
+    REQUIRED = (
+        "SECRET_KEY",
+        "DATABASE_URL",
+        "ENCRYPTION_KEYS",
+        "SITE_URL",
+        "ACTIVITY_KEY",
+        "SERVICE_PHONE",
+        "SERVICE_EMAIL",
+    )
 
     @classmethod
     def check(cls) -> None:

@@ -42,6 +42,7 @@ ACCESS: dict[str, Any] = {
     "public.accessibility": EVERYONE,
     "public.need_help_now": EVERYONE,
     "public.privacy": EVERYONE,
+    "public.contact": EVERYONE,
     "public.health": EVERYONE,
     "public.home_for_role": EVERYONE,  # sends each role to its own home
     "static": EVERYONE,

@@ -24,7 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from webapp import audit
+from webapp import audit, service_contact
 from webapp.booking import queries
 from webapp.booking.reminders import REMINDER_KINDS, plan_notifications
 from webapp.booking.slots import SESSION_LENGTH, SLOT_LENGTH
@@ -118,12 +118,12 @@ def _check_bookable(
     profile = session.get(PatientProfile, patient_id)
     if profile is None or not profile.has_access(now) or starts_at >= profile.access_ends_at:
         raise BookingError(
-            "You can only book sessions during your access period. Contact the service if you "
-            "need more time."
+            "You can only book sessions during your access period. Contact the service "
+            f"{service_contact()} if you need more time."
         )
     if replacing is None:
         if not allowance_allows_booking(patient_id):
-            raise BookingError(charges.NO_SESSIONS_LEFT)
+            raise BookingError(charges.no_sessions_left())
         limit = int(current_app.config["MAX_FUTURE_BOOKINGS"])
         if queries.count_future_for_patient(patient_id, now=now) >= limit:
             raise BookingError(
@@ -375,7 +375,7 @@ def _move_funding(
         return
     charges.apply_outcome(session, old, outcome, actor=actor, now=now, cancelled_at=now)
     if not allowance_allows_booking(old.patient_id):
-        raise BookingError(charges.NO_SESSIONS_LEFT)
+        raise BookingError(charges.no_sessions_left())
     charges.apply_draw(session, new, now=now)
 
 

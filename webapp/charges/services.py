@@ -21,7 +21,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp import audit
+from webapp import audit, service_contact
 from webapp.charges import queries
 from webapp.charging import Outcome, attendance_code, decide_charge
 from webapp.extensions import db
@@ -39,10 +39,13 @@ from webapp.models import (
 )
 
 NOTE_MAX_LENGTH = 500
-NO_SESSIONS_LEFT = (
-    "You have used all the sessions funded for your course of treatment. Contact the service "
-    "if you think you need more."
-)
+
+
+def no_sessions_left() -> str:
+    return (
+        "You have used all the sessions funded for your course of treatment. Contact the "
+        f"service {service_contact()} if you think you need more."
+    )
 
 
 class ChargingError(ValueError):

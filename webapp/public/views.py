@@ -63,6 +63,11 @@ def accessibility() -> str:
     return render_template("public/accessibility.html", title="Accessibility statement")
 
 
+@bp.route("/contact")
+def contact() -> str:
+    return render_template("public/contact.html", title="Contact the service")
+
+
 @bp.route("/health")
 def health() -> tuple[Response, int]:
     """For load balancers and monitoring: is the database reachable (else 503), and what is

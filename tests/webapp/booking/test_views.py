@@ -276,6 +276,18 @@ def test_moving_an_appointment_books_the_new_time_and_releases_the_old(client, p
     assert new.starts_at == datetime(2026, 3, 24, 11, tzinfo=UTC) and new.is_live
 
 
+def test_a_booking_moved_as_often_as_allowed_offers_no_more_moves(client, patient):
+    therapist = make_bookable_therapist()
+    booked_id = _booked(client, therapist)
+    link = f"/booking/appointments/{booked_id}/reschedule"
+    assert link in client.get("/booking/appointments").get_data(as_text=True)
+    booked = _fresh(booked_id)
+    booked.reschedule_count = 2  # MAX_RESCHEDULES
+    db.session.commit()
+    page = client.get("/booking/appointments").get_data(as_text=True)
+    assert link not in page and "moved this appointment as many times as you can" in page
+
+
 def test_the_photo_is_served_as_a_jpeg_with_nosniff(client, patient):
     therapist = make_bookable_therapist()
     assert client.get(f"/booking/therapists/{therapist.id}/photo").status_code == 404
