@@ -64,7 +64,17 @@ class SlotForm(FlaskForm):
         return parsed
 
 
+class ChargeShownField(HiddenField):
+    """What the page said about the session being used ("yes" or "no"), so a press after the
+    24 hours' notice has passed is not taken as agreeing to what the page did not say."""
+
+    @property
+    def expected(self) -> bool | None:
+        return {"yes": True, "no": False}.get(self.data or "")
+
+
 class RescheduleForm(SlotForm):
+    charged_shown = ChargeShownField()
     reason = TextAreaField(
         "Why are you changing this appointment? (optional)",
         validators=[Length(max=500, message="Reason must be 500 characters or fewer")],
@@ -72,6 +82,7 @@ class RescheduleForm(SlotForm):
 
 
 class CancelForm(FlaskForm):
+    charged_shown = ChargeShownField()
     reason = TextAreaField(
         "Why are you cancelling? (optional)",
         validators=[Length(max=500, message="Reason must be 500 characters or fewer")],

@@ -51,6 +51,26 @@ class BookingError(ValueError):
 SLOT_GONE = "Sorry, that time has just been booked. Choose another time."
 
 
+class ChargeChanged(BookingError):
+    """The 24 hours' notice passed between the page and the press: the cancellation (or move)
+    would now use a funded session, which the page said it would not. Nothing is changed; the
+    page is shown again with what is true now."""
+
+
+def _check_charge_as_shown(
+    appointment: Appointment, actor: User, now: datetime, expect_charged: bool | None
+) -> None:
+    if expect_charged is None:
+        return
+    charged = is_charged_if_cancelled_now(appointment, actor=actor, now=now)
+    if charged != expect_charged:
+        raise ChargeChanged(
+            "Your appointment is now 24 hours away or less, so this would count as one of your "
+            "sessions. Nothing has changed yet: read the page again, and confirm if you still "
+            "want to go ahead."
+        )
+
+
 def allowance_allows_booking(patient_id: int) -> bool:
     """Whether the patient's session allowance has a session left to book: the sum of their
     allowance ledger (bookings already drew theirs). Called inside the booking transaction,
@@ -261,17 +281,24 @@ def _locked_live(session: Session, appointment_id: int) -> Appointment:
 
 
 def cancel_appointment(
-    appointment_id: int, *, actor: User, reason: str, now: datetime
+    appointment_id: int,
+    *,
+    actor: User,
+    reason: str,
+    now: datetime,
+    expect_charged: bool | None = None,
 ) -> Appointment:
     """Cancel a live booking, recording who cancelled, when, why and the attendance code
     (2 by the patient, 4 by the provider); its pending reminders are cancelled. When the
-    provider cancels, the patient is told by email and text."""
+    provider cancels, the patient is told by email and text. `expect_charged` is what the
+    person was told (ChargeChanged if that is no longer true)."""
     session = db.session()
     _start_fresh(session)
     with db.transaction():
         appointment = _locked_live(session, appointment_id)
         if appointment.starts_at <= now:
             raise BookingError("This appointment has already started, so it cannot be cancelled.")
+        _check_charge_as_shown(appointment, actor, now, expect_charged)
         outcome = _release(
             appointment, actor=actor, reason=reason, now=now, status=AppointmentStatus.CANCELLED
         )
@@ -300,17 +327,25 @@ def _plan_cancellation(session: Session, appointment: Appointment, now: datetime
 
 
 def reschedule_appointment(
-    appointment_id: int, new_start: datetime, *, actor: User, reason: str, now: datetime
+    appointment_id: int,
+    new_start: datetime,
+    *,
+    actor: User,
+    reason: str,
+    now: datetime,
+    expect_charged: bool | None = None,
 ) -> Appointment:
     """Move a booking to another free slot with the same therapist: the new slot is booked
     first (so the patient never ends up with neither), then the old one is released with the
-    attendance code of whoever moved it. A patient may move a booking MAX_RESCHEDULES times."""
+    attendance code of whoever moved it. A patient may move a booking MAX_RESCHEDULES times.
+    `expect_charged` as for `cancel_appointment`."""
     session = db.session()
     _start_fresh(session)
     with db.transaction():
         old = _locked_live(session, appointment_id)
         if old.starts_at <= now:
             raise BookingError("This appointment has already started, so it cannot be moved.")
+        _check_charge_as_shown(old, actor, now, expect_charged)
         if new_start == old.starts_at:
             raise BookingError("Choose a different time from your current appointment.")
         moves = old.reschedule_count + (1 if actor.role is Role.PATIENT else 0)

@@ -112,7 +112,11 @@ def cancel(appointment_id: int) -> WerkzeugResponse | str:
     if form.validate_on_submit():
         try:
             services.cancel_appointment(
-                appointment.id, actor=current_user, reason=form.reason.data or "", now=utcnow()
+                appointment.id,
+                actor=current_user,
+                reason=form.reason.data or "",
+                now=utcnow(),
+                expect_charged=form.charged_shown.expected,
             )
         except services.BookingError as error:
             form.form_errors.append(str(error))
@@ -120,6 +124,7 @@ def cancel(appointment_id: int) -> WerkzeugResponse | str:
             flash("Your appointment is cancelled.")
             return redirect(url_for("booking.appointments"))
     charged = services.is_charged_if_cancelled_now(appointment, actor=current_user, now=utcnow())
+    form.charged_shown.data = "yes" if charged else "no"
     return render_template(
         "booking/cancel.html", appointment=appointment, form=form, charged=charged, zone=_zone()
     )
@@ -153,6 +158,7 @@ def confirm_reschedule(appointment_id: int) -> WerkzeugResponse | str:
                 actor=current_user,
                 reason=form.reason.data or "",
                 now=utcnow(),
+                expect_charged=form.charged_shown.expected,
             )
         except services.BookingError as error:
             form.start.errors = [str(error)]
@@ -161,6 +167,7 @@ def confirm_reschedule(appointment_id: int) -> WerkzeugResponse | str:
             return redirect(url_for("booking.appointments"))
     start = parse_slot(form.start.data) or _start_arg()
     charged = services.is_charged_if_cancelled_now(appointment, actor=current_user, now=utcnow())
+    form.charged_shown.data = "yes" if charged else "no"
     return render_template(
         "booking/confirm_reschedule.html",
         appointment=appointment,

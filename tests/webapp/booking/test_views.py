@@ -17,6 +17,7 @@ from tests.factories import (
     make_patient,
     make_therapist,
 )
+from tests.webapp.booking.conftest import NOW
 from webapp.extensions import db
 from webapp.models import (
     Appointment,
@@ -216,6 +217,53 @@ def test_the_cancel_page_warns_that_a_late_cancellation_uses_a_session(client, p
     page = client.get(f"/booking/appointments/{late}/cancel").get_data(as_text=True)
     assert "This will use up one of your sessions" in page
     assert "You will not have to pay anything" in page
+
+
+def test_a_cancellation_pressed_after_the_24_hours_passed_is_not_charged_unseen(
+    client, patient, clock
+):
+    """The page said it would not count; by the press it would. Nothing changes until the
+    patient has read the page as it is now and pressed again."""
+    therapist = make_bookable_therapist()
+    appointment_id = _booked(client, therapist)  # 25 hours away
+    path = f"/booking/appointments/{appointment_id}/cancel"
+    _stay_signed_in_until(client, clock, NOW + timedelta(minutes=59))
+    page = client.get(path).get_data(as_text=True)
+    assert "will not count as one of your sessions" in page
+    assert 'name="charged_shown" type="hidden" value="no"' in page
+    clock.move_to(NOW + timedelta(hours=1, minutes=1))  # now 23 hours 59 minutes away
+    response = submit(client, path, {"reason": "", "charged_shown": "no"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "There is a problem" in page
+    assert "now 24 hours away or less" in page and "Nothing has changed yet" in page
+    assert "This will use up one of your sessions" in page
+    assert 'name="charged_shown" type="hidden" value="yes"' in page
+    assert _fresh(appointment_id).status is AppointmentStatus.BOOKED
+    assert submit(client, path, {"reason": "", "charged_shown": "yes"}).status_code == 302
+    cancelled = _fresh(appointment_id)
+    assert cancelled.status is AppointmentStatus.CANCELLED and cancelled.charged is True
+
+
+def _stay_signed_in_until(client, clock, until) -> None:
+    """Move the clock on in steps shorter than the idle sign-out, using the site at each."""
+    step = datetime.now(UTC)
+    while step < until:
+        step = min(until, step + timedelta(minutes=20))
+        clock.move_to(step)
+        client.get("/booking/appointments")
+
+
+def test_a_move_pressed_after_the_24_hours_passed_changes_nothing_unseen(client, patient, clock):
+    therapist = make_bookable_therapist()
+    appointment_id = _booked(client, therapist)
+    new_start = "20260324T110000Z"
+    path = f"/booking/appointments/{appointment_id}/reschedule/confirm?start={new_start}"
+    _stay_signed_in_until(client, clock, NOW + timedelta(minutes=59))
+    assert 'value="no"' in client.get(path).get_data(as_text=True)
+    clock.move_to(NOW + timedelta(hours=1, minutes=1))
+    response = submit(client, path, {"start": new_start, "reason": "", "charged_shown": "no"})
+    assert "now 24 hours away or less" in response.get_data(as_text=True)
+    assert _fresh(appointment_id).status is AppointmentStatus.BOOKED
 
 
 def test_cancelling_records_who_when_and_the_code(client, patient):
