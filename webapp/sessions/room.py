@@ -212,6 +212,20 @@ def presence(events: Sequence[AttendanceEvent], party: Party, *, until: datetime
     return sorted(spans, key=lambda span: span.start)
 
 
+def is_present(events: Sequence[AttendanceEvent], party: Party) -> bool:
+    """Whether the party has a connection open now: one that joined and has not left or
+    dropped. (One whose end was never recorded, because its server stopped, counts as open.)"""
+    still_open: set[str] = set()
+    for event in sorted(events, key=lambda e: e.at):
+        if event.party is not party:
+            continue
+        if event.kind is AttendanceKind.JOIN:
+            still_open.add(event.connection)
+        else:
+            still_open.discard(event.connection)
+    return bool(still_open)
+
+
 def _clip(spans: Iterable[Span], start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
     clipped = [(max(s.start, start), min(s.end, end)) for s in spans]
     return [(a, b) for a, b in clipped if a < b]

@@ -164,6 +164,7 @@ function start (root) {
   socket.on('joined', (state) => {
     endsAt = Date.now() + state.seconds_left * 1000
     tick()
+    setStatus(state.other_present ? `Connected. ${other} is in the room.` : `Connected. ${other} has not joined yet.`)
   })
   socket.on('history', (messages) => messages.forEach(add))
   socket.on('chat', add)

@@ -271,3 +271,25 @@ def test_any_attendance_gives_one_outcome_and_together_within_50_minutes(events)
     proposal = room.propose_outcome(events, starts_at=START, now=START + 60 * M)
     assert proposal.outcome in set(Outcome)
     assert timedelta() <= proposal.together <= 50 * M
+
+
+# --- who is in the room now ---------------------------------------------------------------------
+
+JOIN, LEAVE, DROP = AttendanceKind.JOIN, AttendanceKind.LEAVE, AttendanceKind.DISCONNECT
+
+
+@pytest.mark.parametrize(
+    ("events", "present"),
+    [
+        ((), False),
+        ((ev(T, JOIN, 0),), True),
+        ((ev(T, JOIN, 0), ev(T, LEAVE, 5)), False),
+        ((ev(T, JOIN, 0), ev(T, DROP, 5)), False),
+        ((ev(T, JOIN, 0), ev(T, DROP, 5), ev(T, JOIN, 6, "c2")), True),  # back after a drop
+        ((ev(T, JOIN, 0), ev(T, JOIN, 1, "c2"), ev(T, LEAVE, 2)), True),  # one tab still open
+        ((ev(P, JOIN, 0),), False),  # the other party does not count
+        ((ev(T, LEAVE, 5), ev(T, JOIN, 0)), False),  # in time order, whatever the list's order
+    ],
+)
+def test_a_party_is_present_while_one_of_its_connections_is_open(events, present):
+    assert room.is_present(events, T) is present

@@ -70,6 +70,19 @@ def test_patient_and_therapist_join_and_talk(app, in_session):
     assert "Hello" not in raw  # encrypted at rest
 
 
+def test_whoever_joins_second_is_told_the_other_is_already_there(app, in_session):
+    """The first is told by a "presence" broadcast; the second learns it on joining, from the
+    server's attendance records (so across instances too)."""
+    therapist = connect(app, in_session.therapist_client, in_session.appointment.id)
+    assert received(therapist)["joined"][0]["other_present"] is False
+    patient = connect(app, in_session.patient_client, in_session.appointment.id)
+    assert received(patient)["joined"][0]["other_present"] is True
+    assert received(therapist)["presence"] == [{"party": "patient", "present": True}]
+    therapist.disconnect("/chat")
+    again = connect(app, in_session.patient_client, in_session.appointment.id)
+    assert received(again)["joined"][0]["other_present"] is False
+
+
 def test_a_message_reaches_the_senders_other_tabs_but_not_the_sending_page_twice(app, in_session):
     sending_tab = connect(app, in_session.patient_client, in_session.appointment.id)
     other_tab = connect(app, in_session.patient_client, in_session.appointment.id)
