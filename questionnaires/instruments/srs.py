@@ -21,8 +21,11 @@ def _rating(low: str, high: str) -> tuple[Option, ...]:
 SRS = Instrument(
     code="srs",
     title="Session Rating Scale (SRS)",
-    version="1",
-    preamble="Please rate today's session. [Placeholder wording: replace with the licensed text.]",
+    version="2",  # 2: plain wording for any session, not only "today's"
+    preamble=(
+        "How did this session feel for you? Choose a number on each line. Your therapist sees "
+        "your ratings, so that together you can change what is not working."
+    ),
     items=(
         Item(
             "relationship",
@@ -41,7 +44,7 @@ SRS = Instrument(
         ),
         Item(
             "overall",
-            "Overall: how right did today's session feel for you?",
+            "Overall: how right did this session feel for you?",
             _rating("Something was missing", "It was right for me"),
         ),
     ),

@@ -16,11 +16,12 @@ def test_item_lookup_names_a_missing_key() -> None:
         get("phq9").item("q10")
 
 
-def test_the_srs_ships_placeholder_wording_marked_as_needing_a_licence() -> None:
+def test_the_srs_ships_plain_wording_marked_as_needing_a_licence() -> None:
+    """The licensed text is the deployer's to load; patients never see a note to developers."""
     srs = get("srs")
     assert srs.needs_licence
-    assert "licence" in srs.licence_note
-    assert "Placeholder" in srs.preamble
+    assert "licence" in srs.licence_note and "placeholder" in srs.licence_note
+    assert "[" not in srs.preamble and "placeholder" not in srs.preamble.lower()
     assert [item.key for item in srs.items] == [
         "relationship",
         "goals_topics",

@@ -76,7 +76,7 @@ def _not_in_room(
         title="Your session",
         appointment=appointment,
         message=refused.message,
-        opens_at=opens,
+        opens_at=opens if opens > now else None,  # a time already past would only confuse
     )
 
 

@@ -60,6 +60,7 @@ def test_before_it_opens_the_room_says_when(pair):
     page = pair.patient_client.get(room_url(pair.appointment))
     assert page.status_code == 200
     assert "not open yet" in page.get_data(as_text=True)
+    assert "The room opens for you at" in page.get_data(as_text=True)
 
 
 def test_a_patient_with_questionnaires_to_finish_is_sent_to_them(client, clock):
@@ -79,8 +80,9 @@ def test_a_therapist_with_a_risk_flag_to_read_is_sent_to_it(pair):
     assert page.headers["Location"].endswith(
         f"/questionnaires/therapist/appointments/{pair.appointment.id}"
     )
-    waiting = pair.patient_client.get(room_url(pair.appointment))
-    assert "reading your answers" in waiting.get_data(as_text=True)
+    waiting = pair.patient_client.get(room_url(pair.appointment)).get_data(as_text=True)
+    assert "reading your answers" in waiting
+    assert "The room opens for you at" not in waiting  # it is past: not a time to wait for
 
 
 @pytest.mark.parametrize("role", [Role.PATIENT, Role.THERAPIST])
