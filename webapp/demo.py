@@ -555,19 +555,23 @@ def _past_session() -> None:
     )
     if done is not None:
         return
-    today = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0)
-    starts_at = today - timedelta(days=7)
     with db.transaction() as session:
-        appointment = Appointment(
-            patient_id=patient.id,
-            therapist_id=therapist.id,
-            starts_at=starts_at,
-            ends_at=starts_at + timedelta(minutes=50),
-            status=AppointmentStatus.CLOSED,
-            attendance_code="5",
+        # Their latest attended booking (APPOINTMENTS: a week ago), given what a session leaves
+        # behind; a second appointment at the same time would show twice and never be charged.
+        appointment = session.scalar(
+            select(Appointment)
+            .where(
+                Appointment.patient_id == patient.id,
+                Appointment.therapist_id == therapist.id,
+                Appointment.status == AppointmentStatus.CLOSED,
+                Appointment.outcome == "attended",
+            )
+            .order_by(Appointment.starts_at.desc())
+            .limit(1)
         )
-        session.add(appointment)
-        session.flush()
+        if appointment is None:
+            return
+        starts_at = appointment.starts_at
         for code in questionnaires.PRE_SESSION_SET:
             result = questionnaires.score(code, DEMO_PRE_SESSION_ANSWERS[code])
             session.add(
