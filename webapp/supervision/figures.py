@@ -232,6 +232,7 @@ def frequency(dates: Iterable[date], start: date, end: date) -> Frequency:
 def meeting_problems(
     *,
     met_on: date | None,
+    met_on_entered: bool = False,
     today: date,
     supervisor_id: int | None,
     therapist_id: int,
@@ -246,7 +247,9 @@ def meeting_problems(
     and not the therapist; every case is one of the therapist's own episodes, at least one; the
     agreed actions are written down and not overlong."""
     problems: dict[str, str] = {}
-    if met_on is None:
+    if met_on is None and met_on_entered:  # something, but not a real date in that form
+        problems["met_on"] = "Enter the date as year, month and day, like 2027-03-31"
+    elif met_on is None:
         problems["met_on"] = "Enter the date of the meeting"
     elif met_on > today:
         problems["met_on"] = "The date of the meeting must be today or in the past"

@@ -158,6 +158,7 @@ def new_meeting(therapist_id: int) -> Response | str:
         case_ids = [as_id(value) for value in form.cases.data or []]
         problems = rules.meeting_problems(
             met_on=met_on,
+            met_on_entered=bool((form.met_on.data or "").strip()),
             today=london_today(utcnow()),
             supervisor_id=supervisor_id,
             therapist_id=therapist.id,

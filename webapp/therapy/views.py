@@ -91,7 +91,11 @@ def add_weekly_hours() -> Response | str:
         except services.AvailabilityError as error:
             form.starts_at.errors = [str(error)]
         else:
-            flash("Your weekly hours are saved.")
+            spare = services.spare_minutes(start, end)
+            flash(
+                "Your weekly hours are saved."
+                + (f" The last {spare} minutes hold no whole session." if spare else "")
+            )
             return redirect(url_for("therapy.availability"))
     return _availability_page(form, ExceptionForm(formdata=None))
 

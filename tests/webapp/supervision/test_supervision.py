@@ -367,7 +367,9 @@ def test_the_lead_records_a_meeting_and_it_is_kept_encrypted(app, world):
     ("changes", "message"),
     [
         ({"met_on": (TODAY + timedelta(days=1)).isoformat()}, "today or in the past"),
-        ({"met_on": "2026-02-30"}, "Enter the date of the meeting"),
+        ({"met_on": "2026-02-30"}, "Enter the date as year, month and day, like 2027-03-31"),
+        ({"met_on": "31/12/2026"}, "Enter the date as year, month and day, like 2027-03-31"),
+        ({"met_on": ""}, "Enter the date of the meeting"),
         ({"met_on": (TODAY - timedelta(days=400)).isoformat()}, "within the last year"),
         ({"cases": []}, "at least one case"),
         ({"cases": ["b_open"]}, "this therapist’s own episodes"),

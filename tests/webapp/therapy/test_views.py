@@ -174,6 +174,13 @@ def test_weekly_hours_are_added_and_bad_times_are_refused(client, therapist):
         form_page="/therapist/availability",
     ).get_data(as_text=True)
     assert "overlap hours you already have" in overlap
+    too_short = submit(
+        client,
+        "/therapist/availability/weekly",
+        {"weekday": "2", "starts_at": "09:30", "ends_at": "10:00"},
+        form_page="/therapist/availability",
+    ).get_data(as_text=True)
+    assert "Weekly hours must be at least 60 minutes long" in too_short
     assert db.session.query(WeeklyHours).filter_by(therapist_id=therapist.id).count() == before
     response = submit(
         client,
@@ -188,6 +195,14 @@ def test_weekly_hours_are_added_and_bad_times_are_refused(client, therapist):
         .count()
         == 1
     )
+    saved = submit(
+        client,
+        "/therapist/availability/weekly",
+        {"weekday": "6", "starts_at": "06:00", "ends_at": "08:30"},
+        form_page="/therapist/availability",
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "The last 30 minutes hold no whole session." in saved
 
 
 def test_leave_removes_slots_from_the_patients_view(client, therapist):
