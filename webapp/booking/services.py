@@ -153,6 +153,7 @@ def _check_bookable(
     ignore_id = replacing.id if replacing is not None else None
     if replacing is not None and replacing.therapist_id != therapist_id:
         ignore_id = None  # a different therapist's diary does not hold the old booking
+    _check_when(starts_at, now)
     if not queries.is_free_slot(therapist_id, starts_at, now=now, ignore_appointment_id=ignore_id):
         raise BookingError(SLOT_GONE)
     own = replacing.id if replacing is not None else None
@@ -160,6 +161,21 @@ def _check_bookable(
         raise BookingError(SLOT_GONE)
     if _overlaps(session, Appointment.patient_id, patient_id, starts_at, own):
         raise BookingError("You already have a session booked at that time.")
+
+
+def _check_when(starts_at: datetime, now: datetime) -> None:
+    """A time no list offered (a page left open, an edited address) says what is wrong with it,
+    rather than that someone else took it."""
+    notice: timedelta = current_app.config["BOOKING_MIN_NOTICE"]
+    _start, end = queries.booking_window(now)
+    if starts_at < now + notice:
+        hours = int(notice.total_seconds() // 3600)
+        raise BookingError(
+            f"That time has passed, or is less than {hours} hours away. Choose a later time."
+        )
+    if starts_at >= end:
+        days = int(current_app.config["BOOKING_WINDOW_DAYS"])
+        raise BookingError(f"You can book up to {days} days ahead. Choose an earlier time.")
 
 
 def _insert(session: Session, appointment: Appointment) -> None:

@@ -377,3 +377,20 @@ def test_slots_are_offered_only_within_the_booking_window(app, client, patient):
     assert "start=20260419T150000Z" in page
     assert "start=20260420T" not in page
     assert "start=20260323T090000Z" not in page  # less than 2 hours' notice from 08:00
+
+
+@pytest.mark.parametrize(
+    ("start", "message"),
+    [
+        ("20260323T070000Z", "That time has passed, or is less than 2 hours away"),
+        ("20260323T090000Z", "That time has passed, or is less than 2 hours away"),
+        ("20270323T090000Z", "You can book up to"),
+    ],
+)
+def test_a_time_no_list_offered_says_what_is_wrong_with_it(client, patient, start, message):
+    """A page left open or an edited address: not 'someone has just booked it'."""
+    therapist = make_bookable_therapist()
+    response = book(client, therapist, start)
+    page = response.get_data(as_text=True)
+    assert message in page and "just been booked" not in page
+    assert db.session.query(Appointment).count() == 0
