@@ -125,6 +125,7 @@ def watchwords() -> str:
         rules=watchword_list.listed_rules(),
         precision=queries.precision_by_rule(current_user.id),
         switch_form=SwitchForm(),
+        may_switch_off=watchword_list.may_switch_off,
     )
 
 

@@ -19,7 +19,7 @@ import moderation
 from moderation import Action, Engine, Kind, Tier, Watchword
 from webapp import audit
 from webapp.extensions import db
-from webapp.models import User, WatchwordRule
+from webapp.models import Role, User, WatchwordRule
 from webapp.moderation_console.services import ModerationRefused
 
 Version = tuple[tuple[object, ...], ...]
@@ -153,11 +153,21 @@ def add_rule(actor: User, rule: Watchword, *, now: datetime) -> WatchwordRule:
     return row
 
 
+def may_switch_off(actor: User, rule: Watchword) -> bool:
+    """A clinical-risk rule is the clinical lead's to switch off (DOMAIN.md section 1: they
+    manage watchwords); moderators may switch off house-rule rules that misfire."""
+    return rule.tier is not Tier.CLINICAL_RISK or actor.role is Role.CLINICAL_LEAD
+
+
 def set_rule_enabled(actor: User, rule_id: str, is_enabled: bool, *, now: datetime) -> None:
     """Switch a rule on or off; a shipped rule gets an overriding row the first time."""
     listed = next((r for r in listed_rules() if r.watchword.id == rule_id), None)
     if listed is None:
         raise ModerationRefused("There is no rule with that id")
+    if not may_switch_off(actor, listed.watchword) and not is_enabled:
+        raise ModerationRefused(
+            "Only the clinical lead can switch off a clinical-risk watchword: ask them to review it"
+        )
     with db.transaction():
         row = db.session.get(WatchwordRule, rule_id)
         if row is None:

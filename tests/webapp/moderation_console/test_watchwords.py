@@ -70,6 +70,28 @@ def test_a_shipped_rule_can_be_switched_off_and_on(signed_in, space):
     assert newest.status is PostStatus.HELD
 
 
+def test_only_the_clinical_lead_switches_off_a_clinical_risk_rule(signed_in, space):
+    rule = "risk.suicide.kill-myself"
+    path = f"/moderation/watchwords/{rule}/switch"
+    moderator = signed_in(factories.make_user(Role.MODERATOR))
+    page = moderator.get("/moderation/watchwords").get_data(as_text=True)
+    assert "Only the clinical lead can switch off a clinical-risk rule" in page
+    token = csrf_token(moderator, "/moderation/watchwords")
+    refused = moderator.post(
+        path, data={"csrf_token": token, "enable": "no"}, follow_redirects=True
+    )
+    assert "Only the clinical lead can switch off" in refused.get_data(as_text=True)
+    assert db.session.get(WatchwordRule, rule) is None  # still the shipped rule, on
+    lead = signed_in(factories.make_user(Role.CLINICAL_LEAD))
+    token = csrf_token(lead, "/moderation/watchwords")
+    lead.post(path, data={"csrf_token": token, "enable": "no"})
+    assert db.session.get(WatchwordRule, rule).is_enabled is False
+    token = csrf_token(moderator, "/moderation/watchwords")  # switching it back on: anyone
+    moderator.post(path, data={"csrf_token": token, "enable": "yes"})
+    db.session.expire_all()
+    assert db.session.get(WatchwordRule, rule).is_enabled is True
+
+
 def test_precision_per_rule_comes_from_moderators_verdicts(signed_in, space):
     author = make_member("calm-heron")
     for body in ("Ring 07700 900123", "Ring 07700 900124"):
