@@ -26,6 +26,7 @@ def _month_starts(today: date) -> list[datetime]:
 
 
 def _statement(year: int, month: int) -> Statement:
+    _period("monthly", year, month)  # a real month, already begun
     try:
         return queries.statement(current_user.id, year, month)
     except ValueError:
@@ -46,10 +47,15 @@ def index() -> str:
 
 
 def _period(kind: str, year: int, number: int) -> Period:
+    """The month or quarter asked for; 404 for one not begun (its report would be all zeros,
+    and could be taken for a real one). A period under way is reported so far."""
     try:
-        return Period.month(year, number) if kind == "monthly" else Period.quarter(year, number)
+        period = Period.month(year, number) if kind == "monthly" else Period.quarter(year, number)
     except ValueError:
         abort(404)
+    if period.start > datetime.now(UTC).date():
+        abort(404)
+    return period
 
 
 def _report(kind: str, year: int, number: int) -> report.Report:

@@ -6,6 +6,7 @@ import base64
 import io
 import re
 import zipfile
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -53,6 +54,21 @@ def test_an_impossible_period_is_not_found(client, login_as):
     login_as(Role.COMMISSIONER)
     assert client.get("/reports/monthly/2026/13").status_code == 404
     assert client.get("/reports/quarterly/2026/5").status_code == 404
+
+
+def test_a_period_not_yet_begun_is_not_found_and_one_under_way_is_reported(client, login_as):
+    """A future month's report would be all zeros, and could be taken for a real one."""
+    login_as(Role.COMMISSIONER)
+    today = datetime.now(UTC).date()
+    following = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
+    for path in (
+        f"/reports/monthly/{following.year}/{following.month}",
+        f"/reports/monthly/{following.year}/{following.month}/csv",
+        f"/reports/quarterly/{today.year + 1}/1",
+        f"/reports/statements/{following.year}/{following.month}",
+    ):
+        assert client.get(path).status_code == 404, path
+    assert client.get(f"/reports/monthly/{today.year}/{today.month}").status_code == 200
 
 
 def test_downloads_csv_xlsx_and_a_printable_page(client, login_as, month):
