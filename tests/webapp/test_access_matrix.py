@@ -180,6 +180,7 @@ ACCESS: dict[str, Any] = {
     "moderation_console.new_watchword": {M, C},
     "records.index": {P},
     "records.choices": {P},
+    "records.contact_details": {P},
     "records.close_account": {P},
     "records.download": {P},
     "records.printable": {P},

@@ -6,12 +6,22 @@ from datetime import date
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
 
 from webapp.records import consent
 from webapp.records.services import ANONYMISED, CHANNELS, DELETED
+from webapp.referral import eligibility
 
 
 def _limit(characters: int, what: str) -> Length:
@@ -104,3 +114,59 @@ class RequestForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button that changes something (produce the export, mark complete)."""
+
+
+# Where a patient may be while using the service: the UK first, then places people often are.
+TIME_ZONES = [
+    SelectChoice("Europe/London", "UK time"),
+    *(
+        SelectChoice(zone, f"{zone.split('/')[-1].replace('_', ' ')} ({zone.split('/')[0]})")
+        for zone in (
+            "Europe/Dublin",
+            "Europe/Lisbon",
+            "Europe/Madrid",
+            "Europe/Paris",
+            "Europe/Berlin",
+            "Europe/Rome",
+            "Europe/Warsaw",
+            "Europe/Athens",
+            "Europe/Istanbul",
+            "Asia/Dubai",
+            "Asia/Karachi",
+            "Asia/Kolkata",
+            "Asia/Dhaka",
+            "Asia/Hong_Kong",
+            "Australia/Sydney",
+            "America/New_York",
+            "America/Toronto",
+            "America/Chicago",
+            "America/Los_Angeles",
+            "Africa/Lagos",
+            "Africa/Nairobi",
+        )
+    ),
+]
+
+
+def _uk_mobile(_form: FlaskForm, field: StringField) -> None:
+    if (field.data or "").strip():
+        try:
+            eligibility.normalise_uk_mobile(field.data or "")
+        except ValueError:
+            raise ValidationError("Enter a UK mobile number, like 07700 900 982") from None
+
+
+class ContactDetailsForm(FlaskForm):
+    mobile = StringField(
+        "UK mobile number (optional)",
+        validators=[
+            Length(max=20, message="Enter a UK mobile number, like 07700 900 982"),
+            _uk_mobile,
+        ],
+    )
+    timezone = SelectField(
+        "The time zone you are in",
+        choices=TIME_ZONES,
+        validate_choice=False,  # (its own message, "Not a valid choice", says too little)
+        validators=[AnyOf([c.value for c in TIME_ZONES], "Choose a time zone from the list")],
+    )

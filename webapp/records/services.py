@@ -253,6 +253,44 @@ def _apply_choices(
         )
 
 
+# --- contact details -------------------------------------------------------------------------
+
+
+def change_contact_details(
+    patient: User, mobile_e164: str | None, timezone: str, *, now: datetime
+) -> list[str]:
+    """The patient's own mobile number (None: no texts can reach them) and the time zone their
+    pages and reminders use; audited with what changed (not the number). Returns the names of
+    what changed."""
+    profile = patient.patient_profile
+    if profile is None:
+        raise RecordsError("Your details are not set up yet: contact the service")
+    try:
+        ZoneInfo(timezone)
+    except (KeyError, ValueError):
+        raise RecordsError("Choose a time zone from the list") from None
+    with db.transaction():
+        changed = [
+            name
+            for name, old, new in (
+                ("mobile", profile.mobile_e164, mobile_e164),
+                ("timezone", profile.timezone, timezone),
+            )
+            if old != new
+        ]
+        profile.mobile_e164, profile.timezone = mobile_e164, timezone
+        if changed:
+            audit.record(
+                "patient.contact_details_changed",
+                actor=patient,
+                subject_type="patient",
+                subject_id=patient.id,
+                patient_id=patient.id,
+                detail={"changed": changed},
+            )
+    return changed
+
+
 # --- closing an account ---------------------------------------------------------------------
 
 

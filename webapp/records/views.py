@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Response, flash, redirect, render_template, session, url_for
+from flask import Response, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response as BaseResponse
 
 from webapp.groups import queries as group_queries
 from webapp.groups import services as group_services
 from webapp.records import archive, bp, consent, queries, services
-from webapp.records.forms import CloseAccountForm, ConsentForm, ExportForm
+from webapp.records.forms import (
+    CloseAccountForm,
+    ConsentForm,
+    ContactDetailsForm,
+    ExportForm,
+)
+from webapp.referral import eligibility
 
 
 def utcnow() -> datetime:
@@ -52,6 +58,40 @@ def printable() -> BaseResponse | str:
     doc = services.export_own_data(current_user, now=utcnow(), form="printable page")
     return render_template(
         "records/export.html", title="Your data", doc=doc, sections=archive.SECTIONS
+    )
+
+
+@bp.route("/contact-details", methods=["GET", "POST"])
+def contact_details() -> BaseResponse | str:
+    profile = current_user.patient_profile
+    form = ContactDetailsForm(
+        data={
+            "mobile": profile.mobile_e164 if profile else "",
+            "timezone": profile.timezone if profile else "Europe/London",
+        }
+        if request.method == "GET"
+        else None
+    )
+    if form.validate_on_submit():
+        mobile = (form.mobile.data or "").strip()
+        try:
+            changed = services.change_contact_details(
+                current_user,
+                eligibility.normalise_uk_mobile(mobile) if mobile else None,
+                form.timezone.data or "Europe/London",
+                now=utcnow(),
+            )
+        except services.RecordsError as error:
+            form.form_errors.append(str(error))
+        else:
+            flash("Your contact details are saved." if changed else "Nothing changed.")
+            return redirect(url_for("records.index"))
+    return render_template(
+        "records/contact_details.html",
+        title="Your contact details",
+        form=form,
+        texts_on=bool(profile and profile.sms_reminders),
+        page_has_errors=bool(form.errors or form.form_errors),
     )
 
 
