@@ -65,6 +65,12 @@ class Item:
     max_length: int | None = None  # characters, TEXT items only
     required: bool = True  # when asked, must it be answered?
     asked_if: Condition | None = None  # None: always asked
+    # The label of a "not applicable" answer the item also takes (stored as NOT_APPLICABLE, and
+    # left out of the total), as the WSAS work item has for someone not working by choice.
+    not_applicable: str | None = None
+
+
+NOT_APPLICABLE = "not_applicable"
 
 
 @dataclass(frozen=True)
@@ -135,6 +141,12 @@ class Instrument:
         """The options an item offers: its own, else the instrument's shared scale."""
         return item.options or self.options
 
+    def answer_options(self, item: Item) -> tuple[Option, ...]:
+        """Every answer the item takes, as a form shows them: its options, then any "not
+        applicable"."""
+        extra = (Option(NOT_APPLICABLE, item.not_applicable),) if item.not_applicable else ()
+        return (*self.options_for(item), *extra)
+
     def item_range(self, item: Item) -> tuple[int, int] | None:
         """Lowest and highest numeric value of a choice item, or None if its values are codes."""
         values = [option.value for option in self.options_for(item)]
@@ -199,7 +211,7 @@ class ScoreResult:
 
 
 def _check_choice(instrument: Instrument, item: Item, value: object) -> Answer:
-    options = instrument.options_for(item)
+    options = instrument.answer_options(item)
     for option in options:
         # type() rather than ==: True == 1 and 1.0 == 1, but neither is a valid answer.
         if type(value) is type(option.value) and value == option.value:

@@ -84,6 +84,24 @@ def test_wsas_band_for_every_total_and_no_caseness(total: int, band: str) -> Non
     assert result.caseness is None
 
 
+@given(st.lists(st.integers(0, 8), min_size=4, max_size=4))
+def test_wsas_work_not_applicable_is_kept_and_the_total_is_of_the_other_four(
+    others: list[int],
+) -> None:
+    """Someone retired, or choosing not to work for reasons unrelated to their problem."""
+    keys = ("home_management", "social_leisure", "private_leisure", "relationships")
+    result = score("wsas", {"work": "not_applicable", **dict(zip(keys, others, strict=True))})
+    assert result.answers["work"] == "not_applicable"
+    assert result.total == sum(others) and 0 <= result.total <= 32
+    assert result.severity == get("wsas").band_for(sum(others))
+
+
+def test_not_applicable_is_the_work_item_s_answer_only() -> None:
+    answers = {key: 1 for key in ("work", "social_leisure", "private_leisure", "relationships")}
+    with pytest.raises(ValueError, match=r"'home_management'.*not one of the options"):
+        score("wsas", {**answers, "home_management": "not_applicable"})
+
+
 @pytest.mark.parametrize(
     ("total", "caseness"), [(0, False), (9, False), (10, True), (11, True), (27, True)]
 )

@@ -30,16 +30,23 @@ def page_form(instrument: Instrument, item_keys: Sequence[str], saved: dict[str,
             )
             fields[key] = TextAreaField(item.text, validators=validators)
             continue
-        options = instrument.options_for(item)
-        numeric = all(isinstance(option.value, int) for option in options)
+        options = instrument.answer_options(item)
+        numeric = all(isinstance(option.value, int) for option in instrument.options_for(item))
         fields[key] = RadioField(
             item.text,
             choices=[SelectChoice(option.value, option.label) for option in options],  # type: ignore[arg-type]
-            coerce=int if numeric else str,
+            coerce=_number_or_code if numeric else str,
             validators=[InputRequired("Select an answer to: " + item.text)],
         )
     form_class = type(f"{instrument.code.title()}PageForm", (FlaskForm,), fields)
     return form_class(data={key: saved[key] for key in item_keys if key in saved})  # type: ignore[no-any-return]
+
+
+def _number_or_code(value: object) -> object:
+    """A numeric scale's answer as its number; a code beside it ("not_applicable") as it is."""
+    if isinstance(value, str) and not value.lstrip("-").isdigit():
+        return value
+    return int(value)  # type: ignore[call-overload]
 
 
 def answers_from(form: FlaskForm, item_keys: Sequence[str]) -> dict[str, Any]:

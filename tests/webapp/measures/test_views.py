@@ -88,6 +88,19 @@ def test_a_patient_answers_the_whole_set_page_by_page_and_it_is_scored(
     )
 
 
+def test_someone_not_working_by_choice_answers_the_wsas_work_item_not_applicable(
+    client, patient_with_appointment
+):
+    _, appointment = patient_with_appointment
+    retired = {**CALM, "wsas": {**CALM["wsas"], "work": "not_applicable", "relationships": "3"}}
+    page = client.get(f"/questionnaires/appointments/{appointment.id}/wsas/1")
+    assert "Not applicable: I am retired" in page.get_data(as_text=True)
+    answer_everything(client, appointment, retired)
+    wsas = queries.responses_for_appointment(appointment.id)["wsas"]
+    assert wsas.answers["work"] == "not_applicable" and wsas.total == 3
+    assert wsas.instrument_version == "2"
+
+
 def test_answers_are_saved_page_by_page_so_nothing_is_lost(client, patient_with_appointment):
     _, appointment = patient_with_appointment
     url = f"/questionnaires/appointments/{appointment.id}/phq9/1"
