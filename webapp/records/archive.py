@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from webapp.referral.codes import DEMOGRAPHICS, HEARD_ABOUT, ISSUE_TYPES, SOURCES
+from webapp.reports.definitions import ATTENDANCE_LABELS
 
 FORMAT_VERSION = "1"
 JSON_NAME = "your-data.json"
@@ -175,3 +180,69 @@ def zip_archive(doc: Mapping[str, Any], service_name: str) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, text.encode("utf-8"))
     return buffer.getvalue()
+
+
+# --- the printable page: the same data in words a person reads ---------------------------------
+
+LONDON = ZoneInfo("Europe/London")
+# Field names that do not read as plain English once their underscores are spaces.
+FIELD_LABELS = {
+    "mobile_e164": "Mobile number",
+    "gp_practice": "GP practice",
+    "nhs_number": "NHS number",
+    "is_active_account": "Account open",
+    "attendance_code": "Attendance",
+    "issue_type": "Main problem",
+    "issue_details": "About the problem",
+    "instrument": "Questionnaire",
+    "instrument_version": "Questionnaire version",
+    "sms_reminders": "Text reminders",
+    "email_reminders": "Email reminders",
+    "is_held": "Held for moderators",
+    "is_muted": "Muted",
+    "current_step": "Step of care",
+    "from_step": "Step of care before",
+    "end_code": "How treatment ended",
+    "by_role": "By",
+    "from": "From",
+}
+# Stored codes with the national dataset's words for them (DOMAIN.md section 5).
+CODE_WORDS: Mapping[str, Mapping[str, str]] = {
+    "attendance_code": ATTENDANCE_LABELS,
+    "issue_type": ISSUE_TYPES,
+    "source": SOURCES,
+    "heard_about": HEARD_ABOUT,
+    **DEMOGRAPHICS,
+}
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_WORD_CODE = re.compile(r"[a-z]+(_[a-z]+)+")
+
+
+def field_label(key: str) -> str:
+    """What a field is called on the printable page."""
+    return FIELD_LABELS.get(key) or key.removeprefix("is_").replace("_", " ").capitalize()
+
+
+def field_text(key: str, value: object) -> str | None:
+    """A stored value as a person reads it (UK time, code words), or None to show it as it is.
+    The JSON in the zip keeps the stored values, for other services to read."""
+    if not isinstance(value, str):
+        return None
+    words = CODE_WORDS.get(key, {}).get(value)
+    if words is not None:
+        return f"{words} ({value})"
+    if _TIMESTAMP.match(value):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        local = moment.astimezone(LONDON) if moment.tzinfo else moment
+        hour = local.strftime("%I").lstrip("0")
+        return f"{local.day} {local:%B %Y}, {hour}:{local:%M}{local.strftime('%p').lower()}"
+    if _DATE.fullmatch(value):
+        day = date.fromisoformat(value)
+        return f"{day.day} {day:%B %Y}"
+    if _WORD_CODE.fullmatch(value):  # a stored state such as "in_treatment"
+        return value.replace("_", " ")
+    return None

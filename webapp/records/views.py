@@ -57,7 +57,12 @@ def printable() -> BaseResponse | str:
         return redirect(url_for("records.index"))
     doc = services.export_own_data(current_user, now=utcnow(), form="printable page")
     return render_template(
-        "records/export.html", title="Your data", doc=doc, sections=archive.SECTIONS
+        "records/export.html",
+        title="Your data",
+        doc=doc,
+        sections=archive.SECTIONS,
+        field_label=archive.field_label,
+        field_text=archive.field_text,
     )
 
 

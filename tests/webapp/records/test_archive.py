@@ -68,3 +68,28 @@ def test_the_zip_round_trips_any_text(subject, chat):
         readme = packed.read(archive.README_NAME).decode("utf-8")
     assert f"chat_transcripts ({len(chat)})" in readme
     assert archive.zip_archive(doc, "Service") == data  # the same data, the same bytes
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "shown"),
+    [
+        ("attendance_code", "5", "Attended on time (5)"),
+        ("issue_type", "low_mood", None),  # replaced below by the code list's own words
+        ("starts_at", "2026-11-22T10:00:00+00:00", "22 November 2026, 10:00am"),
+        ("starts_at", "2026-07-01T10:00:00+00:00", "1 July 2026, 11:00am"),  # BST
+        ("due_on", "2027-01-06", "6 January 2027"),
+        ("state", "in_treatment", "in treatment"),
+        ("body", "Keep the diary", None),
+        ("contact_minutes", 50, None),
+    ],
+)
+def test_the_printable_page_reads_stored_values_as_words(key, value, shown):
+    if key == "issue_type":
+        shown = f"{archive.CODE_WORDS['issue_type'][value]} ({value})"
+    assert archive.field_text(key, value) == shown
+
+
+def test_field_labels_read_as_english():
+    assert archive.field_label("mobile_e164") == "Mobile number"
+    assert archive.field_label("is_muted") == "Muted"
+    assert archive.field_label("opened_at") == "Opened at"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from datetime import UTC, datetime
 
@@ -122,6 +123,10 @@ def test_the_printable_page_shows_the_same_data(client, two_patients):
     assert page.status_code == 200
     assert "clinical note about Alpha" in text and "therapist says hello Alpha" in text
     assert "Bravo" not in text
+    # In words a person reads: labels, code meanings and UK times, not the stored form.
+    assert "Mobile number" in text and "Mobile e164" not in text
+    assert "Attended on time (5)" in text
+    assert not re.search(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", text)
 
 
 def test_the_data_page_shows_what_was_agreed_and_the_notice_again_after_discharge(
