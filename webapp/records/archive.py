@@ -217,6 +217,7 @@ CODE_WORDS: Mapping[str, Mapping[str, str]] = {
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _WORD_CODE = re.compile(r"[a-z]+(_[a-z]+)+")
+_STATE_KEYS = ("state", "status", "kind", "type", "role", "channel", "what", "outcome", "reason")
 
 
 def field_label(key: str) -> str:
@@ -243,6 +244,6 @@ def field_text(key: str, value: object) -> str | None:
     if _DATE.fullmatch(value):
         day = date.fromisoformat(value)
         return f"{day.day} {day:%B %Y}"
-    if _WORD_CODE.fullmatch(value):  # a stored state such as "in_treatment"
-        return value.replace("_", " ")
+    if key.endswith(_STATE_KEYS) and _WORD_CODE.fullmatch(value):  # such as "in_treatment"
+        return value.replace("_", " ")  # (never what a person wrote: only the system's states)
     return None

@@ -9,8 +9,9 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
-from webapp.records import archive, queries, services, staff_bp
+from webapp.records import queries, services, staff_bp
 from webapp.records.forms import ConfirmForm, FindPatientForm, RequestForm
+from webapp.records.views import export_page
 
 
 def utcnow() -> datetime:
@@ -99,9 +100,7 @@ def printable(request_id: int) -> BaseResponse | str:
     except services.RecordsError as error:
         flash(str(error))
         return redirect(url_for("subject_access.show", request_id=sar.id))
-    return render_template(
-        "records/export.html", title="Subject access export", doc=doc, sections=archive.SECTIONS
-    )
+    return export_page("Subject access export", doc)
 
 
 @staff_bp.route("/<int:request_id>/complete", methods=["POST"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
@@ -56,9 +57,14 @@ def printable() -> BaseResponse | str:
     if not ExportForm().validate_on_submit():
         return redirect(url_for("records.index"))
     doc = services.export_own_data(current_user, now=utcnow(), form="printable page")
+    return export_page("Your data", doc)
+
+
+def export_page(title: str, doc: dict[str, Any]) -> str:
+    """An export as a page to print: the patient's own, and staff answering a request."""
     return render_template(
         "records/export.html",
-        title="Your data",
+        title=title,
         doc=doc,
         sections=archive.SECTIONS,
         field_label=archive.field_label,

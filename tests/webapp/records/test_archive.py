@@ -80,6 +80,7 @@ def test_the_zip_round_trips_any_text(subject, chat):
         ("due_on", "2027-01-06", "6 January 2027"),
         ("state", "in_treatment", "in treatment"),
         ("body", "Keep the diary", None),
+        ("body", "see_my_gp", None),  # what a person wrote is never reworded
         ("contact_minutes", 50, None),
     ],
 )

@@ -61,6 +61,9 @@ def test_staff_record_produce_and_complete_a_request(client, login_as, role):
         raw = packed.read("your-data.json").decode("utf-8")
     assert "clinical note about Alpha" in raw and "bravo" not in raw.lower()
     assert json.loads(raw)["subject"] == "Person Alpha"
+    printable = submit(client, f"{page}/printable", {}, form_page=page)
+    assert printable.status_code == 200
+    assert "clinical note about Alpha" in printable.get_data(as_text=True)
     assert submit(client, f"{page}/complete", {}, form_page=page).status_code == 302
     db.session.expire_all()
     sar = db.session.get(SubjectAccessRequest, sar.id)
@@ -73,6 +76,7 @@ def test_staff_record_produce_and_complete_a_request(client, login_as, role):
     assert actions == [
         "subject_access.requested",
         "subject_access.exported",
+        "subject_access.exported",  # the printable page, made as the export is
         "subject_access.completed",
     ]
 
