@@ -30,7 +30,6 @@ class SignInStep(enum.Enum):
     TWO_FACTOR = "two_factor"
     TWO_FACTOR_SETUP = "two_factor_setup"
     REFUSED = "refused"
-    CLOSED = "closed"  # the right password for an account closed or switched off
 
 
 @dataclass(frozen=True)
@@ -63,8 +62,7 @@ def _register_failure(user: User, now: datetime) -> None:
 
 
 def check_password(email: str, password: str, *, now: datetime) -> SignInResult:
-    """First step of signing in. Refusals look the same whatever the reason, except that the
-    right password for a closed account says it is closed."""
+    """First step of signing in. Refusals look the same whatever the reason."""
     user = user_by_email(email)
     with db.transaction():
         if user is None:
@@ -96,8 +94,9 @@ def check_password(email: str, password: str, *, now: datetime) -> SignInResult:
                 subject_id=user.id,
                 detail={"reason": "inactive"},
             )
-            # Only someone who knows the password learns this, so it tells an attacker nothing.
-            return SignInResult(SignInStep.CLOSED, user)
+            # The same refusal as a wrong password: otherwise someone trying leaked passwords
+            # would learn this one is right, and that its owner was a patient here.
+            return SignInResult(SignInStep.REFUSED, user)
         if user.password_hash and passwords.needs_rehash(user.password_hash):
             user.password_hash = passwords.hash_password(password)
         if not user.is_staff:

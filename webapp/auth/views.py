@@ -30,13 +30,10 @@ PENDING_USER = "pending_sign_in"
 PENDING_SINCE = "pending_sign_in_since"
 PENDING_NEXT = "pending_next"
 PENDING_FOR = timedelta(minutes=5)
-CLOSED_ACCOUNT = (
-    "This account is closed, so you cannot sign in with it. If you need support again, you can "
-    "refer yourself or talk to your GP. Staff: ask your administrator."
-)
 BAD_SIGN_IN = (
     "Enter a correct email address and password. If you have tried several times, "
-    "your account may be locked for a few minutes to keep it safe."
+    "your account may be locked for a few minutes to keep it safe. A closed account cannot be "
+    "signed in to: if you need support again, you can refer yourself."
 )
 
 
@@ -88,9 +85,6 @@ def sign_in() -> Response | str:
         result = services.check_password(
             form.email.data or "", form.password.data or "", now=utcnow()
         )
-        if result.step is services.SignInStep.CLOSED:
-            form.form_errors.append(CLOSED_ACCOUNT)
-            return render_template("auth/sign_in.html", form=form), 200
         if result.step is services.SignInStep.REFUSED or result.user is None:
             form.form_errors.append(BAD_SIGN_IN)
             return render_template("auth/sign_in.html", form=form), 200
