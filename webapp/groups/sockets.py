@@ -137,6 +137,7 @@ def alert_payload(
         "html": str(to_html(message.body)),
         "sent_at": message.sent_at.isoformat(),
         "acknowledged_by": acknowledged_by,
+        "escalated": alert.escalated_to_clinical_at is not None,
     }
 
 
@@ -152,6 +153,16 @@ def announce_acknowledged(occurrence_id: int, alert_id: int, by: User) -> None:
     its facilitators' pages say so, and stop asking them to."""
     socketio.emit(
         "alert_acknowledged",
+        {"alert_id": alert_id, "by": by.full_name},
+        namespace=NAMESPACE,
+        to=facilitators_room(occurrence_id),
+    )
+
+
+def announce_escalated(occurrence_id: int, alert_id: int, by: User) -> None:
+    """A moderator asked the clinical lead to look, and the on-call clinician is texted."""
+    socketio.emit(
+        "alert_escalated",
         {"alert_id": alert_id, "by": by.full_name},
         namespace=NAMESPACE,
         to=facilitators_room(occurrence_id),
@@ -192,7 +203,8 @@ class GroupNamespace(Namespace):
     """Events: connect(auth: {occurrence_id, csrf_token, last_seen}) → "joined", "history"
     (and for facilitators "roster", "alerts"); send → ack; resync → ack; mute / remove /
     acknowledge_alert (facilitators) → ack; leave. Broadcasts: "chat", "presence", "muted",
-    "removed", "alert", "alert_acknowledged" and "alert_closed" (facilitators), "closed"."""
+    "removed", "alert", "alert_acknowledged", "alert_escalated" and "alert_closed"
+    (facilitators), "closed"."""
 
     @realtime.connect_handler
     def on_connect(self, auth: Any = None) -> None:

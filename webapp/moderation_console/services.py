@@ -13,7 +13,7 @@ import logging
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from moderation import Action, Decision, Verdict
 from webapp import audit
@@ -145,17 +145,24 @@ def acknowledge(item: ModerationItem, by: User, *, now: datetime) -> bool:
         raise ModerationRefused("Only alerts need acknowledging")
     if item.acknowledged_at is not None:
         return False
-    with db.transaction():
-        item.acknowledged_at = now
-        item.acknowledged_by_id = by.id
-        item.next_escalation_at = None
-        audit.record(
-            "moderation.alert_acknowledged",
-            actor=by,
-            subject_type="moderation_item",
-            subject_id=item.id,
-            detail={"minutes": int((now - item.created_at).total_seconds() // 60)},
+    with db.transaction() as session:
+        claimed = session.execute(  # (a facilitator and a moderator may press at once)
+            update(ModerationItem)
+            .where(ModerationItem.id == item.id, ModerationItem.acknowledged_at.is_(None))
+            .values(acknowledged_at=now, acknowledged_by_id=by.id, next_escalation_at=None)
+            .execution_options(synchronize_session=False)
         )
+        if claimed.rowcount == 1:
+            audit.record(
+                "moderation.alert_acknowledged",
+                actor=by,
+                subject_type="moderation_item",
+                subject_id=item.id,
+                detail={"minutes": int((now - item.created_at).total_seconds() // 60)},
+            )
+    db.session.refresh(item)
+    if claimed.rowcount != 1:  # someone else's acknowledgement came first
+        return False
     from webapp.moderation_console import sockets
 
     sockets.announce_acknowledged(item.id)
@@ -423,7 +430,7 @@ def escalate_group_alert(
 
     if was_waiting:
         sockets.announce_acknowledged(item.id)
-        group_sockets.announce_acknowledged(message.occurrence_id, item.id, moderator)
+    group_sockets.announce_escalated(message.occurrence_id, item.id, moderator)
     jobs.text_escalation(GROUP_MESSAGE, message.id, now=now)
 
 

@@ -201,20 +201,39 @@ function start (root) {
   socket.on('removed', (change) => {
     end(change.message)
   })
-  socket.on('alerts', (open) => open.forEach(showAlert))
+  // The meeting's open alerts, on joining and again on every reconnection: boxes already shown
+  // take what changed meanwhile, and one no longer open was closed by a moderator.
+  socket.on('alerts', (open) => {
+    const ids = new Set(open.map((alert) => String(alert.alert_id)))
+    if (alerts) alerts.querySelectorAll('[data-alert-id]').forEach((box) => { if (!ids.has(box.dataset.alertId)) markClosed(box.dataset.alertId) })
+    open.forEach(showAlert)
+  })
   socket.on('alert', showAlert)
   socket.on('alert_acknowledged', (change) => markAcknowledged(change.alert_id, change.by))
-  socket.on('alert_closed', (change) => {
-    const box = alerts && alerts.querySelector(`[data-alert-id="${change.alert_id}"]`)
+  socket.on('alert_escalated', (change) => markEscalated(change.alert_id, change.by))
+  socket.on('alert_closed', (change) => markClosed(change.alert_id))
+
+  function alertBox (alertId) {
+    return alerts && alerts.querySelector(`[data-alert-id="${alertId}"]`)
+  }
+
+  function setNote (alertId, text) {
+    const box = alertBox(alertId)
     if (!box) return
     box.querySelector('button')?.remove()
-    box.querySelector('.app-alert-note').textContent = 'Held from the group. The moderator has closed this alert.'
-  })
+    box.querySelector('.app-alert-note').textContent = text
+  }
 
   // A member's risk message: the facilitator acknowledges it here (they are checking in with
   // the member), so the on-call clinician is not texted; the moderator closes it later.
   function showAlert (alert) {
-    if (!alerts || alerts.querySelector(`[data-alert-id="${alert.alert_id}"]`)) return
+    if (!alerts) return
+    if (!alertBox(alert.alert_id)) addAlert(alert)
+    if (alert.escalated) markEscalated(alert.alert_id, 'A moderator')
+    else if (alert.acknowledged_by) markAcknowledged(alert.alert_id, alert.acknowledged_by)
+  }
+
+  function addAlert (alert) {
     const box = document.createElement('div')
     box.className = 'nhsuk-warning-callout'
     box.dataset.alertId = alert.alert_id
@@ -225,10 +244,10 @@ function start (root) {
     text.innerHTML = alert.html // escaped by the server
     const note = document.createElement('p')
     note.className = 'app-alert-note'
+    note.textContent = 'Held from the group. The moderator on shift has been alerted. Check in with this member now.'
     box.append(heading, text, note)
     alerts.append(box)
-    if (alert.acknowledged_by) return markAcknowledged(alert.alert_id, alert.acknowledged_by)
-    note.textContent = 'Held from the group. The moderator on shift has been alerted. Check in with this member now.'
+    if (alert.acknowledged_by || alert.escalated) return
     const acknowledge = document.createElement('button')
     acknowledge.type = 'button'
     acknowledge.className = 'nhsuk-button nhsuk-button--secondary nhsuk-u-margin-bottom-0'
@@ -247,13 +266,22 @@ function start (root) {
     box.append(acknowledge)
   }
 
-  function markAcknowledged (alertId, by) {
-    const box = alerts && alerts.querySelector(`[data-alert-id="${alertId}"]`)
-    if (!box) return
-    box.querySelector('button')?.remove()
-    box.querySelector('.app-alert-note').textContent =
-      `Held from the group. Acknowledged by ${by}: the on-call clinician will not be texted. The moderator on shift will close the alert.`
+  function markEscalated (alertId, by) {
+    const box = alertBox(alertId)
+    if (box) box.dataset.escalated = 'yes'
+    setNote(alertId, `Held from the group. ${by} has asked the clinical lead to look, and the on-call clinician is being texted. The moderator on shift will close the alert.`)
   }
+
+  function markClosed (alertId) {
+    setNote(alertId, 'Held from the group. The moderator has closed this alert.')
+  }
+
+  function markAcknowledged (alertId, by) {
+    const box = alertBox(alertId)
+    if (!box || box.dataset.escalated) return // (escalation says more)
+    setNote(alertId, `Held from the group. Acknowledged by ${by}: the on-call clinician will not be texted. The moderator on shift will close the alert.`)
+  }
+
   socket.on('closed', (change) => end(change.message))
 
   function end (message) {

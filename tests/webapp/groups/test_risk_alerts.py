@@ -327,9 +327,12 @@ def test_escalating_tells_the_facilitators_the_alert_is_in_hand(world, moderator
         {"decision": "escalate", "reason": "Needs the clinical lead"},
     )
     assert response.status_code == 302
-    assert events(facilitator, "alert_acknowledged") == [
+    # Not "acknowledged" (the page would say nobody is texted): the on-call lead is texted.
+    assert events(facilitator, "alert_escalated") == [
         {"alert_id": item.id, "by": moderator.full_name}
     ]
+    [alert] = events(connect(world, world.facilitator), "alerts")[0]
+    assert alert["escalated"] is True
 
 
 def test_only_a_facilitator_may_acknowledge_and_only_their_meetings_alert(world, moderator):
@@ -360,3 +363,27 @@ def test_only_a_facilitator_may_acknowledge_and_only_their_meetings_alert(world,
         }
     db.session.expire_all()
     assert db.session.get(ModerationItem, item.id).acknowledged_at is None
+
+
+def test_two_acknowledgements_at_once_record_only_the_first(world, moderator):
+    """A facilitator in the room and a moderator in the queue may press together."""
+    from sqlalchemy import update
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    from webapp.moderation_console import services as moderation_services
+
+    item = raise_alert(world)
+    stale = db.session.get(ModerationItem, item.id)  # read before the other press landed
+    db.session.execute(
+        update(ModerationItem)
+        .where(ModerationItem.id == item.id)
+        .values(acknowledged_at=NOW, acknowledged_by_id=moderator.id)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    set_committed_value(stale, "acknowledged_at", None)  # as the other request still saw it
+    assert moderation_services.acknowledge(stale, world.facilitator, now=NOW) is False
+    assert db.session.get(ModerationItem, item.id).acknowledged_by_id == moderator.id
+    assert not db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "moderation.alert_acknowledged")
+    )
