@@ -402,6 +402,24 @@ def open_alerts(occurrence_id: int) -> list[ModerationItem]:
     )
 
 
+def has_open_alert(occurrence_id: int, member_id: int) -> bool:
+    """Whether a risk alert about this member in this meeting is not yet closed."""
+    return (
+        db.session.scalar(
+            select(ModerationItem.id)
+            .join(ModerationItem.group_message)
+            .where(
+                GroupMessage.occurrence_id == occurrence_id,
+                GroupMessage.sender_id == member_id,
+                ModerationItem.kind == ItemKind.ALERT,
+                ModerationItem.resolved_at.is_(None),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def alert_in_meeting(occurrence_id: int, alert_id: int) -> ModerationItem | None:
     """One of the meeting's risk alerts, or None if the id is not one of them."""
     return db.session.scalar(

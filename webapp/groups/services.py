@@ -236,7 +236,11 @@ def request_place(patient: User, group: Group, *, now: datetime) -> GroupEnrolme
 
 def _offer_free_places(group: Group, now: datetime) -> list[GroupEnrolment]:
     """Inside the caller's locked transaction: offer free places to those waiting, in order."""
-    waiting = queries.enrolments(group.id, EnrolmentStatus.WAITING)
+    waiting = [  # (a closed account gives up its wait, so none should be here)
+        e
+        for e in queries.enrolments(group.id, EnrolmentStatus.WAITING)
+        if e.patient.is_active_account
+    ]
     chosen = set(
         rules.to_offer([(e.requested_at, e.id) for e in waiting], _taken(group.id), group.capacity)
     )
@@ -490,11 +494,11 @@ def post_message(
 
     decision = current_engine().decide(text)
     is_member_at_risk = decision.is_clinical_risk and not is_facilitator
-    # A person in crisis may well type fast: their risk message is never turned away by the
-    # rate limit, so it is held and alerted as any other is.
-    if (
-        not rate.message_rate().allow(f"group-{occurrence_id}:{sender_id}", now)
-        and not is_member_at_risk
+    # A person in crisis may well type fast: a risk message gets past the rate limit, so it is
+    # held and alerted, unless an alert about them in this meeting is already open (then the
+    # people it reached are with them, and a flood of risk words cannot flood the on-call).
+    if not rate.message_rate().allow(f"group-{occurrence_id}:{sender_id}", now) and not (
+        is_member_at_risk and not queries.has_open_alert(occurrence_id, sender_id)
     ):
         check_standing(sender_id, session_token, occurrence_id)
         found = existing()
@@ -710,13 +714,16 @@ def move_meeting(
         raise Refused("Choose a date or time other than the meeting's own")
     if starts_at <= now:
         raise Refused("Choose a date and time in the future")
-    clash = queries.meeting_overlapping(occurrence.group_id, starts_at, ends_at, but=occurrence.id)
-    if clash is not None:
-        raise Refused(
-            f"That would overlap the group's meeting on {london_datetime(clash.starts_at)}"
-        )
     try:
         with db.transaction() as session:
+            _lock(occurrence.group)  # (two moves at once must not both pass the overlap check)
+            clash = queries.meeting_overlapping(
+                occurrence.group_id, starts_at, ends_at, but=occurrence.id
+            )
+            if clash is not None:
+                raise Refused(
+                    f"That would overlap the group's meeting on {london_datetime(clash.starts_at)}"
+                )
             claimed = session.execute(  # (as the page showed it, and not yet started)
                 update(GroupOccurrence)
                 .where(

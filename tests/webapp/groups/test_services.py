@@ -233,3 +233,15 @@ def test_attendance_waits_for_the_meeting_to_start(world):
             {m.id: "5" for m in world.members},
             now=STARTS_AT - timedelta(minutes=1),
         )
+
+
+def test_a_closed_account_waiting_is_passed_over_for_a_free_place(facilitator, outbox):
+    group = make_group(facilitator, capacity=1)
+    member, closed, next_open = (make_member(h) for h in ("member-a", "member-b", "member-c"))
+    for minutes, patient in enumerate((member, closed, next_open)):
+        services.request_place(patient, group, now=NOW + timedelta(minutes=minutes))
+    closed.is_active_account = False
+    db.session.commit()
+    services.leave(member, group, now=NOW + timedelta(hours=1))
+    assert statuses(group)["member-b"] == "waiting" and statuses(group)["member-c"] == "offered"
+    assert [m.to for m in outbox] == [next_open.email]

@@ -363,3 +363,7 @@ def test_a_members_risk_message_is_held_and_alerted_even_when_they_are_sending_t
         select(ModerationItem).where(ModerationItem.group_message_id == message.id)
     )
     assert send(author, RISK, "client-risk1")["duplicate"] is True  # a resend stores nothing
+    # With that alert open, more risk words while over the limit are turned away like any
+    # message: one open alert reaches the people who help, not a flood of texts to on-call.
+    assert "too quickly" in send(author, RISK + " now", "client-risk2")["error"]
+    assert db.session.query(ModerationItem).count() == 1
