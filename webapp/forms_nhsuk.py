@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wtforms import IntegerField
+from wtforms import IntegerField, StringField, ValidationError
 
 
 class WholeNumberField(IntegerField):
@@ -20,3 +20,15 @@ class WholeNumberField(IntegerField):
             super().process_formdata(valuelist)
         except ValueError as error:
             raise ValueError(self.not_a_number) from error
+
+
+def uk_mobile(_form: Any, field: StringField) -> None:
+    """An optional UK mobile number: empty, or one `normalise_uk_mobile` reads."""
+    from webapp.referral import eligibility  # (here: the referral forms import this module)
+
+    if not (field.data or "").strip():
+        return
+    try:
+        eligibility.normalise_uk_mobile(field.data or "")
+    except ValueError:
+        raise ValidationError("Enter a UK mobile number, like 07700 900 982") from None

@@ -14,14 +14,13 @@ from wtforms import (
     SelectField,
     StringField,
     TextAreaField,
-    ValidationError,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
 
+from webapp.forms_nhsuk import uk_mobile
 from webapp.records import consent
 from webapp.records.services import ANONYMISED, CHANNELS, DELETED
-from webapp.referral import eligibility
 
 
 def _limit(characters: int, what: str) -> Length:
@@ -148,20 +147,12 @@ TIME_ZONES = [
 ]
 
 
-def _uk_mobile(_form: FlaskForm, field: StringField) -> None:
-    if (field.data or "").strip():
-        try:
-            eligibility.normalise_uk_mobile(field.data or "")
-        except ValueError:
-            raise ValidationError("Enter a UK mobile number, like 07700 900 982") from None
-
-
 class ContactDetailsForm(FlaskForm):
     mobile = StringField(
         "UK mobile number (optional)",
         validators=[
             Length(max=20, message="Enter a UK mobile number, like 07700 900 982"),
-            _uk_mobile,
+            uk_mobile,
         ],
     )
     timezone = SelectField(

@@ -23,6 +23,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from webapp.forms_nhsuk import uk_mobile
 from webapp.referral import codes, eligibility
 
 
@@ -137,15 +138,6 @@ class NameForm(QuestionForm):
         return {"full_name": (self.full_name.data or "").strip()}
 
 
-def _valid_mobile(_form: Any, field: StringField) -> None:
-    if not (field.data or "").strip():
-        return
-    try:
-        eligibility.normalise_uk_mobile(field.data or "")
-    except ValueError:
-        raise ValidationError("Enter a UK mobile number, like 07700 900 982") from None
-
-
 class ContactForm(QuestionForm):
     email = EmailField(
         "Email address",
@@ -159,7 +151,7 @@ class ContactForm(QuestionForm):
         ],
     )
     mobile = StringField(
-        "UK mobile number (optional)", validators=[_limit(20, "Mobile number"), _valid_mobile]
+        "UK mobile number (optional)", validators=[_limit(20, "Mobile number"), uk_mobile]
     )
 
     def answers(self) -> dict[str, Any]:
@@ -391,7 +383,7 @@ class PractitionerReferralForm(DateOfBirthFields, FlaskForm):
     )
     mobile = StringField(
         "Patient’s UK mobile number (optional)",
-        validators=[_limit(20, "Mobile number"), _valid_mobile],
+        validators=[_limit(20, "Mobile number"), uk_mobile],
     )
     postcode = StringField(
         "Patient’s postcode",
