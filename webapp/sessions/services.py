@@ -159,6 +159,16 @@ def _end_reads() -> None:
         db.session.commit()
 
 
+def is_present(appointment_id: int, party: room.Party) -> bool:
+    """Whether the party has a connection open in the room now (the server's attendance
+    records, so across instances). The read is ended at once: the door goes on to ask for the
+    missed messages on a connection of their own, and a read left open would hold a second
+    connection per joining socket until the pool ran dry."""
+    present = room.is_present(queries.attendance_events(appointment_id), party)
+    _end_reads()
+    return present
+
+
 def refuse(user: User | None, appointment_id: int | None, code: str) -> None:
     """Audit a refusal at the door or on an event (committed on its own)."""
     _end_reads()

@@ -131,7 +131,7 @@ class ChatNamespace(Namespace):
             {
                 "party": party.value,
                 # whoever came first is told by "presence"; the one who comes second, here
-                "other_present": room.is_present(queries.attendance_events(appointment.id), other),
+                "other_present": services.is_present(appointment.id, other),
                 "starts_at": appointment.starts_at.isoformat(),
                 "ends_at": room.closes_at(appointment.starts_at).isoformat(),
                 "now": now.isoformat(),

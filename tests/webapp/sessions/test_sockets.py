@@ -83,6 +83,27 @@ def test_whoever_joins_second_is_told_the_other_is_already_there(app, in_session
     assert received(again)["joined"][0]["other_present"] is False
 
 
+def test_the_door_holds_no_read_open_while_it_asks_for_missed_messages(
+    app, in_session, monkeypatch
+):
+    """The missed messages come on a pooled connection of their own: an ORM read left open at
+    the door would hold a second connection per joining socket, and 500 pairs joining at once
+    ran the pool dry (benchmarks/chat.py: 966 connections refused)."""
+    from webapp.sessions import services
+
+    real = services.missed_messages
+    open_reads: list[bool] = []
+
+    def watched(*args, **kwargs):
+        open_reads.append(db.session().in_transaction())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "missed_messages", watched)
+    connect(app, in_session.therapist_client, in_session.appointment.id)
+    connect(app, in_session.patient_client, in_session.appointment.id)
+    assert open_reads == [False, False]
+
+
 def test_a_message_reaches_the_senders_other_tabs_but_not_the_sending_page_twice(app, in_session):
     sending_tab = connect(app, in_session.patient_client, in_session.appointment.id)
     other_tab = connect(app, in_session.patient_client, in_session.appointment.id)
