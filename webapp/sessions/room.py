@@ -43,6 +43,10 @@ class Party(StrEnum):
     PATIENT = "patient"
     THERAPIST = "therapist"
 
+    @property
+    def other(self) -> Party:
+        return Party.THERAPIST if self is Party.PATIENT else Party.PATIENT
+
 
 class RoomState(StrEnum):
     NOT_YET = "not_yet"

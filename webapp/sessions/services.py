@@ -106,7 +106,10 @@ def missed_messages(
     user_id: int, session_token: str, appointment_id: int, last_seen: int
 ) -> list[SentMessage]:
     """The room's messages after `last_seen`, in order, checked as every event is
-    (`check_connection`), in one query. Raise RoomRefused as that does."""
+    (`check_connection`), in one query. Raise RoomRefused as that does. On PostgreSQL the
+    query takes a pooled connection of its own, so any read the caller began is ended first:
+    one left open held a second connection per joining socket until the pool ran dry."""
+    _end_reads()
     found = queries.connection_state_and_messages_after(
         user_id, session_token, appointment_id, last_seen
     )
@@ -161,12 +164,8 @@ def _end_reads() -> None:
 
 def is_present(appointment_id: int, party: room.Party) -> bool:
     """Whether the party has a connection open in the room now (the server's attendance
-    records, so across instances). The read is ended at once: the door goes on to ask for the
-    missed messages on a connection of their own, and a read left open would hold a second
-    connection per joining socket until the pool ran dry."""
-    present = room.is_present(queries.attendance_events(appointment_id), party)
-    _end_reads()
-    return present
+    records, so across instances)."""
+    return room.is_present(queries.attendance_events(appointment_id), party)
 
 
 def refuse(user: User | None, appointment_id: int | None, code: str) -> None:

@@ -125,13 +125,12 @@ class ChatNamespace(Namespace):
             connection=request.sid,  # type: ignore[attr-defined]
             now=now,
         )
-        other = room.Party.THERAPIST if party is room.Party.PATIENT else room.Party.PATIENT
         emit(
             "joined",
             {
                 "party": party.value,
                 # whoever came first is told by "presence"; the one who comes second, here
-                "other_present": services.is_present(appointment.id, other),
+                "other_present": services.is_present(appointment.id, party.other),
                 "starts_at": appointment.starts_at.isoformat(),
                 "ends_at": room.closes_at(appointment.starts_at).isoformat(),
                 "now": now.isoformat(),

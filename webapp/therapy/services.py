@@ -38,20 +38,25 @@ def london_moment(day: date, clock: time) -> datetime:
     return datetime.combine(day, clock, tzinfo=LONDON)
 
 
+SLOT_MINUTES = int(SLOT_LENGTH.total_seconds() // 60)
+
+
+def _minutes(starts_at: time, ends_at: time) -> int:
+    return (ends_at.hour * 60 + ends_at.minute) - (starts_at.hour * 60 + starts_at.minute)
+
+
 def spare_minutes(starts_at: time, ends_at: time) -> int:
     """Minutes at the end of a block of hours that hold no whole session slot."""
-    length = (ends_at.hour * 60 + ends_at.minute) - (starts_at.hour * 60 + starts_at.minute)
-    return length % int(SLOT_LENGTH.total_seconds() // 60)
+    return _minutes(starts_at, ends_at) % SLOT_MINUTES
 
 
 def add_weekly_hours(therapist: User, weekday: int, starts_at: time, ends_at: time) -> WeeklyHours:
     if ends_at <= starts_at:
         raise AvailabilityError("The finish time must be after the start time")
-    slot = int(SLOT_LENGTH.total_seconds() // 60)
-    if datetime.combine(date.min, ends_at) - datetime.combine(date.min, starts_at) < SLOT_LENGTH:
+    if _minutes(starts_at, ends_at) < SLOT_MINUTES:
         raise AvailabilityError(
-            f"Weekly hours must be at least {slot} minutes long: each session takes 50 minutes "
-            "and 10 for its record"
+            f"Weekly hours must be at least {SLOT_MINUTES} minutes long: each session takes 50 "
+            "minutes and 10 for its record"
         )
     with db.transaction() as session:
         same_day = session.scalars(

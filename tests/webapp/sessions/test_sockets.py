@@ -89,16 +89,16 @@ def test_the_door_holds_no_read_open_while_it_asks_for_missed_messages(
     """The missed messages come on a pooled connection of their own: an ORM read left open at
     the door would hold a second connection per joining socket, and 500 pairs joining at once
     ran the pool dry (benchmarks/chat.py: 966 connections refused)."""
-    from webapp.sessions import services
+    from webapp.sessions import queries
 
-    real = services.missed_messages
+    real = queries.connection_state_and_messages_after
     open_reads: list[bool] = []
 
     def watched(*args, **kwargs):
         open_reads.append(db.session().in_transaction())
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(services, "missed_messages", watched)
+    monkeypatch.setattr(queries, "connection_state_and_messages_after", watched)
     connect(app, in_session.therapist_client, in_session.appointment.id)
     connect(app, in_session.patient_client, in_session.appointment.id)
     assert open_reads == [False, False]
