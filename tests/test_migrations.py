@@ -141,3 +141,40 @@ def test_closed_accounts_give_up_the_group_places_they_still_held(empty_database
         statuses = connection.execute(text("SELECT status FROM group_enrolments ORDER BY id"))
         assert statuses.scalars().all() == ["enrolled", "left", "left", "removed"]
     engine.dispose()
+
+
+def test_attendance_recorded_before_instances_keeps_no_instance(empty_database_url):
+    """0022: events already recorded have no instance (read as before); new ones may name one,
+    and the instances' lives have a table; down again, both go."""
+    upgrade(empty_database_url, "0021")
+    engine = make_engine(empty_database_url)
+    postgres = engine.dialect.name == "postgresql"
+    raw = engine.raw_connection()
+    cursor = raw.cursor()
+    cursor.execute(
+        "SET session_replication_role = replica" if postgres else "PRAGMA foreign_keys=OFF"
+    )
+    cursor.execute(
+        "INSERT INTO attendance_events (id, appointment_id, user_id, party, kind, connection, at)"
+        " VALUES (1, 1, 1, 'patient', 'join', 'sid-1', CURRENT_TIMESTAMP)"
+    )
+    cursor.execute("RESET session_replication_role" if postgres else "PRAGMA foreign_keys=ON")
+    raw.commit()
+    raw.close()
+    upgrade(empty_database_url, "0022")
+    with engine.begin() as connection:
+        assert connection.execute(text("SELECT instance FROM attendance_events")).all() == [(None,)]
+        connection.execute(
+            text(
+                "INSERT INTO server_instances (id, host, started_at, beat_at)"
+                " VALUES ('abc', 'web-1', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+        )
+        # (the event's appointment and user were never made: SQLite's copy of the table on
+        # the way down checks its keys)
+        connection.execute(text("DELETE FROM attendance_events"))
+    command.downgrade(alembic_config(empty_database_url), "0021")
+    with engine.connect() as connection:
+        columns = connection.execute(text("SELECT * FROM attendance_events")).keys()
+        assert "instance" not in columns
+    engine.dispose()

@@ -175,6 +175,7 @@ def site_origin(site_url: str) -> str:
 
 def _configure_socketio(app: Flask) -> None:
     from webapp.errors import socket_error
+    from webapp.heartbeat import HEARTBEAT_KEY, Heartbeat, begin_on_first_request
     from webapp.realtime import RELAY_WATCH, RelayWatch
     from webapp.sessions import rate
     from webapp.sessions.sockets import ChatNamespace
@@ -193,6 +194,10 @@ def _configure_socketio(app: Flask) -> None:
     # same process (the CLI tests) must not register the channel twice.
     if app.config["SOCKETIO_MESSAGE_QUEUE"]:
         app.extensions[RELAY_WATCH] = RelayWatch(socketio, app.config["SOCKETIO_MESSAGE_QUEUE"])
+    app.extensions[HEARTBEAT_KEY] = Heartbeat(
+        app, socketio.start_background_task, socketio.sleep, enabled=app.config["SERVER_HEARTBEAT"]
+    )
+    app.before_request(begin_on_first_request)
     if not any(isinstance(handler, ChatNamespace) for handler in socketio.namespace_handlers):
         socketio.on_namespace(ChatNamespace("/chat"))
     # Every namespace's events, present and future: an exception answers with a plain error.

@@ -181,6 +181,9 @@ class Config:
     SOCKETIO_ASYNC_MODE = _env("SOCKETIO_ASYNC_MODE", "threading")
     SOCKETIO_MESSAGE_QUEUE = _env("SOCKETIO_MESSAGE_QUEUE")
     SOCKETIO_CHANNEL = _env("SOCKETIO_CHANNEL", "talking-therapies-socketio")
+    # Each serving instance records its life (webapp.heartbeat), which tells a session's
+    # attendance when a server stopped; the tests, which serve nothing, go without.
+    SERVER_HEARTBEAT = True
 
     # Community moderation (issue #8). Authors of held posts are told a moderator usually looks
     # within MODERATION_RESPONSE_MINUTES. An alert not acknowledged within
@@ -214,6 +217,7 @@ class TestConfig(Config):
     SITE_URL = "http://localhost"
     SOCKETIO_ASYNC_MODE = "threading"
     SOCKETIO_MESSAGE_QUEUE = ""
+    SERVER_HEARTBEAT = False
 
 
 class ProductionConfig(Config):

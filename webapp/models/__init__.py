@@ -83,6 +83,7 @@ from webapp.models.therapy import (
     AttendanceKind,
     ChatMessage,
     PatientSessionNote,
+    ServerInstance,
     SessionRating,
     SessionRecord,
 )
@@ -167,6 +168,7 @@ __all__ = [
     "Role",
     "SafetyPlan",
     "SavedWorksheet",
+    "ServerInstance",
     "SessionRating",
     "SessionRecord",
     "Shift",

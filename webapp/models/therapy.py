@@ -63,7 +63,26 @@ class AttendanceEvent(Base):
         )
     )
     connection: Mapped[str] = mapped_column(String(64))  # the socket's id
+    # the app instance that held the connection (ServerInstance.id; no key: its row is made
+    # by a heartbeat the tests and a lone CLI process do without)
+    instance: Mapped[str | None] = mapped_column(String(32))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ServerInstance(Base):
+    """One app process's time serving, from its own heartbeat (`webapp.heartbeat`): when it
+    started, when it last said it was still serving, and when it stopped, if it could say so.
+    A connection its instance took down unrecorded ends with it, and the gaps between lives
+    are the provider's outages (`sessions.room.outages`)."""
+
+    __tablename__ = "server_instances"
+    __table_args__ = (Index("ix_server_instances_beat_at", "beat_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))  # which machine, for the operator's eye
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class SessionRecord(Base):

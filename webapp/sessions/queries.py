@@ -4,6 +4,7 @@ caller is a socket, which cannot render a page)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +19,7 @@ from webapp.models import (
     AttendanceKind,
     ChatMessage,
     PatientSessionNote,
+    ServerInstance,
     SessionRating,
     SessionRecord,
     User,
@@ -166,9 +168,33 @@ def attendance_events(appointment_id: int) -> list[room.AttendanceEvent]:
     )
     return [
         room.AttendanceEvent(
-            room.Party(row.party), room.AttendanceKind(row.kind.value), row.at, row.connection
+            room.Party(row.party),
+            room.AttendanceKind(row.kind.value),
+            row.at,
+            row.connection,
+            row.instance,
         )
         for row in rows
+    ]
+
+
+def instance_lives(instances: Iterable[str]) -> list[room.InstanceLife]:
+    """The recorded lives of these app instances (those with none recorded are left out)."""
+    wanted = sorted(set(instances))
+    if not wanted:
+        return []
+    return _lives(select(ServerInstance).where(ServerInstance.id.in_(wanted)))
+
+
+def lives_since(moment: datetime) -> list[room.InstanceLife]:
+    """Every instance's life that was still going at `moment` or began after it."""
+    return _lives(select(ServerInstance).where(ServerInstance.beat_at >= moment))
+
+
+def _lives(statement: Select[tuple[ServerInstance]]) -> list[room.InstanceLife]:
+    return [
+        room.InstanceLife(row.id, row.started_at, row.beat_at, row.stopped_at)
+        for row in db.session.scalars(statement)
     ]
 
 

@@ -17,9 +17,10 @@ its closing moment.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -170,6 +171,7 @@ class AttendanceEvent:
     kind: AttendanceKind
     at: datetime
     connection: str  # one socket's id: a join is ended by the leave/disconnect of the same id
+    instance: str | None = None  # the app instance that held it (None: recorded before 0022)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +179,7 @@ class Span:
     start: datetime
     end: datetime
     dropped: bool  # ended by a disconnection, not by leaving
+    cut_off: bool = False  # dropped because its server stopped: the provider's failure
 
 
 MINIMUM_TOGETHER = timedelta(minutes=20)
@@ -194,40 +197,106 @@ class Proposal:
     together: timedelta
 
 
-def presence(events: Sequence[AttendanceEvent], party: Party, *, until: datetime) -> list[Span]:
-    """One party's connections as spans, in order. A connection with no recorded end (say the
-    server stopped) is taken to last until `until`."""
-    opened: dict[str, datetime] = {}
+def presence(
+    events: Sequence[AttendanceEvent],
+    party: Party,
+    *,
+    until: datetime,
+    ended: Mapping[str, datetime] | None = None,
+) -> list[Span]:
+    """One party's connections as spans, in order. A connection with no recorded end was cut
+    off by its server: if its instance is in `ended` (instance → when it was last known to be
+    serving), it dropped then; otherwise (still serving, or recorded before instances were) it
+    is taken to last until `until`."""
+    opened: dict[str, AttendanceEvent] = {}
     spans: list[Span] = []
     for event in sorted(events, key=lambda e: e.at):
         if event.party is not party:
             continue
         if event.kind is AttendanceKind.JOIN:
-            opened.setdefault(event.connection, event.at)
+            opened.setdefault(event.connection, event)
         elif event.connection in opened:
             spans.append(
                 Span(
-                    opened.pop(event.connection),
+                    opened.pop(event.connection).at,
                     event.at,
                     event.kind is AttendanceKind.DISCONNECT,
                 )
             )
-    spans += [Span(start, max(start, until), False) for start in opened.values()]
+    for join in opened.values():
+        cut_off = _cut_off_at(join, ended)
+        if cut_off is None:
+            spans.append(Span(join.at, max(join.at, until), False))
+        else:
+            spans.append(Span(join.at, max(join.at, cut_off), True, cut_off=True))
     return sorted(spans, key=lambda span: span.start)
 
 
-def is_present(events: Sequence[AttendanceEvent], party: Party) -> bool:
+def _cut_off_at(join: AttendanceEvent, ended: Mapping[str, datetime] | None) -> datetime | None:
+    if ended is None or join.instance is None:
+        return None
+    return ended.get(join.instance)
+
+
+def is_present(
+    events: Sequence[AttendanceEvent],
+    party: Party,
+    ended: Mapping[str, datetime] | None = None,
+) -> bool:
     """Whether the party has a connection open now: one that joined and has not left or
-    dropped. (One whose end was never recorded, because its server stopped, counts as open.)"""
-    still_open: set[str] = set()
+    dropped, on an instance not in `ended` (a server that stopped or went silent took its
+    connections with it, whatever it could not record)."""
+    still_open: dict[str, AttendanceEvent] = {}
     for event in sorted(events, key=lambda e: e.at):
         if event.party is not party:
             continue
         if event.kind is AttendanceKind.JOIN:
-            still_open.add(event.connection)
+            still_open[event.connection] = event
         else:
-            still_open.discard(event.connection)
-    return bool(still_open)
+            still_open.pop(event.connection, None)
+    return any(_cut_off_at(join, ended) is None for join in still_open.values())
+
+
+# --- The server's own lives: which instance served when ----------------------------------------
+
+HEARTBEAT = timedelta(seconds=15)
+"""How often a serving app instance records that it is still serving."""
+SILENT_LIMIT = 3 * HEARTBEAT
+"""An instance silent for longer than this (and not recorded as stopped) has stopped serving:
+it is taken to have stopped at its last heartbeat."""
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceLife:
+    """One app instance's time serving, from its own records: it started, beat every
+    :data:`HEARTBEAT` and, when stopped cleanly, said so."""
+
+    instance: str
+    started_at: datetime
+    beat_at: datetime
+    stopped_at: datetime | None = None
+
+    def ended_at(self, now: datetime, *, alone: bool = False) -> datetime | None:
+        """When it stopped serving, or None while it still serves. `alone`: it is not the
+        instance asking, and instances cannot share rooms (no message queue), so only the one
+        asking can be serving them."""
+        if self.stopped_at is not None:
+            return self.stopped_at
+        if alone or _aware(now) - self.beat_at > SILENT_LIMIT:
+            return self.beat_at
+        return None
+
+
+def outages(lives: Iterable[InstanceLife], now: datetime) -> list[tuple[datetime, datetime]]:
+    """When no instance was serving, between the first life known and `now`: the gaps between
+    one instance's end and the next one's start. Before the first life nothing is known, so
+    nothing there counts."""
+    served: list[tuple[datetime, datetime]] = []
+    for life in lives:
+        end = life.ended_at(now)
+        served.append((life.started_at, max(life.started_at, end or now)))
+    merged = _union(served)
+    return [(a_end, b_start) for (_, a_end), (b_start, _) in itertools.pairwise(merged)]
 
 
 def _clip(spans: Iterable[Span], start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
@@ -259,14 +328,17 @@ def _overlap(a: list[tuple[datetime, datetime]], b: list[tuple[datetime, datetim
     return total
 
 
-def _dropped_time(spans: list[Span], starts_at: datetime, ends_at: datetime) -> timedelta:
-    """Time in the session lost after each dropped connection until the party was back."""
-    lost = timedelta()
+def _lost_after_drops(
+    spans: list[Span], starts_at: datetime, ends_at: datetime, *, cut_off: bool
+) -> list[tuple[datetime, datetime]]:
+    """Time in the session lost after each dropped connection (those its server cut off, or
+    the others) until the party was back."""
+    lost: list[tuple[datetime, datetime]] = []
     for index, span in enumerate(spans):
-        if not span.dropped or span.end >= ends_at:
+        if not span.dropped or span.cut_off is not cut_off or span.end >= ends_at:
             continue
         back = next((s.start for s in spans[index + 1 :] if s.start >= span.end), ends_at)
-        lost += _length(_clip([Span(span.end, back, True)], starts_at, ends_at))
+        lost += _clip([Span(span.end, back, True)], starts_at, ends_at)
     return lost
 
 
@@ -276,44 +348,56 @@ def propose_outcome(
     starts_at: datetime,
     now: datetime,
     outages: Sequence[tuple[datetime, datetime]] = (),
+    ended: Mapping[str, datetime] | None = None,
 ) -> Proposal:
     """The outcome the server's own records suggest, for the charging rules to use.
 
-    In order: a provider outage of :data:`OUTAGE_LIMIT` or more during the 50 minutes is the
-    provider's technical failure; a therapist who never joined (from 10 minutes before the start
+    In order: a provider outage (`outages`: when no instance was serving) of
+    :data:`OUTAGE_LIMIT` or more during the 50 minutes is the provider's technical failure; a
+    connection its server took down when it stopped (`ended`, see :func:`presence`) dropped
+    then; a therapist who never joined (from 10 minutes before the start
     to the end) failed to attend; a patient who never joined in the 50 minutes did not attend;
     both together for :data:`MINIMUM_TOGETHER` or more, or no connection dropped, is attended
     (a patient who came late but was seen attended); otherwise connections dropped and cut the
     session short: the side that lost more time to dropped connections failed (the therapist's
-    side is the provider's). Raises ValueError before the session has ended.
+    side, and time lost to a stopped server, are the provider's). Raises ValueError before the
+    session has ended.
     """
     ends_at = closes_at(starts_at)
     if _aware(now) < ends_at:
         raise ValueError("The session has not ended yet.")
-    outage = _length(_clip((Span(a, b, False) for a, b in outages), starts_at, ends_at))
-    if outage >= OUTAGE_LIMIT:
-        return Proposal(
-            Outcome.TECH_FAILURE_PROVIDER, "The service was down during the session.", timedelta()
-        )
-    therapist = presence(events, Party.THERAPIST, until=ends_at)
-    patient = presence(events, Party.PATIENT, until=ends_at)
+    therapist = presence(events, Party.THERAPIST, until=ends_at, ended=ended)
+    patient = presence(events, Party.PATIENT, until=ends_at, ended=ended)
     therapist_in = _union(_clip(therapist, starts_at - THERAPIST_EARLY, ends_at))
     patient_in = _union(_clip(patient, starts_at, ends_at))
     together = _overlap(
         _union(_clip(therapist, starts_at, ends_at)), _union(_clip(patient, starts_at, ends_at))
     )
+    outage = _length(_clip((Span(a, b, False) for a, b in outages), starts_at, ends_at))
+    if outage >= OUTAGE_LIMIT:
+        return Proposal(
+            Outcome.TECH_FAILURE_PROVIDER, "The service was down during the session.", together
+        )
     if not therapist_in:
         return Proposal(Outcome.THERAPIST_DNA, "The therapist never joined the room.", together)
     if not patient_in:
         return Proposal(Outcome.PATIENT_DNA, "The patient never joined the room.", together)
-    therapist_lost = _dropped_time(therapist, starts_at, ends_at)
-    patient_lost = _dropped_time(patient, starts_at, ends_at)
-    if together >= MINIMUM_TOGETHER or not (therapist_lost or patient_lost):
+
+    def lost(spans: list[Span], *, cut_off: bool) -> list[tuple[datetime, datetime]]:
+        return _lost_after_drops(spans, starts_at, ends_at, cut_off=cut_off)
+
+    therapist_lost = _length(_union(lost(therapist, cut_off=False)))
+    patient_lost = _length(_union(lost(patient, cut_off=False)))
+    server_lost = _length(_union(lost(therapist, cut_off=True) + lost(patient, cut_off=True)))
+    provider_lost = therapist_lost + server_lost
+    if together >= MINIMUM_TOGETHER or not (provider_lost or patient_lost):
         return Proposal(Outcome.ATTENDED, "Both were in the room.", together)
-    if therapist_lost >= patient_lost:
+    if provider_lost >= patient_lost:
         return Proposal(
             Outcome.TECH_FAILURE_PROVIDER,
-            "The therapist's connection dropped and cut the session short.",
+            "The service stopped during the session and cut it short."
+            if server_lost > therapist_lost
+            else "The therapist's connection dropped and cut the session short.",
             together,
         )
     return Proposal(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar, cast
 
@@ -29,7 +29,7 @@ from sqlalchemy.sql.dml import ReturningInsert
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 import questionnaires
-from webapp import audit
+from webapp import audit, heartbeat
 from webapp.charges import services as charges
 from webapp.charging import Outcome
 from webapp.extensions import db
@@ -162,10 +162,29 @@ def _end_reads() -> None:
         db.session.commit()
 
 
-def is_present(appointment_id: int, party: room.Party) -> bool:
+def is_present(appointment_id: int, party: room.Party, now: datetime) -> bool:
     """Whether the party has a connection open in the room now (the server's attendance
-    records, so across instances)."""
-    return room.is_present(queries.attendance_events(appointment_id), party)
+    records, so across instances; a connection whose server has stopped is not open)."""
+    events = queries.attendance_events(appointment_id)
+    return room.is_present(events, party, _ended_instances(events, now))
+
+
+OUTAGE_LOOKBACK = timedelta(days=1)
+"""How far before a session the instances' lives are read to tell an outage at its start."""
+
+
+def _ended_instances(events: Sequence[room.AttendanceEvent], now: datetime) -> dict[str, datetime]:
+    """When each instance that held these connections stopped serving (those still serving
+    are left out). Without a message queue instances cannot share rooms, so any instance but
+    this one has stopped, whatever its last heartbeat says."""
+    own = heartbeat.this_instance()
+    alone = not current_app.config["SOCKETIO_MESSAGE_QUEUE"]
+    ended: dict[str, datetime] = {}
+    for life in queries.instance_lives(event.instance for event in events if event.instance):
+        end = life.ended_at(now, alone=alone and life.instance != own)
+        if end is not None:
+            ended[life.instance] = end
+    return ended
 
 
 def refuse(user: User | None, appointment_id: int | None, code: str) -> None:
@@ -190,6 +209,7 @@ def record_attendance(
     now: datetime,
 ) -> AttendanceEvent:
     _end_reads()
+    instance = heartbeat.this_instance()
     with db.transaction() as session:
         event = AttendanceEvent(
             appointment_id=appointment_id,
@@ -197,6 +217,7 @@ def record_attendance(
             party=party.value,
             kind=kind,
             connection=connection[:64],
+            instance=instance,
             at=now,
         )
         session.add(event)
@@ -601,8 +622,13 @@ def save_rating(
 def proposed_outcome(appointment: Appointment, now: datetime) -> room.Proposal:
     """The outcome the server's attendance records suggest, for the charging rules
     (`webapp.charging.decide_charge`). Raises ValueError before the session has ended."""
+    events = queries.attendance_events(appointment.id)
     return room.propose_outcome(
-        queries.attendance_events(appointment.id), starts_at=appointment.starts_at, now=now
+        events,
+        starts_at=appointment.starts_at,
+        now=now,
+        outages=room.outages(queries.lives_since(appointment.starts_at - OUTAGE_LOOKBACK), now),
+        ended=_ended_instances(events, now),
     )
 
 

@@ -130,7 +130,7 @@ class ChatNamespace(Namespace):
             {
                 "party": party.value,
                 # whoever came first is told by "presence"; the one who comes second, here
-                "other_present": services.is_present(appointment.id, party.other),
+                "other_present": services.is_present(appointment.id, party.other, now),
                 "starts_at": appointment.starts_at.isoformat(),
                 "ends_at": room.closes_at(appointment.starts_at).isoformat(),
                 "now": now.isoformat(),

@@ -87,7 +87,12 @@ def record(appointment_id: int) -> Response | str:
     now = utcnow()
     state = room.record_state(appointment.starts_at, now)
     saved = queries.record_for(current_user.id, appointment.id)
-    suggested = {} if saved else _suggested_record(appointment, now, state)
+    proposal = (
+        None
+        if saved or state is room.RecordState.NOT_YET
+        else services.proposed_outcome(appointment, now)
+    )
+    suggested = _suggested_record(appointment, proposal) if proposal else {}
     form = RecordForm(
         obj=saved, data={"appointment_type": appointment.appointment_type, **suggested}
     )
@@ -105,17 +110,13 @@ def record(appointment_id: int) -> Response | str:
         appointment=appointment,
         form=form,
         state=state.value,
+        proposal=proposal,
         rating=queries.rating_for(current_user.id, appointment.id),
         page_has_errors=bool(form.errors),
     )
 
 
-def _suggested_record(
-    appointment: Appointment, now: datetime, state: room.RecordState
-) -> dict[str, object]:
-    if state is room.RecordState.NOT_YET:
-        return {}
-    proposal = services.proposed_outcome(appointment, now)
+def _suggested_record(appointment: Appointment, proposal: room.Proposal) -> dict[str, object]:
     minutes = round(proposal.together.total_seconds() / 60)
     code = {"attended": "5", "patient_dna": "3"}.get(proposal.outcome.value, "4")
     if appointment.outcome is not None and appointment.attendance_code:

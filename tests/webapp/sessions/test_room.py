@@ -293,3 +293,172 @@ JOIN, LEAVE, DROP = AttendanceKind.JOIN, AttendanceKind.LEAVE, AttendanceKind.DI
 )
 def test_a_party_is_present_while_one_of_its_connections_is_open(events, present):
     assert room.is_present(events, T) is present
+
+
+# --- a server that stopped: its connections end with it, and gaps between lives are outages ---
+
+
+def on(instance, party, kind, minute, connection="c1"):
+    return AttendanceEvent(
+        party, kind, START + minute * M, f"{party}-{connection}", instance=instance
+    )
+
+
+def life(instance, started, beat, stopped=None):
+    return room.InstanceLife(
+        instance,
+        START + started * M,
+        START + beat * M,
+        None if stopped is None else START + stopped * M,
+    )
+
+
+def test_an_instance_has_stopped_once_it_says_so_or_falls_silent():
+    now = START + 60 * M
+    assert life("a", 0, 60, stopped=60).ended_at(now) == now
+    assert life("a", 0, 59.5).ended_at(now) is None  # beat 30 s ago: still serving
+    silent = now - room.SILENT_LIMIT - timedelta(seconds=1)
+    assert room.InstanceLife("a", START, silent).ended_at(now) == silent  # at its last beat
+    assert room.InstanceLife("a", START, now - room.SILENT_LIMIT).ended_at(now) is None
+    # with no message queue only the instance asking can be serving rooms
+    assert life("a", 0, 59.5).ended_at(now, alone=True) == START + 59.5 * M
+
+
+def test_a_connection_on_a_stopped_instance_is_not_present():
+    crashed = {"old": START + 5 * M}
+    events = [on("old", T, JOIN, 0)]
+    assert room.is_present(events, T) is True  # what the room said before instances were known
+    assert room.is_present(events, T, crashed) is False
+    assert room.is_present([*events, on("new", T, JOIN, 6, "c2")], T, crashed) is True
+    assert room.is_present([ev(T, JOIN, 0)], T, crashed) is True  # recorded before 0022
+
+
+def test_a_connection_cut_off_by_its_server_dropped_when_the_server_stopped():
+    spans = room.presence(
+        [on("old", P, JOIN, 0), on("new", P, JOIN, 20, "c2")],
+        P,
+        until=START + 50 * M,
+        ended={"old": START + 12 * M},
+    )
+    assert [(s.start, s.end, s.dropped, s.cut_off) for s in spans] == [
+        (START, START + 12 * M, True, True),
+        (START + 20 * M, START + 50 * M, False, False),
+    ]
+
+
+def test_a_crash_that_cuts_the_session_short_is_the_providers_failure():
+    both = [on("old", T, JOIN, -5), on("old", P, JOIN, 0)]
+    crashed = {"old": START + 10 * M}
+    proposal = room.propose_outcome(both, starts_at=START, now=START + 60 * M, ended=crashed)
+    assert proposal.outcome is Outcome.TECH_FAILURE_PROVIDER
+    assert proposal.reason == "The service stopped during the session and cut it short."
+    assert proposal.together == 10 * M
+    # without knowing the server stopped, the same records read as a whole session
+    assert propose(*both).outcome is Outcome.ATTENDED
+
+
+def test_time_lost_to_a_stopped_server_is_the_providers_not_the_patients():
+    events = [
+        on("old", T, JOIN, 0),
+        on("old", P, JOIN, 0),
+        on("old", P, D, 5),  # the patient's own drop: 3 minutes lost
+        on("old", P, JOIN, 8, "c2"),
+        on("new", T, JOIN, 25, "c3"),  # back 10 minutes after the crash at 15
+        on("new", P, JOIN, 25, "c4"),
+        on("new", T, D, 30, "c3"),
+        on("new", P, D, 30, "c4"),  # then both dropped for good
+    ]
+    proposal = room.propose_outcome(
+        events, starts_at=START, now=START + 60 * M, ended={"old": START + 15 * M}
+    )
+    assert proposal.together == 17 * M
+    assert proposal.outcome is Outcome.TECH_FAILURE_PROVIDER  # 10 + 20 against 3 + 20
+
+
+def test_a_patients_own_longer_drop_is_still_theirs_after_a_short_crash():
+    events = [
+        on("old", T, JOIN, 0),
+        on("old", P, JOIN, 0),
+        on("old", P, D, 5),  # the patient gone for 30 minutes
+        on("old", P, JOIN, 35, "c2"),
+        on("new", T, JOIN, 41, "c3"),  # the server down 40 to 41
+        on("new", P, JOIN, 41, "c4"),
+        on("new", T, L, 45, "c3"),
+        on("new", P, L, 45, "c4"),
+    ]
+    proposal = room.propose_outcome(
+        events, starts_at=START, now=START + 60 * M, ended={"old": START + 40 * M}
+    )
+    assert proposal.outcome is Outcome.TECH_FAILURE_PATIENT
+
+
+@pytest.mark.parametrize(
+    ("lives", "gaps"),
+    [
+        ([], []),
+        ([life("a", -60, 60)], []),
+        ([life("a", -60, 10), life("b", 15, 60)], [(10, 15)]),  # a crash, then a restart
+        ([life("a", -60, 10, stopped=10), life("b", 10, 60)], []),  # a clean hand-over
+        ([life("a", -60, 60), life("b", -30, 20), life("c", 25, 60)], []),  # a still served
+        ([life("b", 15, 60), life("a", -60, 10), life("c", 30, 40, stopped=40)], [(10, 15)]),
+        ([life("a", -60, 10)], []),  # known once something serves again (the one asking does)
+    ],
+)
+def test_outages_are_the_gaps_between_the_instances_lives(lives, gaps):
+    now = START + 60 * M
+    assert room.outages(lives, now) == [(START + a * M, START + b * M) for a, b in gaps]
+
+
+def test_a_crash_and_restart_ten_minutes_apart_is_an_outage_of_the_session():
+    gaps = room.outages([life("a", -60, 20), life("b", 30, 60)], START + 60 * M)
+    both = [
+        on("a", T, JOIN, 0),
+        on("a", P, JOIN, 0),
+        on("b", T, JOIN, 30, "c2"),
+        on("b", P, JOIN, 30, "c2"),
+    ]
+    proposal = room.propose_outcome(
+        both, starts_at=START, now=START + 60 * M, outages=gaps, ended={"a": START + 20 * M}
+    )
+    assert proposal.outcome is Outcome.TECH_FAILURE_PROVIDER
+    assert proposal.reason == "The service was down during the session."
+    assert proposal.together == 40 * M  # the time they did have, for the record's minutes
+
+
+life_strategy = st.builds(
+    lambda name, start, length, stopped: room.InstanceLife(
+        name,
+        START + start * M,
+        START + (start + length) * M,
+        START + (start + length) * M if stopped else None,
+    ),
+    st.sampled_from("abcdef"),
+    st.integers(min_value=-120, max_value=120),
+    st.integers(min_value=0, max_value=90),
+    st.booleans(),
+)
+
+
+@given(st.lists(life_strategy, max_size=8))
+def test_outages_never_overlap_a_life_and_fill_every_gap_between_first_start_and_now(lives):
+    now = START + 200 * M
+    gaps = room.outages(lives, now)
+    served = [(life.started_at, max(life.started_at, life.ended_at(now) or now)) for life in lives]
+    for gap_start, gap_end in gaps:
+        assert gap_start < gap_end
+        assert all(end <= gap_start or start >= gap_end for start, end in served)
+    if lives:
+        first = min(start for start, _ in served)
+        last = max(end for _, end in served)  # after the last life nothing is known yet
+        covered = room._length(room._union(served)) + sum((b - a for a, b in gaps), timedelta())
+        assert covered == last - first
+
+
+@given(st.lists(event_strategy, max_size=12), st.integers(min_value=-20, max_value=70))
+def test_a_server_stopping_never_adds_presence(events, stopped_minute):
+    events = [AttendanceEvent(e.party, e.kind, e.at, e.connection, instance="x") for e in events]
+    ended = {"x": START + stopped_minute * M}
+    assert not (room.is_present(events, T, ended) and not room.is_present(events, T))
+    with_crash = room.propose_outcome(events, starts_at=START, now=START + 60 * M, ended=ended)
+    without = room.propose_outcome(events, starts_at=START, now=START + 60 * M)
+    assert with_crash.together <= without.together

@@ -22,14 +22,17 @@ from tests.webapp.sessions.conftest import (
     send,
 )
 from webapp.extensions import db
+from webapp.heartbeat import HEARTBEAT_KEY
 from webapp.models import (
     Appointment,
     AppointmentStatus,
     AttendanceEvent,
+    AttendanceKind,
     AuditEvent,
     ChatMessage,
     RiskFlag,
     Role,
+    ServerInstance,
     SessionRecord,
     User,
 )
@@ -81,6 +84,51 @@ def test_whoever_joins_second_is_told_the_other_is_already_there(app, in_session
     therapist.disconnect("/chat")
     again = connect(app, in_session.patient_client, in_session.appointment.id)
     assert received(again)["joined"][0]["other_present"] is False
+
+
+def _left_by_a_crashed_server(appointment, therapist, *, last_beat):
+    """A therapist's connection whose server stopped without recording its end."""
+    db.session.add(
+        ServerInstance(
+            id="crashed", host="old", started_at=STARTS_AT - timedelta(hours=1), beat_at=last_beat
+        )
+    )
+    db.session.add(
+        AttendanceEvent(
+            appointment_id=appointment.id,
+            user_id=therapist.id,
+            party="therapist",
+            kind=AttendanceKind.JOIN,
+            connection="socket-on-the-crashed-server",
+            instance="crashed",
+            at=STARTS_AT,
+        )
+    )
+    db.session.commit()
+
+
+def test_someone_whose_server_stopped_is_not_said_to_be_in_the_room(app, in_session):
+    """A crash leaves a join with no leave: the patient is not told "your therapist is here"
+    when the server that held the therapist has fallen silent."""
+    _left_by_a_crashed_server(in_session.appointment, in_session.therapist, last_beat=STARTS_AT)
+    patient = connect(app, in_session.patient_client, in_session.appointment.id)
+    assert received(patient)["joined"][0]["other_present"] is False
+    events = db.session.scalars(select(AttendanceEvent).order_by(AttendanceEvent.id)).all()
+    assert events[-1].instance == app.extensions[HEARTBEAT_KEY].instance  # the joiner's server
+
+
+def test_a_connection_on_another_live_instance_counts_only_where_instances_share_rooms(
+    app, in_session, monkeypatch
+):
+    beat = STARTS_AT + timedelta(seconds=50)  # 10 s before now: still serving
+    _left_by_a_crashed_server(in_session.appointment, in_session.therapist, last_beat=beat)
+    patient = connect(app, in_session.patient_client, in_session.appointment.id)
+    # with no message queue no other instance can hold this room: it must have stopped
+    assert received(patient)["joined"][0]["other_present"] is False
+    patient.disconnect("/chat")
+    monkeypatch.setitem(app.config, "SOCKETIO_MESSAGE_QUEUE", "redis://127.0.0.1:6379/15")
+    again = connect(app, in_session.patient_client, in_session.appointment.id)
+    assert received(again)["joined"][0]["other_present"] is True
 
 
 def test_the_door_holds_no_read_open_while_it_asks_for_missed_messages(

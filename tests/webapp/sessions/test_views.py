@@ -22,10 +22,13 @@ from webapp import london_datetime
 from webapp.extensions import db
 from webapp.models import (
     Appointment,
+    AttendanceEvent,
+    AttendanceKind,
     AuditEvent,
     ChatMessage,
     PatientSessionNote,
     Role,
+    ServerInstance,
     SessionRating,
     SessionRecord,
 )
@@ -276,3 +279,54 @@ def test_a_record_cannot_contradict_an_outcome_already_recorded(app, pair):
     db.session.expire_all()
     appointment = db.session.get(Appointment, pair.appointment.id)
     assert (appointment.outcome, appointment.attendance_code) == ("patient_dna", "3")
+
+
+def _a_session_on_a_server_that_crashed(pair, *, crashed_at, back_at):
+    """Both joined on an instance that stopped at `crashed_at` without recording their ends;
+    another instance began serving at `back_at`; neither came back."""
+    db.session.add_all(
+        [
+            ServerInstance(
+                id="old", host="a", started_at=STARTS_AT - timedelta(hours=1), beat_at=crashed_at
+            ),
+            ServerInstance(
+                id="new", host="a", started_at=back_at, beat_at=STARTS_AT + timedelta(hours=2)
+            ),
+        ]
+    )
+    for user, party, minute in ((pair.therapist, "therapist", -2), (pair.patient, "patient", 0)):
+        db.session.add(
+            AttendanceEvent(
+                appointment_id=pair.appointment.id,
+                user_id=user.id,
+                party=party,
+                kind=AttendanceKind.JOIN,
+                connection=f"{party}-socket",
+                instance="old",
+                at=STARTS_AT + timedelta(minutes=minute),
+            )
+        )
+    db.session.commit()
+    pair.move_to(STARTS_AT + timedelta(minutes=55))
+
+
+@pytest.mark.parametrize(
+    ("back_after", "reason"),
+    [
+        (2, "The service stopped during the session and cut it short."),
+        (11, "The service was down during the session."),
+    ],
+)
+def test_a_session_cut_short_by_the_server_is_suggested_as_the_providers_failure(
+    pair, back_after, reason
+):
+    crashed_at = STARTS_AT + timedelta(minutes=12)
+    _a_session_on_a_server_that_crashed(
+        pair, crashed_at=crashed_at, back_at=crashed_at + timedelta(minutes=back_after)
+    )
+    form = pair.therapist_client.get(room_url(pair.appointment) + "/record").get_data(as_text=True)
+    assert f"The room's own attendance records: {reason}" in form
+    assert re.search(r'value="4"\s+checked', form)  # not the "attended" a crash used to suggest
+    assert re.search(r'name="contact_minutes"[^>]*value="12"', form)
+    submit(pair.therapist_client, room_url(pair.appointment) + "/record", RECORD)
+    assert db.session.scalar(select(SessionRecord)).proposed_outcome == "tech_failure_provider"
