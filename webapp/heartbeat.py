@@ -78,7 +78,7 @@ class Heartbeat:
                 return self.instance
             self._begun = True
         self._start_background_task(self._beat_forever)
-        atexit.register(self.stop)
+        atexit.register(self._stop_at_exit)
         return self.instance
 
     def beat(self) -> None:
@@ -87,6 +87,12 @@ class Heartbeat:
     def stop(self) -> None:
         now = self._now()
         self._record(beat_at=now, stopped_at=now)
+
+    def _stop_at_exit(self) -> None:
+        try:
+            self.stop()
+        except Exception:  # without it the instance is taken to have stopped at its last beat
+            log.exception("recording this instance's stop failed")
 
     def _record(self, **values: datetime) -> None:
         with self._transaction() as session:

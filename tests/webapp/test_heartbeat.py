@@ -74,6 +74,14 @@ def test_beats_move_the_last_beat_and_a_clean_stop_says_so(beating, clock):
     assert life.stopped_at == life.beat_at == STARTED + HEARTBEAT + timedelta(seconds=3)
 
 
+def test_the_stop_at_exit_never_raises(beating, monkeypatch, caplog):
+    beating.begin()
+    monkeypatch.setattr(beating, "stop", lambda: (_ for _ in ()).throw(OSError("gone")))
+    with caplog.at_level(logging.ERROR):
+        beating._stop_at_exit()
+    assert "recording this instance's stop failed" in caplog.text
+
+
 def test_a_database_that_refuses_the_start_is_tried_again_on_the_next_request(
     beating, tasks, monkeypatch, caplog
 ):
