@@ -25,7 +25,7 @@ enqueued by their own request."""
 def send_notification(attempt_id: int) -> None:
     from webapp.booking import services
 
-    services.deliver_notification(attempt_id, now=datetime.now(UTC))
+    services.deliver_notification(attempt_id, now=datetime.now(UTC), not_before_due=True)
 
 
 @huey.periodic_task(crontab(minute="*/5"), name="fail_interrupted_notifications")

@@ -32,6 +32,7 @@ from webapp.models import (
     CredentialKind,
     ExceptionKind,
     NotificationAttempt,
+    NotificationKind,
     NotificationStatus,
     Role,
     SessionRating,
@@ -493,6 +494,20 @@ def pending_notifications(appointment_id: int) -> list[NotificationAttempt]:
             select(NotificationAttempt).where(
                 NotificationAttempt.appointment_id == appointment_id,
                 NotificationAttempt.status == NotificationStatus.SCHEDULED,
+            )
+        )
+    )
+
+
+def notifications_for(
+    appointment_id: int, kinds: Iterable[NotificationKind]
+) -> list[NotificationAttempt]:
+    """Every message of these kinds about one appointment, whatever its status."""
+    return list(
+        db.session.scalars(
+            select(NotificationAttempt).where(
+                NotificationAttempt.appointment_id == appointment_id,
+                NotificationAttempt.kind.in_(list(kinds)),
             )
         )
     )

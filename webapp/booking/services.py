@@ -259,6 +259,53 @@ def book_appointment(
     return appointment
 
 
+def replan_reminders(patient_id: int, *, now: datetime) -> int:
+    """After the patient changed how or where they are reminded (texts or emails on or off,
+    their mobile number, their time zone): the reminders of their sessions still to come that
+    are not yet sent follow the change. A channel switched off is not used, one switched on is,
+    and a day-before reminder moves to the new clock. Each (reminder, channel) has one row for
+    good (it is what makes a reminder go once), so rows are changed, never added twice: one
+    already sent stays sent, and none already due is planned. Returns how many are scheduled."""
+    session = db.session()
+    _start_fresh(session)
+    revoke: list[str] = []
+    schedule: list[int] = []
+    with db.transaction():
+        _write_lock(session, people=[patient_id])
+        _lock_people(session, [patient_id])  # a booking at the same moment plans its own
+        for appointment in queries.upcoming_for_patient(patient_id, now=now):
+            if appointment.starts_at <= now:
+                continue
+            rows = {
+                (row.kind, row.channel): row
+                for row in queries.notifications_for(appointment.id, REMINDER_KINDS)
+            }
+            wanted = {
+                (attempt.kind, attempt.channel): attempt
+                for attempt in plan_notifications(appointment, now=now, kinds=list(REMINDER_KINDS))
+            }
+            for key, row in rows.items():
+                if row.status is NotificationStatus.SCHEDULED and key not in wanted:
+                    row.status = NotificationStatus.CANCELLED
+                    revoke += [row.task_id] if row.task_id else []
+            for key, attempt in wanted.items():
+                row = rows.get(key)
+                if row is None:
+                    session.add(attempt)
+                    session.flush()
+                    schedule.append(attempt.id)
+                elif row.status is NotificationStatus.CANCELLED or (
+                    row.status is NotificationStatus.SCHEDULED and row.send_at != attempt.send_at
+                ):
+                    revoke += [row.task_id] if row.task_id else []
+                    row.status, row.send_at = NotificationStatus.SCHEDULED, attempt.send_at
+                    row.task_id, row.tries, row.error = None, 0, None
+                    schedule.append(row.id)
+        after = _AfterCommit(schedule=schedule, revoke=revoke, now=now)
+    after.run()
+    return len(schedule)
+
+
 def _who_cancels(actor: User) -> Outcome:
     return Outcome.PATIENT_CANCELLED if actor.role is Role.PATIENT else Outcome.PROVIDER_CANCELLED
 
@@ -430,14 +477,23 @@ def _move_funding(
     charges.apply_draw(session, new, now=now)
 
 
-def _claim(attempt_id: int, now: datetime) -> bool:
-    """Move one scheduled message to sending; only one caller can ever win."""
+EARLY_TASK_GRACE = timedelta(minutes=1)
+"""A job may run this much before its message's time (clocks differ); one earlier is a task
+left from before the message was moved later (`replan_reminders`), whose revoke did not
+reach the queue: it sends nothing, and the task scheduled for the new time will."""
+
+
+def _claim(attempt_id: int, now: datetime, *, not_before_due: bool) -> bool:
+    """Move one scheduled message to sending; only one caller can ever win. With
+    `not_before_due` (the job), only once its time has come."""
+    due = [NotificationAttempt.send_at <= now + EARLY_TASK_GRACE] if not_before_due else []
     with db.transaction() as session:
         claimed = session.execute(
             update(NotificationAttempt)
             .where(
                 NotificationAttempt.id == attempt_id,
                 NotificationAttempt.status == NotificationStatus.SCHEDULED,
+                *due,
             )
             .values(
                 status=NotificationStatus.SENDING,
@@ -460,25 +516,32 @@ def _retry_at(attempt: NotificationAttempt, now: datetime) -> datetime | None:
     return retry_at
 
 
-def deliver_notification(attempt_id: int, *, now: datetime) -> NotificationStatus | None:
+def deliver_notification(
+    attempt_id: int, *, now: datetime, not_before_due: bool = False
+) -> NotificationStatus | None:
     """Send one planned message, at most once: the job claims the row first, so a retried or
     duplicated job finds it already claimed and sends nothing. A refused message goes back to
     scheduled for a later try (with the refusal kept for staff) until its tries are used up. A
-    message about a booking that is no longer live (and is not the cancellation notice) is
-    cancelled instead. Returns the resulting status, or None when another job had it."""
+    message about a booking that is no longer live (and is not the cancellation notice), or a
+    reminder on a channel the patient has switched off since, is cancelled instead. The job
+    passes `not_before_due` (see EARLY_TASK_GRACE). Returns the resulting status, or None when
+    another job had it (or, for the job, its time has not come)."""
     from webapp.booking import jobs
-    from webapp.booking.reminders import Sent, send
+    from webapp.booking.reminders import Sent, channels, send
 
     session = db.session()
     _start_fresh(session)
-    if not _claim(attempt_id, now):
+    if not _claim(attempt_id, now, not_before_due=not_before_due):
         return None
     attempt = session.get(NotificationAttempt, attempt_id)
     assert attempt is not None  # we have just claimed it
     session.refresh(attempt)
     appointment = attempt.appointment
     retry_at = None
-    if appointment.is_live or attempt.kind is NotificationKind.CANCELLATION:
+    wanted = attempt.kind not in REMINDER_KINDS or attempt.channel in channels(
+        attempt.kind, appointment.patient.patient_profile
+    )  # a reminder on a channel switched off since it was planned is not sent
+    if (appointment.is_live or attempt.kind is NotificationKind.CANCELLATION) and wanted:
         result = send(attempt, now=now)
         status = NotificationStatus.SENT
         if result.error and not result.is_permanent:

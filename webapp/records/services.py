@@ -224,6 +224,8 @@ def change_choices(patient: User, wanted: dict[str, bool], *, now: datetime) -> 
                 patient_id=patient.id,
                 detail={"changed": changed},
             )
+    if any(key in consent.COMMUNICATION_KEYS for key in changed):
+        booking.replan_reminders(patient.id, now=now)
     return changed
 
 
@@ -288,6 +290,8 @@ def change_contact_details(
                 patient_id=patient.id,
                 detail={"changed": changed},
             )
+    if changed:
+        booking.replan_reminders(patient.id, now=now)
     return changed
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 
 from tests.factories import make_bookable_therapist, make_patient, make_user
 from tests.webapp.booking.conftest import NOW
@@ -494,3 +495,104 @@ def test_the_database_itself_refuses_two_live_bookings_of_one_therapist_slot():
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
+
+
+# --- reminders follow the patient's later choices ---------------------------------------------
+
+SUNDAY_9 = datetime(2026, 3, 29, 8, 0, tzinfo=UTC)  # 09:00 BST, the day the clocks go forward
+
+
+def reminder_rows(appointment):
+    rows = db.session.query(NotificationAttempt).filter(
+        NotificationAttempt.appointment_id == appointment.id,
+        NotificationAttempt.kind != NotificationKind.CONFIRMATION,
+    )
+    return {(r.kind.value, r.channel.value): r for r in rows}
+
+
+def test_texts_switched_off_after_booking_are_not_sent_and_switched_on_again_are(sms_outbox):
+    therapist, patient = make_bookable_therapist(), make_patient()
+    appointment = services.book_appointment(patient.id, therapist.id, TOMORROW_9, now=NOW)
+    before = {key: (row.status, row.task_id) for key, row in reminder_rows(appointment).items()}
+    patient.patient_profile.sms_reminders = False
+    db.session.commit()
+    assert services.replan_reminders(patient.id, now=NOW) == 0
+    rows = reminder_rows(appointment)
+    assert rows[("reminder_1h", "sms")].status is NotificationStatus.CANCELLED
+    assert rows[("reminder_24h", "sms")].status is NotificationStatus.CANCELLED
+    assert huey.is_revoked(before[("reminder_1h", "sms")][1])
+    # the emails are untouched: same row, same task
+    assert (rows[("reminder_1h", "email")].status, rows[("reminder_1h", "email")].task_id) == (
+        before[("reminder_1h", "email")]
+    )
+    patient.patient_profile.sms_reminders = True
+    db.session.commit()
+    assert services.replan_reminders(patient.id, now=NOW) == 2
+    rows = reminder_rows(appointment)
+    texts = [rows[("reminder_24h", "sms")], rows[("reminder_1h", "sms")]]
+    assert all(r.status is NotificationStatus.SCHEDULED and r.task_id for r in texts)
+    sms_outbox.clear()
+    at = TOMORROW_9 - timedelta(hours=1)
+    assert services.deliver_notification(texts[1].id, now=at) is NotificationStatus.SENT
+    assert services.deliver_notification(texts[1].id, now=at) is None
+    assert len(sms_outbox) == 1
+
+
+def test_a_text_planned_before_texts_were_switched_off_is_not_sent_at_its_time(sms_outbox):
+    """Should the re-planning not have run (or raced the job), the job itself checks."""
+    therapist, patient = make_bookable_therapist(), make_patient()
+    appointment = services.book_appointment(patient.id, therapist.id, TOMORROW_9, now=NOW)
+    patient.patient_profile.sms_reminders = False
+    db.session.commit()
+    sms_outbox.clear()
+    text = reminder_rows(appointment)[("reminder_1h", "sms")]
+    at = TOMORROW_9 - timedelta(hours=1)
+    assert services.deliver_notification(text.id, now=at) is NotificationStatus.CANCELLED
+    assert sms_outbox == []
+
+
+def test_a_new_time_zone_moves_the_day_before_reminder_to_the_new_clock():
+    therapist, patient = make_bookable_therapist(), make_patient()
+    appointment = services.book_appointment(patient.id, therapist.id, SUNDAY_9, now=NOW)
+    day_before = reminder_rows(appointment)[("reminder_24h", "email")]
+    old_task = day_before.task_id
+    # 09:00 on Saturday on the UK clock (GMT): 25 hours before, across the clock change
+    assert day_before.send_at == datetime(2026, 3, 28, 9, 0, tzinfo=UTC)
+    patient.patient_profile.timezone = "America/New_York"
+    db.session.commit()
+    assert services.replan_reminders(patient.id, now=NOW) == 2  # the 24-hour email and text
+    rows = reminder_rows(appointment)
+    assert rows[("reminder_24h", "email")].send_at == datetime(2026, 3, 28, 8, 0, tzinfo=UTC)
+    assert rows[("reminder_24h", "email")].task_id != old_task and huey.is_revoked(old_task)
+    assert rows[("reminder_1h", "email")].send_at == SUNDAY_9 - timedelta(hours=1)  # unmoved
+
+
+def test_a_task_left_from_before_a_reminder_moved_later_sends_nothing(sms_outbox):
+    therapist, patient = make_bookable_therapist(), make_patient(timezone="America/New_York")
+    appointment = services.book_appointment(patient.id, therapist.id, SUNDAY_9, now=NOW)
+    text = reminder_rows(appointment)[("reminder_24h", "sms")]
+    old_due = text.send_at
+    patient.patient_profile.timezone = "Europe/London"
+    db.session.commit()
+    services.replan_reminders(patient.id, now=NOW)
+    sms_outbox.clear()
+    with time_machine.travel(old_due, tick=False):
+        jobs.send_notification.call_local(text.id)  # its revoke never reached the queue
+    assert sms_outbox == []
+    db.session.refresh(text)
+    assert text.status is NotificationStatus.SCHEDULED
+    with time_machine.travel(text.send_at, tick=False):
+        jobs.send_notification.call_local(text.id)
+    assert len(sms_outbox) == 1
+
+
+def test_a_reminder_already_sent_is_not_sent_again_after_a_change(sms_outbox):
+    therapist, patient = make_bookable_therapist(), make_patient()
+    appointment = services.book_appointment(patient.id, therapist.id, SUNDAY_9, now=NOW)
+    day_before = reminder_rows(appointment)[("reminder_24h", "sms")]
+    sent_at = day_before.send_at
+    assert services.deliver_notification(day_before.id, now=sent_at) is NotificationStatus.SENT
+    patient.patient_profile.timezone = "America/New_York"  # its time would now be an hour earlier
+    db.session.commit()
+    services.replan_reminders(patient.id, now=sent_at + timedelta(minutes=5))
+    assert reminder_rows(appointment)[("reminder_24h", "sms")].status is NotificationStatus.SENT

@@ -58,3 +58,40 @@ def test_another_patients_choices_are_untouched(client):
     assert (
         db.session.scalar(select(ConsentRecord).where(ConsentRecord.patient_id == other.id)) is None
     )
+
+
+def _booked_tomorrow(app, patient):
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from webapp.booking import services as booking
+    from webapp.models import utcnow
+
+    london = ZoneInfo("Europe/London")
+    tomorrow = (datetime.now(london) + timedelta(days=1)).date()
+    starts_at = datetime.combine(tomorrow, time(10), tzinfo=london)
+    therapist = factories.make_bookable_therapist()
+    with app.app_context():
+        return booking.book_appointment(patient.id, therapist.id, starts_at, now=utcnow())
+
+
+def reminder_statuses(appointment):
+    from webapp.models import NotificationAttempt, NotificationKind
+
+    rows = db.session.scalars(
+        select(NotificationAttempt).where(
+            NotificationAttempt.appointment_id == appointment.id,
+            NotificationAttempt.kind == NotificationKind.REMINDER_1H,
+        )
+    )
+    return {row.channel.value: row.status.value for row in rows}
+
+
+def test_switching_texts_off_cancels_the_texts_already_planned(app, client):
+    patient = factories.make_patient(sms=True, email=True)
+    appointment = _booked_tomorrow(app, patient)
+    assert reminder_statuses(appointment) == {"email": "scheduled", "sms": "scheduled"}
+    sign_in(client, patient)
+    submit(client, "/my-data/choices", {"email_reminders": "y"})
+    db.session.expire_all()
+    assert reminder_statuses(appointment) == {"email": "scheduled", "sms": "cancelled"}

@@ -60,3 +60,13 @@ def test_bad_details_are_refused_and_change_nothing(client, patient, data, messa
     db.session.expire_all()
     profile = db.session.get(PatientProfile, patient.id)
     assert (profile.mobile_e164, profile.timezone) == ("+447700900123", "Europe/London")
+
+
+def test_removing_the_mobile_cancels_the_texts_already_planned(app, client, patient):
+    from tests.webapp.records.test_consent_views import _booked_tomorrow, reminder_statuses
+
+    appointment = _booked_tomorrow(app, patient)
+    assert reminder_statuses(appointment)["sms"] == "scheduled"
+    submit(client, PATH, {"mobile": "", "timezone": "Europe/London"})
+    db.session.expire_all()
+    assert reminder_statuses(appointment) == {"email": "scheduled", "sms": "cancelled"}
