@@ -139,6 +139,23 @@ def enrolments(group_id: int, *statuses: EnrolmentStatus) -> list[GroupEnrolment
     )
 
 
+def groups_with_people_waiting() -> list[Group]:
+    return list(
+        db.session.scalars(
+            select(Group)
+            .where(
+                select(GroupEnrolment.id)
+                .where(
+                    GroupEnrolment.group_id == Group.id,
+                    GroupEnrolment.status == EnrolmentStatus.WAITING,
+                )
+                .exists()
+            )
+            .order_by(Group.id)
+        )
+    )
+
+
 def count(group_id: int, *statuses: EnrolmentStatus) -> int:
     return int(
         db.session.scalar(

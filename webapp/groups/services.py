@@ -269,6 +269,23 @@ def _tell_offered(group: Group, offered: Sequence[GroupEnrolment]) -> None:
             log.exception("telling enrolment %s of an offered place failed", enrolment.id)
 
 
+def offer_free_places_everywhere(*, now: datetime) -> int:
+    """The hourly sweep: each group still meeting, with people waiting, offers its free places
+    (and tells those offered). Every change that frees a place offers it at once; this catches
+    places freed where no one could be told, such as those migration 0021 gave up for accounts
+    closed earlier. Returns how many places were offered."""
+    total = 0
+    for group in queries.groups_with_people_waiting():
+        if queries.next_meeting(group.id, now) is None:
+            continue  # the course is over: there is nothing left to join
+        with db.transaction():
+            _lock(group)
+            offered = _offer_free_places(group, now)
+        _tell_offered(group, offered)
+        total += len(offered)
+    return total
+
+
 def accept_offer(patient: User, group: Group, *, now: datetime) -> GroupEnrolment:
     with db.transaction():
         _lock(group)

@@ -245,3 +245,38 @@ def test_a_closed_account_waiting_is_passed_over_for_a_free_place(facilitator, o
     services.leave(member, group, now=NOW + timedelta(hours=1))
     assert statuses(group)["member-b"] == "waiting" and statuses(group)["member-c"] == "offered"
     assert [m.to for m in outbox] == [next_open.email]
+
+
+def test_the_hourly_sweep_offers_places_freed_where_nobody_was_told(facilitator, outbox):
+    """Migration 0021 marked closed accounts' places as left, with nobody waiting told."""
+    group = make_group(facilitator, capacity=1)
+    member, waiting = make_member("member-a"), make_member("member-b")
+    services.request_place(member, group, now=NOW)
+    services.request_place(waiting, group, now=NOW + timedelta(minutes=1))
+    full = make_group(facilitator, capacity=1)
+    services.request_place(make_member("member-c"), full, now=NOW)
+    services.request_place(make_member("member-d"), full, now=NOW + timedelta(minutes=1))
+    from webapp.groups import queries
+
+    queries.enrolment_of(group.id, member.id).status = EnrolmentStatus.LEFT  # as 0021 does
+    db.session.commit()
+    outbox.clear()
+    assert services.offer_free_places_everywhere(now=NOW + timedelta(hours=1)) == 1
+    assert statuses(group)["member-b"] == "offered"
+    assert statuses(full)["member-d"] == "waiting"  # no free place there
+    assert [m.to for m in outbox] == [waiting.email]
+    assert services.offer_free_places_everywhere(now=NOW + timedelta(hours=2)) == 0  # once
+
+
+def test_the_sweep_offers_nothing_in_a_course_that_is_over(facilitator, outbox):
+    group = make_group(facilitator, capacity=1)
+    member, waiting = make_member("member-a"), make_member("member-b")
+    services.request_place(member, group, now=NOW)
+    services.request_place(waiting, group, now=NOW + timedelta(minutes=1))
+    from webapp.groups import queries
+
+    queries.enrolment_of(group.id, member.id).status = EnrolmentStatus.LEFT
+    db.session.commit()
+    outbox.clear()
+    assert services.offer_free_places_everywhere(now=STARTS_AT + timedelta(weeks=8)) == 0
+    assert statuses(group)["member-b"] == "waiting" and outbox == []
