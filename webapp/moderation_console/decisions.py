@@ -9,10 +9,15 @@ from webapp.moderation_console import services, sockets
 from webapp.moderation_console.forms import DecisionForm, GroupAlertForm
 
 
-def apply(form: DecisionForm, post: Post, moderator: User, *, now: datetime) -> str:
+def apply(
+    form: DecisionForm, item: ModerationItem, post: Post, moderator: User, *, now: datetime
+) -> str:
     """Make the decision; returns the confirmation to show. ModerationRefused if incomplete.
-    Approve, edit and remove close the post's items: every moderator's live queue drops them."""
-    message = _apply(form, post, moderator, now=now)
+    Approve, edit and remove close the post's items: every moderator's live queue drops them.
+    On an item already decided they replace that decision, but only when the page showed it
+    (`services.check_decision_shown`)."""
+    decision = services.Deciding(item, form.decided_shown.data or "")
+    message = _apply(form, post, moderator, decision, now=now)
     if form.decision.data in CLOSING:
         sockets.announce_decided(post.id)
     return message
@@ -21,20 +26,33 @@ def apply(form: DecisionForm, post: Post, moderator: User, *, now: datetime) -> 
 CLOSING = frozenset({"approve", "edit", "remove"})
 
 
-def _apply(form: DecisionForm, post: Post, moderator: User, *, now: datetime) -> str:
+def _apply(
+    form: DecisionForm,
+    post: Post,
+    moderator: User,
+    deciding: services.Deciding,
+    *,
+    now: datetime,
+) -> str:
     reason = form.reason.data or ""
     message = form.message.data or ""
     match form.decision.data:
         case "approve":
-            services.approve(post, moderator, reason, now=now)
+            services.approve(post, moderator, reason, now=now, deciding=deciding)
             return "Approved: the post can be seen."
         case "edit":
             services.edit(
-                post, moderator, reason, form.edited_body.data or "", form.note.data or "", now=now
+                post,
+                moderator,
+                reason,
+                form.edited_body.data or "",
+                form.note.data or "",
+                now=now,
+                deciding=deciding,
             )
             return "Edited and published with your note."
         case "remove":
-            services.remove(post, moderator, reason, now=now)
+            services.remove(post, moderator, reason, now=now, deciding=deciding)
             return "Removed: nobody in the community can see the post."
         case "message":
             services.message_author(post, moderator, reason, message, now=now)

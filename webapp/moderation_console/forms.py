@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
+    HiddenField,
     RadioField,
     SelectField,
     StringField,
@@ -47,6 +48,9 @@ class DecisionForm(FlaskForm):
         not_a_number="Enter the days as a whole number from 1 to 90",
         validators=[Optional(), NumberRange(1, 90, "Enter from 1 to 90 days")],
     )
+    # What the page said had been decided ("" for nothing yet): a decision made on a page that
+    # has since gone stale is refused rather than silently reversing another moderator's.
+    decided_shown = HiddenField()
 
 
 GROUP_ALERT_DECISIONS = [

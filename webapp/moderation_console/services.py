@@ -10,6 +10,7 @@ patient's record (the escalation page, for the clinical lead alone).
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -247,8 +248,48 @@ def _audit(action: str, moderator: User, post: Post, reason: str, **detail: obje
     )
 
 
-def _resolve_open_items(post: Post, moderator: User, resolution: Resolution, now: datetime) -> None:
+@dataclass(frozen=True)
+class Deciding:
+    """The queue item a decision is made from, and what its page said had been decided ("" for
+    nothing yet)."""
+
+    item: ModerationItem
+    shown: str
+
+
+def _resolve_open_items(
+    post: Post,
+    moderator: User,
+    resolution: Resolution,
+    now: datetime,
+    deciding: Deciding | None = None,
+) -> None:
+    """Inside the decision's transaction. A decision from a page that said the item was open,
+    while another moderator has since decided it, is refused: it would silently reverse
+    theirs. From a page that showed the earlier decision it replaces it, and says so."""
     verdict = Verdict.DISMISSED if resolution is Resolution.APPROVED else Verdict.UPHELD
+    if deciding is not None:
+        item = db.session.execute(
+            select(ModerationItem)
+            .where(ModerationItem.id == deciding.item.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).scalar_one()
+        decided = item.resolution.value if item.resolution is not None else ""
+        if decided != deciding.shown:
+            raise ModerationRefused(
+                f"Another decision was made on this item while you had it open ("
+                f"{decided or 'it was reopened'}). Nothing was changed: read the item again."
+            )
+        if item.resolution is not None:
+            audit.record(
+                "moderation.decision_replaced",
+                actor=moderator,
+                subject_type="moderation_item",
+                subject_id=item.id,
+                detail={"was": decided, "now": resolution.value},
+            )
+            _resolve(item, moderator, resolution, verdict, now)
     for item in queries.open_items_on_post(post.id):
         _resolve(item, moderator, resolution, verdict, now)
 
@@ -277,17 +318,26 @@ def _need(reason: str) -> str:
     return reason
 
 
-def approve(post: Post, moderator: User, reason: str, *, now: datetime) -> None:
+def approve(
+    post: Post, moderator: User, reason: str, *, now: datetime, deciding: Deciding | None = None
+) -> None:
     """The post may be seen: it appears (if held) and its queue items close as false alarms."""
     reason = _need(reason)
     with db.transaction():
+        _resolve_open_items(post, moderator, Resolution.APPROVED, now, deciding)
         post.status = PostStatus.VISIBLE
-        _resolve_open_items(post, moderator, Resolution.APPROVED, now)
         _audit("approved", moderator, post, reason)
 
 
 def edit(
-    post: Post, moderator: User, reason: str, new_body: str, note: str, *, now: datetime
+    post: Post,
+    moderator: User,
+    reason: str,
+    new_body: str,
+    note: str,
+    *,
+    now: datetime,
+    deciding: Deciding | None = None,
 ) -> None:
     """Replace the text (the original is kept in the audit row), show a note, and publish."""
     reason = _need(reason)
@@ -296,20 +346,22 @@ def edit(
     if not note.strip():
         raise ModerationRefused("Enter a note for readers, for example: a phone number was removed")
     with db.transaction():
+        _resolve_open_items(post, moderator, Resolution.EDITED, now, deciding)
         _audit("edited", moderator, post, reason, original=post.body, note=note.strip())
         post.body = new_body.strip()
         post.moderator_note = note.strip()
         post.edited_at = now
         post.status = PostStatus.VISIBLE
-        _resolve_open_items(post, moderator, Resolution.EDITED, now)
 
 
-def remove(post: Post, moderator: User, reason: str, *, now: datetime) -> None:
+def remove(
+    post: Post, moderator: User, reason: str, *, now: datetime, deciding: Deciding | None = None
+) -> None:
     """Hidden from every member (its author included); kept for the record."""
     reason = _need(reason)
     with db.transaction():
+        _resolve_open_items(post, moderator, Resolution.REMOVED, now, deciding)
         post.status = PostStatus.REMOVED
-        _resolve_open_items(post, moderator, Resolution.REMOVED, now)
         _audit("removed", moderator, post, reason)
 
 

@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from moderation import backtest
-from webapp import audit
+from webapp import audit, london_datetime
 from webapp.models import ModerationItem, Role, ShiftKind
 from webapp.moderation_console import bp, decisions, queries, services
 from webapp.moderation_console import rota as rota_changes
@@ -57,7 +57,7 @@ def item(item_id: int) -> Response | str:
     post = item.post
     assert post is not None  # the table's check: a post or a group message
     form = DecisionForm()
-    decided = _decided(form, lambda: decisions.apply(form, post, current_user, now=utcnow()))
+    decided = _decided(form, lambda: decisions.apply(form, item, post, current_user, now=utcnow()))
     if decided is not None:
         return decided
     return render_template(
@@ -105,13 +105,21 @@ def _decided(form: FlaskForm, decide: Callable[[], str]) -> Response | None:
     return redirect(url_for("moderation_console.dashboard"))
 
 
+def _already_acknowledged(item: ModerationItem) -> str:
+    by = item.acknowledged_by.full_name if item.acknowledged_by else "someone"
+    when = london_datetime(item.acknowledged_at) if item.acknowledged_at else "earlier"
+    return f"{by} had already acknowledged this alert ({when}): nothing more to do here."
+
+
 @bp.route("/items/<int:item_id>/acknowledge", methods=["POST"])
 def acknowledge(item_id: int) -> Response:
     item = queries.item_for(current_user.id, item_id)
     if AcknowledgeForm().validate_on_submit():
         try:
-            services.acknowledge(item, current_user, now=utcnow())
-            flash("Alert acknowledged: the clinical lead will not be texted about it.")
+            if services.acknowledge(item, current_user, now=utcnow()):
+                flash("Alert acknowledged: the clinical lead will not be texted about it.")
+            else:
+                flash(_already_acknowledged(item))
         except services.ModerationRefused as refused:
             flash(str(refused))
     return redirect(url_for("moderation_console.item", item_id=item.id))

@@ -185,3 +185,71 @@ def test_escalation_shows_the_real_name_to_the_clinical_lead_only_and_texts_on_c
         select(AuditEvent).where(AuditEvent.action == "moderation.escalations_viewed")
     )
     assert viewed.detail["patients"] == [author.id]
+
+
+def _a_reported_reply(signed_in, space):
+    author, reader = make_member("calm-heron"), make_member("green-fern")
+    post_thread(signed_in(author), space.id, "Hello", "A fine opening post")
+    thread_id = db.session.scalar(select(Post.thread_id))
+    post_reply(signed_in(author), thread_id, "Buy cheap coins here")
+    reply_id = db.session.scalars(select(Post.id).order_by(Post.id.desc())).first()
+    reader_client = signed_in(reader)
+    path = f"/community/posts/{reply_id}/report"
+    reader_client.post(path, data={"csrf_token": csrf_token(reader_client, path), "reason": "Spam"})
+    return reply_id, _latest_item()
+
+
+def test_a_decision_from_a_page_gone_stale_does_not_reverse_another_moderators(signed_in, space):
+    """Moderator A opened the item; B removed the post meanwhile; A's approval is refused."""
+    reply_id, item = _a_reported_reply(signed_in, space)
+    first, second = (signed_in(factories.make_user(Role.MODERATOR)) for _ in range(2))
+    assert 'name="decided_shown" value=""' in first.get(f"/moderation/items/{item.id}").get_data(
+        as_text=True
+    )
+    _decide(second, item.id, decision="remove", reason="Spam", decided_shown="")
+    page = _decide(first, item.id, decision="approve", reason="Looks fine", decided_shown="")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Another decision was made on this item while you had it open (removed)" in html
+    assert "Already decided" in html and 'name="decided_shown" value="removed"' in html
+    db.session.expire_all()
+    assert db.session.get(Post, reply_id).status is PostStatus.REMOVED
+    assert db.session.get(ModerationItem, item.id).resolution.value == "removed"
+
+
+def test_a_moderator_who_saw_the_decision_may_replace_it_and_it_is_recorded(signed_in, space):
+    reply_id, item = _a_reported_reply(signed_in, space)
+    moderator = signed_in(factories.make_user(Role.MODERATOR))
+    _decide(moderator, item.id, decision="remove", reason="Spam", decided_shown="")
+    response = _decide(
+        moderator, item.id, decision="approve", reason="Not spam after all", decided_shown="removed"
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Post, reply_id).status is PostStatus.VISIBLE
+    decided = db.session.get(ModerationItem, item.id)
+    assert (decided.resolution.value, decided.verdict) == ("approved", None)  # a report
+    replaced = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "moderation.decision_replaced")
+    )
+    assert replaced.detail == {"was": "removed", "now": "approved"}
+
+
+def test_acknowledging_an_alert_twice_says_who_did_it_first(signed_in, space):
+    author = make_member("calm-heron")
+    post_thread(signed_in(author), space.id, "Tonight", "I want to die")
+    item = _latest_item()
+    assert item.kind is ItemKind.ALERT
+    first_user = factories.make_user(Role.MODERATOR, full_name="Jo Williams")
+    first, second = signed_in(first_user), signed_in(factories.make_user(Role.MODERATOR))
+    path = f"/moderation/items/{item.id}/acknowledge"
+    first.post(path, data={"csrf_token": csrf_token(first, f"/moderation/items/{item.id}")})
+    response = second.post(
+        path, data={"csrf_token": csrf_token(second, f"/moderation/items/{item.id}")}
+    )
+    page = second.get(response.location).get_data(as_text=True)
+    assert "Jo Williams had already acknowledged this alert" in page
+    assert "the clinical lead will not be texted" not in page
+    assert "Acknowledged</dt>" in page and "by Jo Williams" in page
+    queue = second.get("/moderation/").get_data(as_text=True)  # after a reload, not only live
+    assert "Alert (acknowledged)</strong>" in queue
