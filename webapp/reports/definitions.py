@@ -90,6 +90,11 @@ def cut_off(found: OutcomeMeasure) -> Decimal:
     return found.cut_off
 
 
+def provisional_note(to_date: date) -> str:
+    """For a period still running, so that nobody files its figures as final."""
+    return f" (provisional: to {to_date.day} {to_date:%B %Y}, the period is not over)"
+
+
 @dataclass(frozen=True)
 class Period:
     """A calendar month or quarter: `start` inclusive, `end` exclusive (dates, UTC)."""

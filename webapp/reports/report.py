@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,7 +23,7 @@ from typing import Any
 import xlsxwriter
 
 from webapp.exports import safe_cell
-from webapp.reports.definitions import Period
+from webapp.reports.definitions import Period, provisional_note
 from webapp.reports.suppression import suppress_count, suppress_rate, suppress_statistic
 
 SCHEMA = "talking-therapies/commissioner-report/1"
@@ -131,9 +132,15 @@ class Report:
     sections: tuple[Section, ...] = field(default_factory=tuple)
 
     @property
+    def is_provisional(self) -> bool:
+        """Made before its period ended: the figures so far, not the period's."""
+        return self.generated_at.date() < self.period.end
+
+    @property
     def title(self) -> str:
         name = "Monthly report" if self.period.kind == "monthly" else "Quarterly outcomes report"
-        return f"{name}: {self.period.label}"
+        note = provisional_note(self.generated_at.date()) if self.is_provisional else ""
+        return f"{name}: {self.period.label}{note}"
 
     def section(self, key: str) -> Section:
         return next(s for s in self.sections if s.key == key)
@@ -206,8 +213,20 @@ def to_csv(report: Report) -> str:
     return buffer.getvalue()
 
 
+NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def _write_cell(sheet: Any, line: int, column: int, cell: object) -> None:
+    """A figure as a number (so a spreadsheet can sum and chart it); "*" and words as text."""
+    text = str(safe_cell(cell))
+    if NUMBER.fullmatch(text):
+        sheet.write_number(line, column, float(text) if "." in text else int(text))
+    else:
+        sheet.write_string(line, column, text)
+
+
 def to_xlsx(report: Report) -> bytes:
-    """One sheet per section; published figures are text ("*" and rounded counts alike)."""
+    """One sheet per section; figures are numbers, suppressed ones "*"."""
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
     bold = workbook.add_format({"bold": True})
@@ -224,7 +243,7 @@ def to_xlsx(report: Report) -> bytes:
             line += 1
             for row in t.rows:
                 for column, cell in enumerate(row):
-                    sheet.write_string(line, column, str(safe_cell(cell)))
+                    _write_cell(sheet, line, column, cell)
                 line += 1
             line += 1
         sheet.set_column(0, 0, 44)

@@ -15,12 +15,13 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import xlsxwriter
 
 from webapp.charging import REASONS
 from webapp.exports import safe_cell
+from webapp.reports.definitions import provisional_note
 
 REASON_TEXT = {reason.code: reason.text for reason in REASONS}
 OUTCOME_LABELS = {
@@ -67,6 +68,9 @@ class Statement:
     # commissioner (issue #15), never to a patient nor drawn from anyone's allowance.
     group_sessions: int = 0
     group_pence: int = 0
+    # The day figures run to, while the month is not over (None once it is): a statement of a
+    # month still running is provisional, and says so wherever it goes.
+    to_date: date | None = None
 
     @property
     def charged(self) -> int:
@@ -78,7 +82,8 @@ class Statement:
 
     @property
     def title(self) -> str:
-        return f"{datetime(self.year, self.month, 1, tzinfo=UTC):%B %Y}"
+        month = f"{datetime(self.year, self.month, 1, tzinfo=UTC):%B %Y}"
+        return month + (provisional_note(self.to_date) if self.to_date else "")
 
 
 def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:

@@ -4,6 +4,7 @@ Aggregates and appointment ids only, never a patient's name."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
@@ -26,11 +27,13 @@ def _month_starts(today: date) -> list[datetime]:
 
 
 def _statement(year: int, month: int) -> Statement:
-    _period("monthly", year, month)  # a real month, already begun
+    period = _period("monthly", year, month)  # a real month, already begun
     try:
-        return queries.statement(current_user.id, year, month)
+        built = queries.statement(current_user.id, year, month)
     except ValueError:
         abort(404)
+    today = datetime.now(UTC).date()
+    return dataclasses.replace(built, to_date=today) if today < period.end else built
 
 
 @bp.route("/")

@@ -71,6 +71,27 @@ def test_a_period_not_yet_begun_is_not_found_and_one_under_way_is_reported(clien
     assert client.get(f"/reports/monthly/{today.year}/{today.month}").status_code == 200
 
 
+def test_a_period_under_way_says_it_is_provisional_on_the_page_and_in_every_download(
+    client, login_as
+):
+    login_as(Role.COMMISSIONER)
+    today = datetime.now(UTC).date()
+    note = f"(provisional: to {today.day} {today:%B %Y}, the period is not over)"
+    quarter = (today.month - 1) // 3 + 1
+    for path in (
+        f"/reports/monthly/{today.year}/{today.month}",
+        f"/reports/monthly/{today.year}/{today.month}/csv",
+        f"/reports/quarterly/{today.year}/{quarter}",
+        f"/reports/statements/{today.year}/{today.month}",
+        f"/reports/statements/{today.year}/{today.month}/csv",
+    ):
+        assert note in client.get(path).get_data(as_text=True), path
+    xlsx = client.get(f"/reports/monthly/{today.year}/{today.month}/xlsx")
+    with zipfile.ZipFile(io.BytesIO(xlsx.data)) as book:
+        assert "provisional" in book.read("xl/sharedStrings.xml").decode()
+    assert "provisional" not in client.get(APRIL).get_data(as_text=True)  # a month that is over
+
+
 def test_downloads_csv_xlsx_and_a_printable_page(client, login_as, month):
     login_as(Role.COMMISSIONER)
     csv = client.get(f"{APRIL}/csv")
@@ -79,6 +100,9 @@ def test_downloads_csv_xlsx_and_a_printable_page(client, login_as, month):
     xlsx = client.get(f"{APRIL}/xlsx")
     with zipfile.ZipFile(io.BytesIO(xlsx.data)) as book:
         assert 'name="National measures"' in book.read("xl/workbook.xml").decode()
+        sheets = [book.read(name).decode() for name in book.namelist() if "worksheets/" in name]
+    # figures are numbers a spreadsheet can sum ("*" and words stay text)
+    assert any(re.search(r'<c r="[A-Z]+\d+"( s="\d+")?><v>5</v>', sheet) for sheet in sheets)
     printable = client.get(f"{APRIL}/print").get_data(as_text=True)
     assert "Printable page" not in printable and "Back to the report" in printable
 
