@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
@@ -102,15 +102,15 @@ class Heartbeat:
 
     @contextmanager
     def _transaction(self) -> Iterator[Session]:
-        """In a request, its own session (whose read, if any, the caller has ended): a nested
-        app context would remove that session on leaving. In the background task or at exit,
-        an app context of its own."""
-        if has_app_context():
-            with db.transaction() as session:
-                yield session
-        else:
-            with self._app.app_context(), db.transaction() as session:
-                yield session
+        """A session of its own, never the request's (which it would commit or roll back
+        under the request's feet), on whatever the app's sessions are bound to (the engine;
+        in the tests, their one connection)."""
+        bind = db.session.get_bind()  # (no app context: leaving one would end the request's)
+        with (
+            Session(bind=bind, join_transaction_mode="create_savepoint") as session,
+            session.begin(),
+        ):
+            yield session
 
     def _beat_forever(self) -> None:
         while True:

@@ -132,8 +132,22 @@ def test_switched_off_it_records_nothing_but_still_names_the_instance(app, tasks
     assert lives() == [] and tasks == []
 
 
-def test_any_request_begins_the_serving_instances_life(app, client, beating, monkeypatch):
+def test_any_request_begins_the_serving_instances_life(app, client, beating, tasks, monkeypatch):
+    """(The row itself is written on a session of its own: in production its own connection
+    and transaction. Here every session shares the test's one connection, and the end of the
+    request rolls back the savepoint it was written in, so the test looks at the beats.)"""
     monkeypatch.setitem(app.extensions, HEARTBEAT_KEY, beating)
-    assert lives() == []
     client.get("/health")
+    client.get("/health")
+    assert tasks == [beating._beat_forever]
+
+
+def test_the_life_is_written_on_a_session_of_its_own_not_the_requests(app, beating):
+    """The request's pending work is neither committed nor rolled back by the heartbeat."""
+    from webapp.models import AuditEvent
+
+    db.session.add(AuditEvent(action="test.pending", detail={}))
+    beating.begin()
+    assert any(isinstance(row, AuditEvent) for row in db.session.new)  # still pending
+    db.session.rollback()
     assert [life.id for life in lives()] == [beating.instance]

@@ -500,17 +500,17 @@ def pending_notifications(appointment_id: int) -> list[NotificationAttempt]:
 
 
 def notifications_for(
-    appointment_id: int, kinds: Iterable[NotificationKind]
+    appointment_id: int, kinds: Iterable[NotificationKind], *, lock: bool = False
 ) -> list[NotificationAttempt]:
-    """Every message of these kinds about one appointment, whatever its status."""
-    return list(
-        db.session.scalars(
-            select(NotificationAttempt).where(
-                NotificationAttempt.appointment_id == appointment_id,
-                NotificationAttempt.kind.in_(list(kinds)),
-            )
-        )
+    """Every message of these kinds about one appointment, whatever its status (`lock`: their
+    rows locked for the caller's transaction, so a job cannot claim one meanwhile)."""
+    statement = select(NotificationAttempt).where(
+        NotificationAttempt.appointment_id == appointment_id,
+        NotificationAttempt.kind.in_(list(kinds)),
     )
+    if lock:
+        statement = statement.with_for_update().execution_options(populate_existing=True)
+    return list(db.session.scalars(statement))
 
 
 def zone(name: str) -> ZoneInfo:

@@ -26,7 +26,13 @@ from sqlalchemy.orm import Session
 
 from webapp import audit, service_contact
 from webapp.booking import queries
-from webapp.booking.reminders import REMINDER_KINDS, plan_notifications
+from webapp.booking.reminders import (
+    REMINDER_KINDS,
+    channels,
+    patient_zone,
+    plan_notifications,
+    send_time,
+)
 from webapp.booking.slots import SESSION_LENGTH, SLOT_LENGTH
 from webapp.charges import services as charges
 from webapp.charging import Outcome, attendance_code, decide_charge
@@ -35,6 +41,7 @@ from webapp.models import (
     Appointment,
     AppointmentStatus,
     NotificationAttempt,
+    NotificationChannel,
     NotificationKind,
     NotificationStatus,
     PatientProfile,
@@ -261,11 +268,13 @@ def book_appointment(
 
 def replan_reminders(patient_id: int, *, now: datetime) -> int:
     """After the patient changed how or where they are reminded (texts or emails on or off,
-    their mobile number, their time zone): the reminders of their sessions still to come that
-    are not yet sent follow the change. A channel switched off is not used, one switched on is,
-    and a day-before reminder moves to the new clock. Each (reminder, channel) has one row for
-    good (it is what makes a reminder go once), so rows are changed, never added twice: one
-    already sent stays sent, and none already due is planned. Returns how many are scheduled."""
+    their mobile number, their time zone): the reminders of their sessions still to come follow
+    the change. A scheduled reminder on a channel no longer chosen is cancelled; one on a
+    channel chosen again, or newly, is planned if its time is still to come; one not yet due
+    and never tried moves to the new clock (sent at once if its new time has passed). A
+    reminder already due, being retried, or sent is left alone. Each (reminder, channel) has
+    one row for good (it is what makes a reminder go once), so rows are changed, never added
+    twice. Returns how many are scheduled."""
     session = db.session()
     _start_fresh(session)
     revoke: list[str] = []
@@ -273,34 +282,53 @@ def replan_reminders(patient_id: int, *, now: datetime) -> int:
     with db.transaction():
         _write_lock(session, people=[patient_id])
         _lock_people(session, [patient_id])  # a booking at the same moment plans its own
+        profile = session.scalar(  # what is committed now, not this request's earlier copy
+            select(PatientProfile)
+            .where(PatientProfile.user_id == patient_id)
+            .execution_options(populate_existing=True)
+        )
+        zone = patient_zone(profile)
         for appointment in queries.upcoming_for_patient(patient_id, now=now):
             if appointment.starts_at <= now:
                 continue
             rows = {
                 (row.kind, row.channel): row
-                for row in queries.notifications_for(appointment.id, REMINDER_KINDS)
+                for row in queries.notifications_for(appointment.id, REMINDER_KINDS, lock=True)
             }
-            wanted = {
-                (attempt.kind, attempt.channel): attempt
-                for attempt in plan_notifications(appointment, now=now, kinds=list(REMINDER_KINDS))
-            }
-            for key, row in rows.items():
-                if row.status is NotificationStatus.SCHEDULED and key not in wanted:
-                    row.status = NotificationStatus.CANCELLED
-                    revoke += [row.task_id] if row.task_id else []
-            for key, attempt in wanted.items():
-                row = rows.get(key)
-                if row is None:
-                    session.add(attempt)
-                    session.flush()
-                    schedule.append(attempt.id)
-                elif row.status is NotificationStatus.CANCELLED or (
-                    row.status is NotificationStatus.SCHEDULED and row.send_at != attempt.send_at
-                ):
-                    revoke += [row.task_id] if row.task_id else []
-                    row.status, row.send_at = NotificationStatus.SCHEDULED, attempt.send_at
-                    row.task_id, row.tries, row.error = None, 0, None
-                    schedule.append(row.id)
+            for kind in REMINDER_KINDS:
+                due = send_time(kind, appointment.starts_at, zone, now)
+                chosen = channels(kind, profile)
+                for channel in NotificationChannel:
+                    row = rows.get((kind, channel))
+                    if channel not in chosen:
+                        if row is not None and row.status is NotificationStatus.SCHEDULED:
+                            row.status = NotificationStatus.CANCELLED
+                            revoke += [row.task_id] if row.task_id else []
+                    elif row is None:
+                        if due > now:
+                            row = NotificationAttempt(
+                                appointment_id=appointment.id,
+                                kind=kind,
+                                channel=channel,
+                                send_at=due,
+                            )
+                            session.add(row)
+                            session.flush()
+                            schedule.append(row.id)
+                    elif row.status is NotificationStatus.CANCELLED and due > now:
+                        revoke += [row.task_id] if row.task_id else []
+                        row.status, row.send_at = NotificationStatus.SCHEDULED, due
+                        row.task_id, row.tries, row.error = None, 0, None
+                        schedule.append(row.id)
+                    elif (
+                        row.status is NotificationStatus.SCHEDULED
+                        and row.tries == 0
+                        and row.send_at > now
+                        and row.send_at != due
+                    ):
+                        revoke += [row.task_id] if row.task_id else []
+                        row.send_at, row.task_id = max(due, now), None
+                        schedule.append(row.id)
         after = _AfterCommit(schedule=schedule, revoke=revoke, now=now)
     after.run()
     return len(schedule)
@@ -478,9 +506,9 @@ def _move_funding(
 
 
 EARLY_TASK_GRACE = timedelta(minutes=1)
-"""A job may run this much before its message's time (clocks differ); one earlier is a task
-left from before the message was moved later (`replan_reminders`), whose revoke did not
-reach the queue: it sends nothing, and the task scheduled for the new time will."""
+"""A job may run this much before its message's time (clocks differ); one earlier (a task
+left from before the message was moved later, whose revoke did not reach the queue) sends
+nothing and enqueues it again for its time (`_schedule_again_if_early`)."""
 
 
 def _claim(attempt_id: int, now: datetime, *, not_before_due: bool) -> bool:
@@ -502,6 +530,22 @@ def _claim(attempt_id: int, now: datetime, *, not_before_due: bool) -> bool:
             )
         )
     return bool(claimed.rowcount)  # type: ignore[attr-defined]
+
+
+def _schedule_again_if_early(attempt_id: int, now: datetime) -> None:
+    """A job that ran before its message's time (a task left from before the message moved
+    later, or a worker whose clock is behind the web server's) enqueues it again for its time,
+    rather than leaving it with a task that will never run again."""
+    from webapp.booking import jobs
+
+    send_at = db.session.scalar(
+        select(NotificationAttempt.send_at).where(
+            NotificationAttempt.id == attempt_id,
+            NotificationAttempt.status == NotificationStatus.SCHEDULED,
+        )
+    )
+    if send_at is not None and send_at > now + EARLY_TASK_GRACE:
+        jobs.schedule_notifications([attempt_id], now=now)
 
 
 def _retry_at(attempt: NotificationAttempt, now: datetime) -> datetime | None:
@@ -527,11 +571,13 @@ def deliver_notification(
     passes `not_before_due` (see EARLY_TASK_GRACE). Returns the resulting status, or None when
     another job had it (or, for the job, its time has not come)."""
     from webapp.booking import jobs
-    from webapp.booking.reminders import Sent, channels, send
+    from webapp.booking.reminders import Sent, send
 
     session = db.session()
     _start_fresh(session)
     if not _claim(attempt_id, now, not_before_due=not_before_due):
+        if not_before_due:
+            _schedule_again_if_early(attempt_id, now)
         return None
     attempt = session.get(NotificationAttempt, attempt_id)
     assert attempt is not None  # we have just claimed it

@@ -16,6 +16,7 @@ Decisions (issue #13):
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import date, datetime
 from typing import Any
@@ -48,6 +49,8 @@ from webapp.records import archive, consent, queries
 from webapp.records.archive import document
 from webapp.referral.codes import PRIVACY_NOTICE_VERSION
 from webapp.retention.schedule import add_months
+
+log = logging.getLogger(__name__)
 
 LONDON = ZoneInfo("Europe/London")
 ANONYMISED = "anonymised"
@@ -224,8 +227,7 @@ def change_choices(patient: User, wanted: dict[str, bool], *, now: datetime) -> 
                 patient_id=patient.id,
                 detail={"changed": changed},
             )
-    if any(key in consent.COMMUNICATION_KEYS for key in changed):
-        booking.replan_reminders(patient.id, now=now)
+    _replan_reminders(patient, now)
     return changed
 
 
@@ -290,9 +292,19 @@ def change_contact_details(
                 patient_id=patient.id,
                 detail={"changed": changed},
             )
-    if changed:
-        booking.replan_reminders(patient.id, now=now)
+    _replan_reminders(patient, now)
     return changed
+
+
+def _replan_reminders(patient: User, now: datetime) -> None:
+    """On every save (so saving again mends a re-plan that failed): the reminders already
+    planned follow the patient's choices, number and zone. The change itself is already
+    committed; should the re-plan fail, it is logged, and the job still never sends on a
+    channel switched off."""
+    try:
+        booking.replan_reminders(patient.id, now=now)
+    except Exception:
+        log.exception("re-planning the reminders of patient %s failed", patient.id)
 
 
 # --- closing an account ---------------------------------------------------------------------

@@ -187,8 +187,20 @@ def instance_lives(instances: Iterable[str]) -> list[room.InstanceLife]:
 
 
 def lives_since(moment: datetime) -> list[room.InstanceLife]:
-    """Every instance's life that was still going at `moment` or began after it."""
-    return _lives(select(ServerInstance).where(ServerInstance.beat_at >= moment))
+    """Every instance's life that was still going at `moment` or began after it, and the last
+    one to end before it: without that one, a gap that began earlier would have no start."""
+    before = (
+        select(ServerInstance.id)
+        .where(ServerInstance.beat_at < moment)
+        .order_by(ServerInstance.beat_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return _lives(
+        select(ServerInstance).where(
+            or_(ServerInstance.beat_at >= moment, ServerInstance.id == before)
+        )
+    )
 
 
 def _lives(statement: Select[tuple[ServerInstance]]) -> list[room.InstanceLife]:

@@ -170,7 +170,8 @@ def is_present(appointment_id: int, party: room.Party, now: datetime) -> bool:
 
 
 OUTAGE_LOOKBACK = timedelta(days=1)
-"""How far before a session the instances' lives are read to tell an outage at its start."""
+"""How far before a session the instances' lives are read (with the last before that) to tell
+an outage at its start."""
 
 
 def _ended_instances(events: Sequence[room.AttendanceEvent], now: datetime) -> dict[str, datetime]:

@@ -587,12 +587,91 @@ def test_a_task_left_from_before_a_reminder_moved_later_sends_nothing(sms_outbox
 
 
 def test_a_reminder_already_sent_is_not_sent_again_after_a_change(sms_outbox):
-    therapist, patient = make_bookable_therapist(), make_patient()
+    """Sent at 08:00 UTC on New York's clock; on London's its time would be 09:00, still to
+    come: it stays sent."""
+    therapist, patient = make_bookable_therapist(), make_patient(timezone="America/New_York")
     appointment = services.book_appointment(patient.id, therapist.id, SUNDAY_9, now=NOW)
     day_before = reminder_rows(appointment)[("reminder_24h", "sms")]
     sent_at = day_before.send_at
+    assert sent_at == datetime(2026, 3, 28, 8, 0, tzinfo=UTC)
     assert services.deliver_notification(day_before.id, now=sent_at) is NotificationStatus.SENT
-    patient.patient_profile.timezone = "America/New_York"  # its time would now be an hour earlier
+    patient.patient_profile.timezone = "Europe/London"
     db.session.commit()
     services.replan_reminders(patient.id, now=sent_at + timedelta(minutes=5))
+    row = reminder_rows(appointment)[("reminder_24h", "sms")]
+    assert (row.status, row.send_at) == (NotificationStatus.SENT, sent_at)
+
+
+def test_a_change_leaves_a_reminder_being_retried_or_already_due_alone(app, sms_outbox):
+    therapist, patient = make_bookable_therapist(), make_patient()
+    appointment = services.book_appointment(patient.id, therapist.id, TOMORROW_9, now=NOW)
+    rows = reminder_rows(appointment)
+    text, email = rows[("reminder_24h", "sms")], rows[("reminder_1h", "email")]
+    app.extensions["sms_backend"].fail_next = True
+    assert services.deliver_notification(text.id, now=text.send_at) is (
+        NotificationStatus.SCHEDULED  # refused for now: to be tried again
+    )
+    retry = (text.send_at, text.tries, text.task_id)
+    patient.patient_profile.mobile_e164 = "+447700900982"  # the patient mends their number
+    db.session.commit()
+    due_email = email.send_at + timedelta(seconds=30)  # due, its job not yet run
+    services.replan_reminders(patient.id, now=due_email)
+    db.session.expire_all()
+    rows = reminder_rows(appointment)
+    again = rows[("reminder_24h", "sms")]
+    assert again.status is NotificationStatus.SCHEDULED
+    assert (again.send_at, again.tries, again.task_id) == retry
+    assert rows[("reminder_1h", "email")].status is NotificationStatus.SCHEDULED
+
+
+def test_a_day_before_reminder_whose_new_time_has_passed_goes_at_once(sms_outbox, outbox):
+    """Sunday 12:00 BST on London's clock is reminded at Saturday 12:00 UTC; on Tokyo's the
+    time would be 11:00 UTC. Switching zone at 11:30 sends it then rather than never."""
+    therapist, patient = make_bookable_therapist(), make_patient()
+    noon = datetime(2026, 3, 29, 11, 0, tzinfo=UTC)
+    appointment = services.book_appointment(patient.id, therapist.id, noon, now=NOW)
+    assert reminder_rows(appointment)[("reminder_24h", "sms")].send_at == datetime(
+        2026, 3, 28, 12, 0, tzinfo=UTC
+    )
+    patient.patient_profile.timezone = "Asia/Tokyo"
+    db.session.commit()
+    sms_outbox.clear()
+    at = datetime(2026, 3, 28, 11, 30, tzinfo=UTC)
+    with time_machine.travel(at, tick=False):
+        services.replan_reminders(patient.id, now=at)
+    db.session.expire_all()
     assert reminder_rows(appointment)[("reminder_24h", "sms")].status is NotificationStatus.SENT
+    assert len(sms_outbox) == 1
+
+
+def test_the_re_plan_reads_the_choices_committed_not_the_callers_copy():
+    therapist, patient = make_bookable_therapist(), make_patient(sms=False)
+    appointment = services.book_appointment(patient.id, therapist.id, TOMORROW_9, now=NOW)
+    assert ("reminder_1h", "sms") not in reminder_rows(appointment)
+    assert patient.patient_profile.sms_reminders is False  # this caller's copy
+    from sqlalchemy import update
+
+    from webapp.models import PatientProfile
+
+    db.session.execute(  # another request turned texts on and committed
+        update(PatientProfile)
+        .where(PatientProfile.user_id == patient.id)
+        .values(sms_reminders=True)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    assert services.replan_reminders(patient.id, now=NOW) == 2
+
+
+def test_a_job_run_before_its_time_enqueues_its_message_again_for_then(sms_outbox):
+    """A worker whose clock is behind, or a task left from before a move later: the message
+    is not lost with a task that will never run again."""
+    therapist, patient = make_bookable_therapist(), make_patient()
+    appointment = services.book_appointment(patient.id, therapist.id, TOMORROW_9, now=NOW)
+    text = reminder_rows(appointment)[("reminder_1h", "sms")]
+    old_task = text.task_id
+    before = len(huey.scheduled())
+    jobs.send_notification.call_local(text.id)  # at NOW, a day early
+    db.session.refresh(text)
+    assert text.status is NotificationStatus.SCHEDULED and text.task_id != old_task
+    assert len(huey.scheduled()) == before + 1

@@ -330,3 +330,38 @@ def test_a_session_cut_short_by_the_server_is_suggested_as_the_providers_failure
     assert re.search(r'name="contact_minutes"[^>]*value="12"', form)
     submit(pair.therapist_client, room_url(pair.appointment) + "/record", RECORD)
     assert db.session.scalar(select(SessionRecord)).proposed_outcome == "tech_failure_provider"
+
+
+def test_an_outage_that_began_days_before_the_session_is_still_an_outage(pair):
+    """The server was down from two days before until 20 minutes in; the therapist joined at
+    21 minutes and the patient never came: the provider's failure, not the patient's."""
+    db.session.add_all(
+        [
+            ServerInstance(
+                id="long-gone",
+                host="a",
+                started_at=STARTS_AT - timedelta(days=10),
+                beat_at=STARTS_AT - timedelta(days=2),
+            ),
+            ServerInstance(
+                id="back",
+                host="a",
+                started_at=STARTS_AT + timedelta(minutes=20),
+                beat_at=STARTS_AT + timedelta(hours=2),
+            ),
+            AttendanceEvent(
+                appointment_id=pair.appointment.id,
+                user_id=pair.therapist.id,
+                party="therapist",
+                kind=AttendanceKind.JOIN,
+                connection="therapist-socket",
+                instance="back",
+                at=STARTS_AT + timedelta(minutes=21),
+            ),
+        ]
+    )
+    db.session.commit()
+    pair.move_to(STARTS_AT + timedelta(minutes=55))
+    form = pair.therapist_client.get(room_url(pair.appointment) + "/record").get_data(as_text=True)
+    assert "The service was down during the session." in form
+    assert re.search(r'value="4"\s+checked', form)  # not 3, "did not attend"
