@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from moderation import Action, Kind, Tier
-from webapp.forms_nhsuk import WholeNumberField
+from webapp.forms_nhsuk import WholeNumberField, uk_mobile
 
 DECISIONS = [
     ("approve", "Approve: the post can be seen"),
@@ -150,11 +150,9 @@ class ShiftForm(FlaskForm):
 class MobileForm(FlaskForm):
     mobile = StringField(
         "Your work mobile for on-call texts",
-        validators=[
-            InputRequired("Enter your mobile number, for example +447700900123"),
-            Regexp(
-                r"^\+[1-9]\d{7,14}$",
-                message="Enter the number in international format, like +447700900123",
-            ),
-        ],
+        validators=[InputRequired("Enter your mobile number, like 07700 900 982"), uk_mobile],
     )
+
+
+class RemoveShiftForm(FlaskForm):
+    """Only the CSRF token: the shift is in the address."""

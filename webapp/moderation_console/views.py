@@ -22,6 +22,7 @@ from webapp.moderation_console.forms import (
     DecisionForm,
     GroupAlertForm,
     MobileForm,
+    RemoveShiftForm,
     ShiftForm,
     SwitchForm,
     WatchwordForm,
@@ -182,8 +183,7 @@ def switch_watchword(rule_key: str) -> Response:
 
 @bp.route("/rota", methods=["GET", "POST"])
 def rota() -> Response | str:
-    people = queries.rota_people(current_user.id)
-    form = ShiftForm([(p.id, f"{p.full_name} ({p.role.label})") for p in people])
+    form = _shift_form()
     if form.validate_on_submit():
         try:
             rota_changes.add_shift(
@@ -199,31 +199,60 @@ def rota() -> Response | str:
         else:
             flash("Shift added to the rota.")
             return redirect(url_for("moderation_console.rota"))
+    return _rota_page(form, MobileForm(formdata=None))
+
+
+def _shift_form() -> ShiftForm:
+    people = queries.rota_people(current_user.id)
+    return ShiftForm([(p.id, f"{p.full_name} ({p.role.label})") for p in people])
+
+
+def _rota_page(form: ShiftForm, mobile_form: MobileForm) -> str:
     return render_template(
         "moderation_console/rota.html",
         title="Rota",
         form=form,
         shifts=queries.rota(current_user.id, utcnow()),
         mobile=queries.mobile_of(current_user.id),
-        mobile_form=MobileForm(),
-        page_has_errors=bool(form.errors),
+        mobile_form=mobile_form,
+        remove_form=RemoveShiftForm(),
+        now=utcnow(),
+        page_has_errors=bool(form.errors or mobile_form.errors),
     )
 
 
 def _utc(local: datetime | None) -> datetime:
+    from webapp.voice.rules import uk_to_utc  # (at import time: a cycle through the blueprints)
+
     assert local is not None  # the form requires it
-    return local.replace(tzinfo=LONDON).astimezone(UTC)
+    try:
+        return uk_to_utc(local)
+    except ValueError as error:
+        raise services.ModerationRefused(str(error)) from None
+
+
+@bp.route("/rota/shifts/<int:shift_id>/remove", methods=["POST"])
+def remove_shift(shift_id: int) -> Response:
+    if RemoveShiftForm().validate_on_submit():
+        try:
+            flash(rota_changes.remove_shift(current_user, shift_id, now=utcnow()))
+        except services.ModerationRefused as refused:
+            flash(str(refused))
+    return redirect(url_for("moderation_console.rota"))
 
 
 @bp.route("/rota/mobile", methods=["POST"])
 def mobile() -> Response | str:
+    from webapp.referral import eligibility  # (at import time: a cycle through the blueprints)
+
     form = MobileForm()
     if form.validate_on_submit():
-        rota_changes.set_mobile(current_user, form.mobile.data or "")
+        rota_changes.set_mobile(
+            current_user, eligibility.normalise_uk_mobile(form.mobile.data or "")
+        )
         flash("Your mobile for on-call texts is saved.")
         return redirect(url_for("moderation_console.rota"))
-    flash(form.mobile.errors[0] if form.mobile.errors else "Your form has expired. Send it again.")
-    return redirect(url_for("moderation_console.rota"))
+    return _rota_page(_shift_form(), form)  # the error on the field, what was typed kept
 
 
 @bp.route("/escalations")
