@@ -74,6 +74,10 @@ def _rate(numerator: int, denominator: int) -> Raw:
     return Rate(numerator, denominator) if numerator <= denominator else ""
 
 
+def _share(part: int, whole: int) -> Raw:
+    return Rate(part, whole, of_parts=True) if part <= whole else ""
+
+
 def _count_table(
     key: str, title: str, counts: Mapping[str, int], *, heading: str = "Number", chart: bool = True
 ) -> Table:
@@ -527,12 +531,13 @@ def _voice(figures: Figures) -> Section:
         "Poll results",
         (LABEL, Column("chose", "People who chose it"), Column("share", "Share", "rate")),
         [
-            (f"{c.title}: {label}", (count, _rate(count, c.respondents)))
+            (f"{c.title}: {label}", (count, _share(count, c.respondents)))
             for c in closed
             for label, count in c.options
         ],
-        note="A share is of the poll's respondents; a poll allowing several answers can add up "
-        "to more than 100%. Survey answers are read by staff and never published.",
+        note="A share is of the poll's respondents, worked out from the rounded figures so that "
+        "a hidden count cannot be worked out from the others; a poll allowing several answers "
+        "can add up to more than 100%. Survey answers are read by staff and never published.",
     )
     labels = dict(SUGGESTION_ROWS)
     known = [key for key, _ in SUGGESTION_ROWS if key in suggestions]

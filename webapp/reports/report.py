@@ -24,7 +24,12 @@ import xlsxwriter
 
 from webapp.exports import safe_cell
 from webapp.reports.definitions import Period, provisional_note
-from webapp.reports.suppression import suppress_count, suppress_rate, suppress_statistic
+from webapp.reports.suppression import (
+    suppress_count,
+    suppress_rate,
+    suppress_share,
+    suppress_statistic,
+)
 
 SCHEMA = "talking-therapies/commissioner-report/1"
 SUPPRESSION_NOTE = (
@@ -36,10 +41,13 @@ SUPPRESSION_NOTE = (
 
 @dataclass(frozen=True)
 class Rate:
-    """An unrounded proportion, published as a percentage."""
+    """An unrounded proportion, published as a percentage. `of_parts`: the numerators are parts
+    that add up to the denominator (a poll's options), so the share is of the rounded figures
+    (`suppression.suppress_share`)."""
 
     numerator: int
     denominator: int
+    of_parts: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,8 @@ def publish(cell: Raw) -> str:
         raise ValueError("a cell cannot be a bool")
     if isinstance(cell, int):
         return suppress_count(cell)
+    if isinstance(cell, Rate) and cell.of_parts:
+        return suppress_share(cell.numerator, cell.denominator)
     if isinstance(cell, Rate):
         return suppress_rate(cell.numerator, cell.denominator).rate
     if isinstance(cell, Statistic):

@@ -49,6 +49,18 @@ def suppress_rate(numerator: int, denominator: int) -> PublishedRate:
     return PublishedRate(shown_numerator, shown_denominator, rate)
 
 
+def suppress_share(part: int, whole: int) -> str:
+    """A part's share of a whole that parts add up to (a poll's options of its respondents),
+    worked out from the published, rounded figures. From exact figures, the shares shown would
+    give away a hidden part: 100% less the others, times the whole (3 of 32 people)."""
+    shown_part, shown_whole = suppress_count(part), suppress_count(whole)
+    if SUPPRESSED in (shown_part, shown_whole):
+        return SUPPRESSED
+    if shown_whole == "0":
+        return ""
+    return f"{100 * int(shown_part) / int(shown_whole):.1f}%"
+
+
 def suppress_statistic(value: float | None, based_on: int, *, places: int = 1) -> str:
     """A mean or median over `based_on` records: "*" when that count is suppressed."""
     if is_suppressed(based_on):

@@ -10,6 +10,7 @@ from webapp.exports import safe_cell
 from webapp.reports.suppression import (
     suppress_count,
     suppress_rate,
+    suppress_share,
     suppress_statistic,
 )
 
@@ -87,3 +88,25 @@ def test_text_that_a_spreadsheet_would_run_is_kept_as_text(text):
 @pytest.mark.parametrize("value", ["Jo", "", 5, -5, 2.5, None])
 def test_other_values_are_left_alone(value):
     assert safe_cell(value) == value
+
+
+def test_a_hidden_poll_answer_cannot_be_worked_out_from_the_other_shares():
+    """14, 9, 6 and 3 of 32 people: from exact figures the first three shares (43.8%, 28.1%,
+    18.8%) leave 9.4%, which is 3 of 32. From the rounded ones they leave nothing to read."""
+    counts, whole = [14, 9, 6, 3], 32
+    shares = [suppress_share(count, whole) for count in counts]
+    assert shares == ["50.0%", "33.3%", "16.7%", "*"]
+    shown = sum(float(share.rstrip("%")) for share in shares[:3])
+    assert round(100 - shown, 1) == 0.0  # nothing about the hidden answer
+
+
+@given(st.integers(min_value=0, max_value=500), st.integers(min_value=0, max_value=500))
+def test_a_share_depends_only_on_the_published_figures(part, extra):
+    whole = part + extra
+    same_published = [
+        (p, w)
+        for p in range(max(0, part - 2), part + 3)
+        for w in range(max(p, whole - 2), whole + 3)
+        if suppress_count(p) == suppress_count(part) and suppress_count(w) == suppress_count(whole)
+    ]
+    assert {suppress_share(p, w) for p, w in same_published} == {suppress_share(part, whole)}
