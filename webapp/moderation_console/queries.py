@@ -21,6 +21,7 @@ from webapp.models import (
     GroupMessage,
     GroupOccurrence,
     ModerationItem,
+    ModeratorMessage,
     PatientProfile,
     Post,
     Role,
@@ -151,6 +152,66 @@ def history_of_post(actor_id: int, post_id: int) -> list[ModerationItem]:
             .order_by(ModerationItem.created_at)
         )
     )
+
+
+# The audit rows' subject types for what moderators act on.
+POST, GROUP_MESSAGE = "community_post", "group_message"
+
+ACTION_WORDS = {
+    "moderation.approved": "approved it",
+    "moderation.edited": "edited it",
+    "moderation.removed": "removed it",
+    "moderation.messaged": "messaged the author",
+    "moderation.warned": "warned the author",
+    "moderation.suspended": "paused the author's posting",
+    "moderation.escalated": "escalated it to the clinical lead",
+}
+
+
+@dataclass(frozen=True)
+class ActionOnPost:
+    at: datetime
+    by: str
+    what: str
+    reason: str
+    message: str = ""  # what the author was sent, for a message or a warning
+
+
+def actions_on_post(actor_id: int, post_id: int) -> list[ActionOnPost]:
+    """What moderators have done about a post, oldest first, from the audit log (and what the
+    author was sent): the next shift sees the author was already contacted."""
+    rows = db.session.execute(
+        select(AuditEvent, User.full_name)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(
+            AuditEvent.subject_type == POST,
+            AuditEvent.subject_id == post_id,
+            AuditEvent.action.in_(list(ACTION_WORDS)),
+        )
+        .order_by(AuditEvent.occurred_at, AuditEvent.id)
+    ).all()
+    sent = list(
+        db.session.scalars(
+            select(ModeratorMessage)
+            .where(ModeratorMessage.post_id == post_id)
+            .order_by(ModeratorMessage.sent_at, ModeratorMessage.id)
+        )
+    )
+    actions = []
+    for event, name in rows:
+        message = ""
+        if event.action in ("moderation.messaged", "moderation.warned") and sent:
+            message = sent.pop(0).body  # (each message is audited once, in the same order)
+        actions.append(
+            ActionOnPost(
+                event.occurred_at,
+                name or "A moderator",
+                ACTION_WORDS[event.action],
+                str(event.detail.get("reason", "")),
+                message,
+            )
+        )
+    return actions
 
 
 def on_shift(kind: ShiftKind, now: datetime) -> list[User]:

@@ -33,6 +33,7 @@ from webapp.models import (
     User,
 )
 from webapp.moderation_console import queries
+from webapp.moderation_console.queries import GROUP_MESSAGE, POST
 from webapp.notify import DeliveryError, send_sms
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,6 @@ KIND_OF_ACTION = {
 }
 
 # What a moderator's escalation is about (the audit rows' subject type), as its text names it.
-POST, GROUP_MESSAGE = "community_post", "group_message"
 ESCALATED_SUBJECTS = {POST: "a community post", GROUP_MESSAGE: "a group meeting's risk alert"}
 
 

@@ -67,6 +67,7 @@ def item(item_id: int) -> Response | str:
         item=item,
         form=form,
         history=queries.history_of_post(current_user.id, post.id),
+        actions=queries.actions_on_post(current_user.id, post.id),
         context=queries.thread_context(current_user.id, post.thread_id),
         ack_form=AcknowledgeForm(),
         page_has_errors=bool(form.errors),

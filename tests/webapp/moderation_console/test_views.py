@@ -157,6 +157,14 @@ def test_message_warn_and_suspend_reach_the_author(signed_in, space):
     assert member.warnings == 1 and member.suspended_until is not None
     inbox = signed_in(author).get("/community/messages").get_data(as_text=True)
     assert "Please keep numbers private." in inbox and "Warning" in inbox
+    # the next shift sees what was done, by whom, and what the author was sent
+    next_shift = signed_in(factories.make_user(Role.MODERATOR, full_name="Sam Next"))
+    page = next_shift.get(f"/moderation/items/{item.id}").get_data(as_text=True)
+    done = page[page.index("What moderators have done") :]
+    assert "messaged the author (reason: Explain the rule)" in done
+    assert "Sent: Please keep numbers private." in done
+    assert "warned the author (reason: Second time)" in done and "This is a warning." in done
+    assert "paused the author&#39;s posting (reason: Repeated)" in done
 
 
 def test_escalation_shows_the_real_name_to_the_clinical_lead_only_and_texts_on_call(
