@@ -156,3 +156,13 @@ class MobileForm(FlaskForm):
 
 class RemoveShiftForm(FlaskForm):
     """Only the CSRF token: the shift is in the address."""
+
+
+class QueueForReviewForm(FlaskForm):
+    reason = StringField(
+        "Why it needs a decision (kept in the audit log)",
+        validators=[
+            InputRequired("Give a reason: it is kept in the audit log"),
+            Length(max=500, message="Keep the reason to 500 characters"),
+        ],
+    )

@@ -24,10 +24,13 @@ from webapp.models import (
     ModeratorMessage,
     PatientProfile,
     Post,
+    PostStatus,
     Role,
     Shift,
     ShiftKind,
+    Space,
     StaffContact,
+    Thread,
     User,
 )
 
@@ -338,6 +341,64 @@ def audit_count(action: str, subject_type: str, subject_id: int) -> int:
         )
         or 0
     )
+
+
+@dataclass(frozen=True)
+class ThreadLine:
+    thread: Thread
+    posts: int
+    held: int
+    last_post_at: datetime
+
+
+def recent_threads(actor_id: int, space_id: int | None, *, limit: int = 50) -> list[ThreadLine]:
+    """The most recently active conversations (in one space, or all), for moderators reading
+    the community: every post counts, whatever its status."""
+    last = func.max(Post.created_at)
+    statement = (
+        select(
+            Thread,
+            func.count(Post.id),
+            func.count(Post.id).filter(Post.status == PostStatus.HELD),
+            last,
+        )
+        .join(Post, Post.thread_id == Thread.id)
+        .options(joinedload(Thread.space))
+        .group_by(Thread.id)
+        .order_by(last.desc(), Thread.id.desc())
+        .limit(limit)
+    )
+    if space_id is not None:
+        statement = statement.where(Thread.space_id == space_id)
+    return [ThreadLine(*row) for row in db.session.execute(statement).all()]
+
+
+def all_spaces(actor_id: int) -> list[Space]:
+    return list(db.session.scalars(select(Space).order_by(Space.position, Space.id)))
+
+
+def thread_or_404(actor_id: int, thread_id: int) -> Thread:
+    thread = db.session.get(Thread, thread_id)
+    if thread is None:
+        abort(404)
+    return thread
+
+
+def open_item_ids(post_ids: list[int]) -> dict[int, int]:
+    """Each post's open queue item, if it has one."""
+    rows = db.session.execute(
+        select(ModerationItem.post_id, func.min(ModerationItem.id))
+        .where(ModerationItem.post_id.in_(post_ids), ModerationItem.resolved_at.is_(None))
+        .group_by(ModerationItem.post_id)
+    )
+    return {post_id: item_id for post_id, item_id in rows if post_id is not None}
+
+
+def post_or_404(actor_id: int, post_id: int) -> Post:
+    post = db.session.get(Post, post_id)
+    if post is None:
+        abort(404)
+    return post
 
 
 def thread_context(actor_id: int, thread_id: int) -> list[Post]:

@@ -123,6 +123,29 @@ def queue_report(
     return item
 
 
+def queue_for_review(post: Post, moderator: User, reason: str, *, now: datetime) -> ModerationItem:
+    """A moderator reading the community puts a post in the queue, to decide on it there: its
+    open item if it has one, otherwise a new one with their reason (audited)."""
+    reason = _need(reason)
+    existing = queries.open_items_on_post(post.id)
+    if existing:
+        return existing[0]
+    with db.transaction():
+        item = ModerationItem(
+            post_id=post.id,
+            kind=ItemKind.REPORT,
+            is_clinical_risk=post.is_clinical_risk,
+            rule_ids=[],
+            reason=f"Raised by a moderator: {reason}",
+            created_at=now,
+        )
+        db.session.add(item)
+        db.session.flush()
+        _audit("queued", moderator, post, reason)
+    after_queued(item, now=now)
+    return item
+
+
 def after_queued(item: ModerationItem | None, *, now: datetime) -> None:
     """Once committed: show the item on moderators' screens, and start an alert's clock."""
     if item is None:

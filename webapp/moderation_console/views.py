@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from moderation import backtest
 from webapp import audit, london_datetime
-from webapp.models import ModerationItem, Role, ShiftKind
+from webapp.models import ModerationItem, Role, ShiftKind, Thread
 from webapp.moderation_console import bp, decisions, queries, services
 from webapp.moderation_console import rota as rota_changes
 from webapp.moderation_console import watchwords as watchword_list
@@ -22,6 +22,7 @@ from webapp.moderation_console.forms import (
     DecisionForm,
     GroupAlertForm,
     MobileForm,
+    QueueForReviewForm,
     RemoveShiftForm,
     ShiftForm,
     SwitchForm,
@@ -111,6 +112,48 @@ def _already_acknowledged(item: ModerationItem) -> str:
     by = item.acknowledged_by.full_name if item.acknowledged_by else "someone"
     when = london_datetime(item.acknowledged_at) if item.acknowledged_at else "earlier"
     return f"{by} had already acknowledged this alert ({when}): nothing more to do here."
+
+
+@bp.route("/community")
+def community() -> str:
+    """Moderators read the community as it is (handles only, every post whatever its status)."""
+    space_id = request.args.get("space", type=int)
+    return render_template(
+        "moderation_console/community.html",
+        title="Read the community",
+        spaces=queries.all_spaces(current_user.id),
+        space_id=space_id,
+        threads=queries.recent_threads(current_user.id, space_id),
+    )
+
+
+@bp.route("/community/threads/<int:thread_id>")
+def community_thread(thread_id: int) -> str:
+    return _thread_page(queries.thread_or_404(current_user.id, thread_id), None, None)
+
+
+def _thread_page(thread: Thread, form: QueueForReviewForm | None, post_id: int | None) -> str:
+    posts = queries.thread_context(current_user.id, thread.id)
+    return render_template(
+        "moderation_console/community_thread.html",
+        title=thread.title,
+        thread=thread,
+        posts=posts,
+        open_items=queries.open_item_ids([post.id for post in posts]),
+        form=form or QueueForReviewForm(formdata=None),
+        failed_post_id=post_id,
+        page_has_errors=bool(form and form.errors),
+    )
+
+
+@bp.route("/community/posts/<int:post_id>/review", methods=["POST"])
+def queue_for_review(post_id: int) -> Response | str:
+    post = queries.post_or_404(current_user.id, post_id)
+    form = QueueForReviewForm()
+    if form.validate_on_submit():
+        item = services.queue_for_review(post, current_user, form.reason.data or "", now=utcnow())
+        return redirect(url_for("moderation_console.item", item_id=item.id))
+    return _thread_page(post.thread, form, post.id)
 
 
 @bp.route("/items/<int:item_id>/acknowledge", methods=["POST"])

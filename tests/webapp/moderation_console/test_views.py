@@ -261,3 +261,31 @@ def test_acknowledging_an_alert_twice_says_who_did_it_first(signed_in, space):
     assert "Acknowledged</dt>" in page and "by Jo Williams" in page
     queue = second.get("/moderation/").get_data(as_text=True)  # after a reload, not only live
     assert "Alert (acknowledged)</strong>" in queue
+
+
+def test_a_moderator_reads_every_conversation_under_handles_and_queues_a_post(signed_in, space):
+    author = make_member("calm-heron")
+    post_thread(signed_in(author), space.id, "Evenings", "Evenings are hard for me")
+    thread_id = db.session.scalar(select(Post.thread_id))
+    post_reply(signed_in(author), thread_id, "Buy cheap coins at example dot com")
+    reply_id = db.session.scalars(select(Post.id).order_by(Post.id.desc())).first()
+    moderator = signed_in(factories.make_user(Role.MODERATOR))
+    listing = moderator.get("/moderation/community").get_data(as_text=True)
+    assert "Evenings" in listing and "2 posts" in listing
+    page = moderator.get(f"/moderation/community/threads/{thread_id}").get_data(as_text=True)
+    assert "calm-heron" in page and author.full_name not in page
+    assert "Buy cheap coins" in page and "Put this post in the queue" in page
+    path = f"/moderation/community/posts/{reply_id}/review"
+    token = csrf_token(moderator, f"/moderation/community/threads/{thread_id}")
+    refused = moderator.post(path, data={"csrf_token": token, "reason": ""})
+    assert refused.status_code == 200 and "Give a reason" in refused.get_data(as_text=True)
+    assert _latest_item() is None or _latest_item().post_id != reply_id
+    queued = moderator.post(path, data={"csrf_token": token, "reason": "Looks like spam"})
+    item = _latest_item()
+    assert item.post_id == reply_id and item.reason == "Raised by a moderator: Looks like spam"
+    assert queued.location.endswith(f"/moderation/items/{item.id}")
+    again = moderator.post(path, data={"csrf_token": token, "reason": "Still spam"})
+    assert again.location.endswith(f"/moderation/items/{item.id}")  # its open item, not another
+    page = moderator.get(f"/moderation/community/threads/{thread_id}").get_data(as_text=True)
+    assert f"Open its queue item {item.id}" in page
+    assert signed_in(author).get("/moderation/community").status_code == 403
