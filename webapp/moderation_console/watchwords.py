@@ -116,8 +116,11 @@ def proposed_rule(values: dict[str, str]) -> Watchword:
     """A Watchword from the form's values; ValueError (with the engine's own words) if invalid."""
     try:
         tier, action, kind = Tier(values["tier"]), Action(values["action"]), Kind(values["kind"])
-    except ValueError as error:
-        raise ValueError(str(error)) from None
+    except ValueError:
+        raise ValueError("Choose a tier, an action and a kind from the lists") from None
+    if tier is Tier.CLINICAL_RISK and action is not Action.ALERT:
+        # (the engine refuses it too, in words for developers)
+        raise ValueError("A clinical-risk watchword must alert a moderator: choose Alert")
     return Watchword(
         values["rule_id"].strip(),
         tier,

@@ -35,7 +35,9 @@ def test_an_invalid_regex_is_refused_with_the_engines_reason_and_nothing_saved(s
     assert page.status_code == 200 and "regex" in text and "(a+)+b" in text
     assert db.session.scalar(select(WatchwordRule)) is None
     page = _propose(client, save=True, tier="clinical_risk", action="flag")
-    assert "must alert" in page.get_data(as_text=True)
+    text = page.get_data(as_text=True)
+    assert "A clinical-risk watchword must alert a moderator: choose Alert" in text
+    assert "DOMAIN.md" not in text
 
 
 def test_a_rule_is_back_tested_then_switched_on_and_screens_new_posts(signed_in, space):
