@@ -108,34 +108,39 @@ def test_session_records_step_of_care_becomes_the_national_code(empty_database_u
     engine.dispose()
 
 
-def test_closed_accounts_give_up_the_group_places_they_still_held(empty_database_url):
-    """0021: places, waits, offers and invitations of accounts already closed become "left";
-    open accounts' places, and places already given up, are as they were."""
-    upgrade(empty_database_url, "0020")
-    engine = make_engine(empty_database_url)
+def _insert_without_keys(engine, *statements: str) -> None:
+    """Rows for a migration to work on, without the rows their foreign keys name."""
     postgres = engine.dialect.name == "postgresql"
     raw = engine.raw_connection()
     cursor = raw.cursor()
     cursor.execute(
         "SET session_replication_role = replica" if postgres else "PRAGMA foreign_keys=OFF"
     )
-    cursor.execute(
+    for statement in statements:
+        cursor.execute(statement)
+    cursor.execute("RESET session_replication_role" if postgres else "PRAGMA foreign_keys=ON")
+    raw.commit()
+    raw.close()
+
+
+def test_closed_accounts_give_up_the_group_places_they_still_held(empty_database_url):
+    """0021: places, waits, offers and invitations of accounts already closed become "left";
+    open accounts' places, and places already given up, are as they were."""
+    upgrade(empty_database_url, "0020")
+    engine = make_engine(empty_database_url)
+    _insert_without_keys(
+        engine,
         "INSERT INTO users (id, email, full_name, role, is_active_account, session_token,"
         " created_at, failed_sign_ins) VALUES"
         " (1, 'open@example.org', 'Open', 'patient', true, 'a', CURRENT_TIMESTAMP, 0),"
-        " (2, 'closed@example.org', 'Closed', 'patient', false, 'b', CURRENT_TIMESTAMP, 0)"
-    )
-    cursor.execute(
+        " (2, 'closed@example.org', 'Closed', 'patient', false, 'b', CURRENT_TIMESTAMP, 0)",
         "INSERT INTO group_enrolments (id, group_id, patient_id, status, requested_at,"
         " changed_at, is_muted) VALUES"
         " (1, 1, 1, 'enrolled', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, false),"
         " (2, 1, 2, 'enrolled', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, false),"
         " (3, 2, 2, 'waiting', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, false),"
-        " (4, 3, 2, 'removed', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, false)"
+        " (4, 3, 2, 'removed', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, false)",
     )
-    cursor.execute("RESET session_replication_role" if postgres else "PRAGMA foreign_keys=ON")
-    raw.commit()
-    raw.close()
     upgrade(empty_database_url, "0021")
     with engine.connect() as connection:
         statuses = connection.execute(text("SELECT status FROM group_enrolments ORDER BY id"))
@@ -148,19 +153,11 @@ def test_attendance_recorded_before_instances_keeps_no_instance(empty_database_u
     and the instances' lives have a table; down again, both go."""
     upgrade(empty_database_url, "0021")
     engine = make_engine(empty_database_url)
-    postgres = engine.dialect.name == "postgresql"
-    raw = engine.raw_connection()
-    cursor = raw.cursor()
-    cursor.execute(
-        "SET session_replication_role = replica" if postgres else "PRAGMA foreign_keys=OFF"
-    )
-    cursor.execute(
+    _insert_without_keys(
+        engine,
         "INSERT INTO attendance_events (id, appointment_id, user_id, party, kind, connection, at)"
-        " VALUES (1, 1, 1, 'patient', 'join', 'sid-1', CURRENT_TIMESTAMP)"
+        " VALUES (1, 1, 1, 'patient', 'join', 'sid-1', CURRENT_TIMESTAMP)",
     )
-    cursor.execute("RESET session_replication_role" if postgres else "PRAGMA foreign_keys=ON")
-    raw.commit()
-    raw.close()
     upgrade(empty_database_url, "0022")
     with engine.begin() as connection:
         assert connection.execute(text("SELECT instance FROM attendance_events")).all() == [(None,)]

@@ -131,18 +131,24 @@ def queue_for_review(post: Post, moderator: User, reason: str, *, now: datetime)
     if existing:
         return existing[0]
     with db.transaction():
-        item = ModerationItem(
-            post_id=post.id,
-            kind=ItemKind.REPORT,
-            is_clinical_risk=post.is_clinical_risk,
-            rule_ids=[],
-            reason=f"Raised by a moderator: {reason}",
-            created_at=now,
-        )
-        db.session.add(item)
+        item = _moderators_item(post, f"Raised by a moderator: {reason}", now)
         db.session.flush()
         _audit("queued", moderator, post, reason)
     after_queued(item, now=now)
+    return item
+
+
+def _moderators_item(post: Post, reason: str, now: datetime) -> ModerationItem:
+    """A queue item a moderator opens on a post that has none (a report in their name)."""
+    item = ModerationItem(
+        post_id=post.id,
+        kind=ItemKind.REPORT,
+        is_clinical_risk=post.is_clinical_risk,
+        rule_ids=[],
+        reason=reason,
+        created_at=now,
+    )
+    db.session.add(item)
     return item
 
 
@@ -426,16 +432,7 @@ def escalate_to_clinical(post: Post, moderator: User, reason: str, *, now: datet
     items = queries.open_items_on_post(post.id)
     with db.transaction():
         if not items:
-            item = ModerationItem(
-                post_id=post.id,
-                kind=ItemKind.REPORT,
-                is_clinical_risk=post.is_clinical_risk,
-                rule_ids=[],
-                reason=f"Escalated by a moderator: {reason}",
-                created_at=now,
-            )
-            db.session.add(item)
-            items = [item]
+            items = [_moderators_item(post, f"Escalated by a moderator: {reason}", now)]
         for item in items:
             item.escalated_to_clinical_at = now
             _acknowledge_if_waiting(item, moderator, now)
