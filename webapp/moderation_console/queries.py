@@ -299,6 +299,8 @@ class Escalation:
     subject: Subject
     patient: User
     profile: PatientProfile | None
+    escalated_by: str = ""  # the moderator who escalated it ("" for an alert texted out)
+    reason: str = ""  # and why, in their words
 
 
 def escalations(actor_id: int) -> list[Escalation]:
@@ -319,10 +321,37 @@ def escalations(actor_id: int) -> list[Escalation]:
     for item in items:
         patient = db.session.get(User, item.author_id)
         assert patient is not None
+        by, reason = _escalated_by(item)
         found.append(
-            Escalation(item, about[item.id], patient, db.session.get(PatientProfile, patient.id))
+            Escalation(
+                item,
+                about[item.id],
+                patient,
+                db.session.get(PatientProfile, patient.id),
+                by,
+                reason,
+            )
         )
     return found
+
+
+def _escalated_by(item: ModerationItem) -> tuple[str, str]:
+    """Who escalated the item and why (the latest escalation's audit row)."""
+    subject = (
+        (POST, item.post_id) if item.post_id is not None else (GROUP_MESSAGE, item.group_message_id)
+    )
+    row = db.session.execute(
+        select(User.full_name, AuditEvent.detail)
+        .join(User, User.id == AuditEvent.actor_id)
+        .where(
+            AuditEvent.action == "moderation.escalated",
+            AuditEvent.subject_type == subject[0],
+            AuditEvent.subject_id == subject[1],
+        )
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+        .limit(1)
+    ).first()
+    return (row[0], str(row[1].get("reason", ""))) if row else ("", "")
 
 
 def open_queue_item(actor_id: int, item_id: int) -> ModerationItem | None:

@@ -176,7 +176,7 @@ def test_escalation_shows_the_real_name_to_the_clinical_lead_only_and_texts_on_c
     author = make_member("calm-heron", full_name="Priyanka Example")
     post_thread(signed_in(author), space.id, "Number", PHONE)
     item = _latest_item()
-    moderator = signed_in(factories.make_user(Role.MODERATOR))
+    moderator = signed_in(factories.make_user(Role.MODERATOR, full_name="Jo Williams"))
     _decide(moderator, item.id, decision="escalate", reason="Sounds very low")
     assert db.session.get(ModerationItem, item.id).escalated_to_clinical_at is not None
     assert [message.to for message in sms] == ["+447700900999"]
@@ -189,6 +189,7 @@ def test_escalation_shows_the_real_name_to_the_clinical_lead_only_and_texts_on_c
     lead = signed_in(factories.make_user(Role.CLINICAL_LEAD))
     page = lead.get("/moderation/escalations").get_data(as_text=True)
     assert "Priyanka Example" in page and "calm-heron" in page
+    assert "by Jo Williams</strong>: Sounds very low" in page  # who escalated it, and why
     viewed = db.session.scalar(
         select(AuditEvent).where(AuditEvent.action == "moderation.escalations_viewed")
     )
