@@ -219,14 +219,7 @@ def change_choices(patient: User, wanted: dict[str, bool], *, now: datetime) -> 
         changed = consent.changes(queries.current_choices(patient.id), wanted)
         _apply_choices(session, patient, changed, now=now, actor=patient, source="patient")
         if changed:
-            audit.record(
-                "consent.changed",
-                actor=patient,
-                subject_type="patient",
-                subject_id=patient.id,
-                patient_id=patient.id,
-                detail={"changed": changed},
-            )
+            _audit_own_change(patient, "consent.changed", changed)
     _replan_reminders(patient, now)
     return changed
 
@@ -284,16 +277,21 @@ def change_contact_details(
         ]
         profile.mobile_e164, profile.timezone = mobile_e164, timezone
         if changed:
-            audit.record(
-                "patient.contact_details_changed",
-                actor=patient,
-                subject_type="patient",
-                subject_id=patient.id,
-                patient_id=patient.id,
-                detail={"changed": changed},
-            )
+            _audit_own_change(patient, "patient.contact_details_changed", changed)
     _replan_reminders(patient, now)
     return changed
+
+
+def _audit_own_change(patient: User, action: str, changed: object) -> None:
+    """A patient's change to their own details, inside the caller's transaction."""
+    audit.record(
+        action,
+        actor=patient,
+        subject_type="patient",
+        subject_id=patient.id,
+        patient_id=patient.id,
+        detail={"changed": changed},
+    )
 
 
 def _replan_reminders(patient: User, now: datetime) -> None:
