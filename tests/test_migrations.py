@@ -11,7 +11,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from webapp.config import normalise_database_url
 from webapp.extensions import make_engine
@@ -174,4 +174,18 @@ def test_attendance_recorded_before_instances_keeps_no_instance(empty_database_u
     with engine.connect() as connection:
         columns = connection.execute(text("SELECT * FROM attendance_events")).keys()
         assert "instance" not in columns
+    engine.dispose()
+
+
+def test_escalations_before_follow_up_was_recorded_wait_for_it(empty_database_url):
+    """0023: follow-ups have a table, so escalations already stored have none and wait for
+    one; down again, the table goes."""
+    upgrade(empty_database_url, "0022")
+    upgrade(empty_database_url, "0023")
+    engine = make_engine(empty_database_url)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT * FROM escalation_follow_ups")).all() == []
+    command.downgrade(alembic_config(empty_database_url), "0022")
+    with engine.connect() as connection:
+        assert "escalation_follow_ups" not in inspect(connection).get_table_names()
     engine.dispose()

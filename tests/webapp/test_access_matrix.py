@@ -171,6 +171,7 @@ ACCESS: dict[str, Any] = {
     "clinical.record_credential": {C: 200},
     "moderation_console.dashboard": {M, C},
     "moderation_console.escalations": {C},
+    "moderation_console.escalation": {C},
     "moderation_console.item": {M, C},
     "moderation_console.acknowledge": {M, C},
     "moderation_console.rota": {M, C},

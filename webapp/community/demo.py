@@ -1,6 +1,7 @@
 """The community's part of the demo world (`flask seed-demo` calls `seed_community`): spaces and
-threads under handles, a held clinical-risk post with an open alert, a flagged post, and a rota
-with a moderator and an on-call clinical lead covering now. Idempotent: what exists is kept.
+threads under handles, a held clinical-risk post with an open alert, a flagged post, a post
+escalated to the clinical lead and waiting for follow-up, and a rota with a moderator and an
+on-call clinical lead covering now. Idempotent: what exists is kept.
 
 Rows are written directly (not through the posting service) so that seeding neither texts the
 on-call number nor schedules escalation jobs.
@@ -12,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
+from webapp import audit
 from webapp.extensions import db
 from webapp.models import (
     CommunityMember,
@@ -28,6 +30,7 @@ from webapp.models import (
     Thread,
     User,
 )
+from webapp.moderation_console.queries import POST
 
 SPACES = [
     ("Anxiety and worry", "Worry, panic and the things that help."),
@@ -208,3 +211,38 @@ def seed_community(users: dict[str, User]) -> None:
                 next_escalation_at=now + timedelta(minutes=6),
             )
         )
+        _escalation_to_follow_up(spaces[2], kite, users["moderator"], now)
+
+
+def _escalation_to_follow_up(
+    space: Space, author: CommunityMember, moderator: User, now: datetime
+) -> None:
+    """Yesterday's post a moderator escalated to the clinical lead, waiting for follow-up."""
+    yesterday = now - timedelta(days=1)
+    post = _thread(
+        space,
+        author,
+        "Awake again",
+        "Another night awake. Sometimes I think everyone would be better off without me.",
+        yesterday,
+        risk=True,
+    )
+    reason = "Hopeless and may be thinking of suicide; no watchword matched."
+    db.session.add(
+        ModerationItem(
+            post_id=post.id,
+            kind=ItemKind.REPORT,  # as a moderator's own item on a post none had queued
+            is_clinical_risk=True,
+            rule_ids=[],
+            reason=f"Escalated by a moderator: {reason}",
+            created_at=yesterday + timedelta(minutes=10),
+            escalated_to_clinical_at=yesterday + timedelta(minutes=10),
+        )
+    )
+    audit.record(
+        "moderation.escalated",
+        actor=moderator,
+        subject_type=POST,
+        subject_id=post.id,
+        detail={"reason": reason},
+    )

@@ -22,6 +22,7 @@ from webapp.models.charging import (
 )
 from webapp.models.community import (
     CommunityMember,
+    EscalationFollowUp,
     ItemKind,
     ModerationItem,
     ModeratorMessage,
@@ -127,6 +128,7 @@ __all__ = [
     "EnrolmentStatus",
     "EpisodeAssessment",
     "EpisodeChange",
+    "EscalationFollowUp",
     "ExceptionKind",
     "ExperienceResponse",
     "FailureAffected",

@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.models.base import Base, UTCDateTime, enum_values, utcnow
+from webapp.models.base import Base, EncryptedText, UTCDateTime, enum_values, utcnow
 from webapp.models.people import User
 
 if TYPE_CHECKING:
@@ -192,6 +192,19 @@ class ModerationItem(Base):
     group_message: Mapped[GroupMessage | None] = relationship()
     reporter: Mapped[CommunityMember | None] = relationship()
     acknowledged_by: Mapped[User | None] = relationship(foreign_keys=[acknowledged_by_id])
+    follow_ups: Mapped[list[EscalationFollowUp]] = relationship(
+        order_by="EscalationFollowUp.id", back_populates="item"
+    )
+
+    @property
+    def escalated_at(self) -> datetime:
+        """When it last came to the clinical lead: a moderator's escalation, else its alert."""
+        return self.escalated_to_clinical_at or self.created_at
+
+    @property
+    def waits_for_follow_up(self) -> bool:
+        """No follow-up recorded since it last came to the clinical lead."""
+        return all(follow_up.at < self.escalated_at for follow_up in self.follow_ups)
 
     @property
     def author_id(self) -> int:
@@ -200,6 +213,23 @@ class ModerationItem(Base):
             return self.group_message.sender_id
         assert self.post is not None  # the table's check: one or the other
         return self.post.author_id
+
+
+class EscalationFollowUp(Base):
+    """What the clinical lead did about an escalated item: the note is about an identified
+    patient, so it is encrypted, as clinical notes are. An item escalated again after its last
+    follow-up waits for another."""
+
+    __tablename__ = "escalation_follow_ups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("moderation_items.id"), index=True)
+    by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    note: Mapped[str] = mapped_column(EncryptedText())
+
+    item: Mapped[ModerationItem] = relationship(back_populates="follow_ups")
+    by: Mapped[User] = relationship()
 
 
 class WatchwordRule(Base):

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
     HiddenField,
+    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -13,6 +14,7 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.widgets import HiddenInput
 
 from moderation import Action, Kind, Tier
 from webapp.forms_nhsuk import WholeNumberField, uk_mobile
@@ -72,6 +74,18 @@ class GroupAlertForm(FlaskForm):
     reason = TextAreaField(
         "Reason (kept in the audit log)",
         validators=[InputRequired("Give a reason: it is kept in the audit log"), Length(max=2000)],
+    )
+
+
+class FollowUpForm(FlaskForm):
+    # How many follow-ups the page listed: one recorded meanwhile is shown before this is saved.
+    follow_ups_shown = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    note = TextAreaField(
+        "What was done",
+        validators=[
+            InputRequired("Say what was done: it is kept with the escalation"),
+            Length(max=2000, message="The follow-up note must be 2,000 characters or fewer"),
+        ],
     )
 
 

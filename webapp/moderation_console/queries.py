@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import abort
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, not_, or_, select
 from sqlalchemy.orm import joinedload
 
 import moderation
@@ -17,6 +17,7 @@ from webapp import london_datetime
 from webapp.extensions import db
 from webapp.models import (
     AuditEvent,
+    EscalationFollowUp,
     GroupFacilitator,
     GroupMessage,
     GroupOccurrence,
@@ -303,36 +304,75 @@ class Escalation:
     reason: str = ""  # and why, in their words
 
 
-def escalations(actor_id: int) -> list[Escalation]:
+@dataclass(frozen=True)
+class Escalations:
+    waiting: list[Escalation]  # clinical risk first, then the longest waiting
+    followed_up: list[Escalation]  # the latest FOLLOWED_UP_SHOWN, newest first
+
+
+FOLLOWED_UP_SHOWN = 50
+
+_ESCALATED = or_(
+    ModerationItem.escalated_to_clinical_at.is_not(None), ModerationItem.escalations_sent > 0
+)
+# (as `ModerationItem.waits_for_follow_up`)
+_WAITS = ~(
+    select(EscalationFollowUp.id)
+    .where(
+        EscalationFollowUp.item_id == ModerationItem.id,
+        EscalationFollowUp.at
+        >= func.coalesce(ModerationItem.escalated_to_clinical_at, ModerationItem.created_at),
+    )
+    .exists()
+)
+_LAST_FOLLOW_UP = (
+    select(func.max(EscalationFollowUp.at))
+    .where(EscalationFollowUp.item_id == ModerationItem.id)
+    .scalar_subquery()
+)
+
+
+def is_escalated(item: ModerationItem) -> bool:
+    """On the clinical lead's escalation page: escalated by a moderator, or texted out."""
+    return item.escalated_to_clinical_at is not None or item.escalations_sent > 0
+
+
+def escalations(actor_id: int) -> Escalations:
     """For the clinical lead only: escalated items (and alerts texted out) with the patient's
-    identity, so they can act on the clinical record. Newest first."""
-    items = db.session.scalars(
+    identity, so they can act on the clinical record; those waiting for follow-up, and the
+    latest followed up."""
+    waiting = db.session.scalars(
         select(ModerationItem)
-        .where(
-            or_(
-                ModerationItem.escalated_to_clinical_at.is_not(None),
-                ModerationItem.escalations_sent > 0,
-            )
-        )
-        .order_by(ModerationItem.created_at.desc())
+        .where(_ESCALATED, _WAITS)
+        .order_by(ModerationItem.is_clinical_risk.desc(), ModerationItem.created_at)
     ).all()
-    about = subjects(list(items))
-    found = []
-    for item in items:
-        patient = db.session.get(User, item.author_id)
-        assert patient is not None
-        by, reason = _escalated_by(item)
-        found.append(
-            Escalation(
-                item,
-                about[item.id],
-                patient,
-                db.session.get(PatientProfile, patient.id),
-                by,
-                reason,
-            )
-        )
-    return found
+    followed_up = db.session.scalars(
+        select(ModerationItem)
+        .where(_ESCALATED, not_(_WAITS))
+        .order_by(_LAST_FOLLOW_UP.desc(), ModerationItem.id.desc())
+        .limit(FOLLOWED_UP_SHOWN)
+    ).all()
+    about = subjects([*waiting, *followed_up])
+    return Escalations(
+        [_escalation(item, about) for item in waiting],
+        [_escalation(item, about) for item in followed_up],
+    )
+
+
+def escalation(actor_id: int, item_id: int) -> Escalation:
+    """One escalation, for the clinical lead's follow-up (404 for an item never escalated)."""
+    item = item_for(actor_id, item_id)
+    if not is_escalated(item):
+        abort(404)
+    return _escalation(item, subjects([item]))
+
+
+def _escalation(item: ModerationItem, about: dict[int, Subject]) -> Escalation:
+    patient = db.session.get(User, item.author_id)
+    assert patient is not None
+    by, reason = _escalated_by(item)
+    profile = db.session.get(PatientProfile, patient.id)
+    return Escalation(item, about[item.id], patient, profile, by, reason)
 
 
 def _escalated_by(item: ModerationItem) -> tuple[str, str]:

@@ -17,10 +17,11 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from moderation import Action, Decision, Verdict
-from webapp import audit
+from webapp import audit, london_datetime
 from webapp.extensions import db
 from webapp.models import (
     CommunityMember,
+    EscalationFollowUp,
     GroupMessage,
     ItemKind,
     ModerationItem,
@@ -504,6 +505,73 @@ def escalate_group_alert(
         sockets.announce_acknowledged(item.id)
     group_sockets.announce_escalated(message.occurrence_id, item.id, moderator)
     jobs.text_escalation(GROUP_MESSAGE, message.id, now=now)
+
+
+# --- the clinical lead's follow-up ---------------------------------------------------------------
+
+FOLLOW_UP_NOTE_LIMIT = 2000
+
+
+def follow_up_escalation(
+    item: ModerationItem, lead: User, note: str, *, now: datetime, follow_ups_shown: int
+) -> list[ModerationItem]:
+    """The clinical lead records what they did about an escalation. The note goes on the item
+    and on every other item about the same post or group message that waits for follow-up, so
+    they all leave the page's waiting list; an alert still being texted out is acknowledged by
+    it. Refused if someone recorded a follow-up while this page was open (`follow_ups_shown`
+    is how many it listed), so that the lead reads it first. Returns the items followed up."""
+    note = note.strip()
+    if not note:
+        raise ModerationRefused("Say what was done: it is kept with the escalation")
+    if len(note) > FOLLOW_UP_NOTE_LIMIT:
+        raise ModerationRefused(
+            f"The follow-up note must be {FOLLOW_UP_NOTE_LIMIT:,} characters or fewer"
+        )
+    subject = (
+        ModerationItem.post_id == item.post_id
+        if item.post_id is not None
+        else ModerationItem.group_message_id == item.group_message_id
+    )
+    with db.transaction():
+        about = db.session.scalars(
+            select(ModerationItem)
+            .where(subject)
+            .order_by(ModerationItem.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).all()
+        db.session.refresh(item, ["follow_ups"])
+        if len(item.follow_ups) != follow_ups_shown:
+            latest = item.follow_ups[-1]
+            raise ModerationRefused(
+                f"{latest.by.full_name} recorded a follow-up at {london_datetime(latest.at)}"
+                " while you had this page open. Nothing was saved: read theirs below, then"
+                " save yours again if it adds something."
+            )
+        followed = [item] + [
+            other
+            for other in about
+            if other.id != item.id and queries.is_escalated(other) and other.waits_for_follow_up
+        ]
+        newly_acknowledged = []
+        for each in followed:
+            db.session.add(EscalationFollowUp(item=each, by_id=lead.id, at=now, note=note))
+            if each.kind is ItemKind.ALERT and each.acknowledged_at is None:
+                newly_acknowledged.append(each.id)
+                _acknowledge_if_waiting(each, lead, now)
+        audit.record(
+            "moderation.escalation_followed_up",
+            actor=lead,
+            subject_type="moderation_item",
+            subject_id=item.id,
+            # (the note is about an identified patient: encrypted with the follow-up, not here)
+            detail={"items": [each.id for each in followed], "note_length": len(note)},
+        )
+    from webapp.moderation_console import sockets
+
+    for item_id in newly_acknowledged:
+        sockets.announce_acknowledged(item_id)
+    return followed
 
 
 # --- texts about a moderator's escalation --------------------------------------------------------

@@ -20,6 +20,7 @@ from webapp.moderation_console import watchwords as watchword_list
 from webapp.moderation_console.forms import (
     AcknowledgeForm,
     DecisionForm,
+    FollowUpForm,
     GroupAlertForm,
     MobileForm,
     QueueForReviewForm,
@@ -303,12 +304,53 @@ def mobile() -> Response | str:
 @roles_required(Role.CLINICAL_LEAD)
 def escalations() -> str:
     found = queries.escalations(current_user.id)
-    # The one page that links community posts to patients: every viewing is audited.
+    # The pages that link community posts to patients: every viewing is audited.
     audit.record_now(
         "moderation.escalations_viewed",
         actor=current_user,
-        detail={"patients": sorted({entry.patient.id for entry in found})},
+        detail={
+            "patients": sorted({entry.patient.id for entry in [*found.waiting, *found.followed_up]})
+        },
     )
     return render_template(
-        "moderation_console/escalations.html", title="Escalations", escalations=found
+        "moderation_console/escalations.html",
+        title="Escalations",
+        escalations=found,
+        followed_up_shown=queries.FOLLOWED_UP_SHOWN,
+    )
+
+
+@bp.route("/escalations/<int:item_id>", methods=["GET", "POST"])
+@roles_required(Role.CLINICAL_LEAD)
+def escalation(item_id: int) -> Response | str:
+    found = queries.escalation(current_user.id, item_id)
+    form = FollowUpForm()
+    if form.validate_on_submit():
+        try:
+            services.follow_up_escalation(
+                found.item,
+                current_user,
+                form.note.data,
+                now=utcnow(),
+                follow_ups_shown=form.follow_ups_shown.data,
+            )
+        except services.ModerationRefused as refused:
+            form.form_errors.append(str(refused))
+        else:
+            flash(f"Follow-up recorded for {found.patient.full_name}.")
+            return redirect(url_for("moderation_console.escalations"))
+    if request.method == "GET":
+        audit.record_now(
+            "moderation.escalation_viewed",
+            actor=current_user,
+            subject_type="moderation_item",
+            subject_id=item_id,
+            detail={"patient": found.patient.id},
+        )
+    return render_template(
+        "moderation_console/escalation.html",
+        title=f"Escalation: {found.patient.full_name}",
+        escalation=found,
+        form=form,
+        page_has_errors=bool(form.errors),
     )

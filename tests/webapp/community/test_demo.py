@@ -1,5 +1,6 @@
-"""The demo world's community: spaces, a held risk post with an open alert, a flagged post,
-and a rota covering now; seeding twice adds nothing."""
+"""The demo world's community: spaces, a held risk post with an open alert, a flagged post, a
+post escalated to the clinical lead and waiting for follow-up, and a rota covering now; seeding
+twice adds nothing."""
 
 from __future__ import annotations
 
@@ -20,7 +21,10 @@ def test_seeding_the_community_twice_makes_it_once(app):
         assert db.session.scalar(select(func.count(Space.id)).where(Space.is_listed)) == 4
         items = db.session.scalars(select(ModerationItem)).all()
         kinds = sorted(item.kind for item in items if item.post_id is not None)
-        assert kinds == [ItemKind.ALERT, ItemKind.FLAG]
+        assert kinds == [ItemKind.ALERT, ItemKind.FLAG, ItemKind.REPORT]
+        escalations = queries.escalations(actor_id=0)
+        assert [entry.escalated_by for entry in escalations.waiting] == ["Jo Williams"]
+        assert escalations.followed_up == []
         (group_alert,) = (item for item in items if item.group_message_id is not None)
         assert group_alert.kind is ItemKind.ALERT and group_alert.acknowledged_at  # (groups demo)
         held = db.session.scalar(select(Post).where(Post.status == PostStatus.HELD))
