@@ -37,6 +37,7 @@ from webapp.booking.slots import SESSION_LENGTH, SLOT_LENGTH
 from webapp.charges import services as charges
 from webapp.charging import Outcome, attendance_code, decide_charge
 from webapp.extensions import db
+from webapp.measures import services as measures
 from webapp.models import (
     Appointment,
     AppointmentStatus,
@@ -469,6 +470,7 @@ def reschedule_appointment(
         )
         old.rescheduled_to_id = new.id  # ...then release the old one
         _move_funding(session, old, new, outcome, actor=actor, now=now)
+        measures.move_open_risk_flags(old, new)
         session.flush()
         revoke = _cancel_pending(session, old.id)
         schedule = _plan(session, new, now)

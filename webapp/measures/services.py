@@ -124,6 +124,21 @@ def _raise_flag(
     )
 
 
+def move_open_risk_flags(old: Appointment, new: Appointment) -> None:
+    """In the booking's transaction: a moved session takes the risk flags nobody has
+    acknowledged yet, so its therapist must still read them before it starts. (Acknowledged
+    ones stay where they were read, with the answers that raised them.)"""
+    for flag in queries.unacknowledged_risk_flags(old.id):
+        flag.appointment_id = new.id
+        audit.record(
+            "risk_flag.moved",
+            subject_type="risk_flag",
+            subject_id=flag.id,
+            patient_id=flag.patient_id,
+            detail={"code": flag.code, "from": old.id, "to": new.id},
+        )
+
+
 def acknowledge_flag(therapist: User, flag: RiskFlag, note: str, *, now: datetime) -> None:
     if flag.acknowledged_at is not None:
         return

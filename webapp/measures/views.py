@@ -11,7 +11,7 @@ from webapp import audit
 from webapp.booking import queries as booking_queries
 from webapp.measures import bp, history, pages, queries, services
 from webapp.measures.forms import AcknowledgeForm, answers_from, page_form
-from webapp.models import Role
+from webapp.models import Appointment, Role
 from webapp.security import roles_required
 
 PRE_SESSION = [questionnaires.get(code) for code in questionnaires.PRE_SESSION_SET]
@@ -122,20 +122,41 @@ def scores() -> str:
 @roles_required(Role.THERAPIST)
 def therapist_view(appointment_id: int) -> str:
     appointment = booking_queries.appointment_for_therapist(current_user.id, appointment_id)
+    return _therapist_page(appointment)
+
+
+def _therapist_page(
+    appointment: Appointment, failed: tuple[int, AcknowledgeForm] | None = None
+) -> str:
+    """The session's answers and risk flags; `failed` is a flag's acknowledgement refused,
+    shown on it with what was typed."""
     audit.record_patient_record_view(
         current_user,
         appointment.patient_id,
         f"pre-session questionnaires for appointment {appointment.id}",
     )
+    flags = queries.risk_flags_for_appointment(appointment.id)
+    forms = {flag.id: acknowledge_form(flag.id) for flag in flags if not flag.acknowledged_at}
+    if failed is not None:
+        forms[failed[0]] = failed[1]
     return render_template(
         "measures/therapist_view.html",
         title="Pre-session questionnaires",
         appointment=appointment,
         instruments=PRE_SESSION,
         responses=queries.responses_for_appointment(appointment.id),
-        flags=queries.risk_flags_for_appointment(appointment.id),
-        form=AcknowledgeForm(),
+        flags=flags,
+        forms=forms,
+        form=failed[1] if failed else None,  # (for the error summary)
+        page_has_errors=failed is not None,
     )
+
+
+def acknowledge_form(flag_id: int) -> AcknowledgeForm:
+    """One form per flag on the page, each note box with its own id."""
+    form = AcknowledgeForm()
+    form.note.id = f"flag-{flag_id}-note"
+    return form
 
 
 @bp.route(
@@ -143,19 +164,18 @@ def therapist_view(appointment_id: int) -> str:
     methods=["POST"],
 )
 @roles_required(Role.THERAPIST)
-def acknowledge(appointment_id: int, flag_id: int) -> Response:
+def acknowledge(appointment_id: int, flag_id: int) -> Response | str:
     appointment = booking_queries.appointment_for_therapist(current_user.id, appointment_id)
     flag = next(
         (f for f in queries.risk_flags_for_appointment(appointment.id) if f.id == flag_id), None
     )
     if flag is None:
         abort(404)
-    form = AcknowledgeForm()
+    form = acknowledge_form(flag.id)
     if not form.validate_on_submit():
-        flash(form.note.errors[0] if form.note.errors else "Try again.")
-    else:
-        services.acknowledge_flag(current_user, flag, form.note.data or "", now=utcnow())
-        flash("Risk flag acknowledged.")
+        return _therapist_page(appointment, failed=(flag.id, form))  # the note kept
+    services.acknowledge_flag(current_user, flag, form.note.data or "", now=utcnow())
+    flash("Risk flag acknowledged.")
     return redirect(url_for("measures.therapist_view", appointment_id=appointment.id))
 
 

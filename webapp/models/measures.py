@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.models.base import Base, UTCDateTime, utcnow
 from webapp.models.booking import Appointment
+from webapp.models.people import User
 
 
 class QuestionnaireResponse(Base):
@@ -66,6 +67,9 @@ class RiskFlag(Base):
     acknowledgement_note: Mapped[str | None] = mapped_column(Text)
 
     appointment: Mapped[Appointment] = relationship()
+    # The answers that raised it: on another appointment if the session was moved since.
+    response: Mapped[QuestionnaireResponse] = relationship()
+    acknowledged_by: Mapped[User | None] = relationship(foreign_keys=[acknowledged_by_id])
 
 
 class ExperienceResponse(Base):

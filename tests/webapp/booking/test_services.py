@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from sqlalchemy import select
 
 from tests.factories import make_bookable_therapist, make_patient, make_user
 from tests.webapp.booking.conftest import NOW
@@ -14,15 +15,19 @@ from webapp.booking import jobs, services
 from webapp.booking.services import BookingError
 from webapp.extensions import db
 from webapp.jobs import huey
+from webapp.measures import queries as measures_queries
 from webapp.models import (
     Appointment,
     AppointmentStatus,
+    AuditEvent,
     AvailabilityException,
     ExceptionKind,
     NotificationAttempt,
     NotificationChannel,
     NotificationKind,
     NotificationStatus,
+    QuestionnaireResponse,
+    RiskFlag,
     Role,
 )
 
@@ -675,3 +680,57 @@ def test_a_job_run_before_its_time_enqueues_its_message_again_for_then(sms_outbo
     db.session.refresh(text)
     assert text.status is NotificationStatus.SCHEDULED and text.task_id != old_task
     assert len(huey.scheduled()) == before + 1
+
+
+def _risk_flag(appointment: Appointment, *, acknowledged: bool = False) -> RiskFlag:
+    response = QuestionnaireResponse(
+        patient_id=appointment.patient_id,
+        appointment_id=appointment.id,
+        instrument="phq9",
+        instrument_version="1",
+        answers={"q9": 2},
+        completed_at=NOW,
+    )
+    db.session.add(response)
+    db.session.flush()
+    flag = RiskFlag(
+        appointment_id=appointment.id,
+        patient_id=appointment.patient_id,
+        response_id=response.id,
+        code="phq9_item9",
+        description="Answered above 0 to PHQ-9 question 9",
+        raised_at=NOW,
+        acknowledged_at=NOW if acknowledged else None,
+    )
+    db.session.add(flag)
+    db.session.commit()
+    return flag
+
+
+def test_a_moved_session_takes_the_risk_flags_nobody_has_acknowledged():
+    """The therapist must still read them before the new session starts; the answers that
+    raised them stay with the first booking."""
+    therapist, patient = make_bookable_therapist(), make_patient()
+    old = services.book_appointment(patient.id, therapist.id, TOMORROW_9, now=NOW)
+    flag = _risk_flag(old)
+    new = services.reschedule_appointment(
+        old.id, TOMORROW_9 + timedelta(hours=2), actor=therapist, reason="Clash", now=NOW
+    )
+    db.session.expire_all()
+    assert measures_queries.unacknowledged_risk_flags(old.id) == []
+    assert [f.id for f in measures_queries.unacknowledged_risk_flags(new.id)] == [flag.id]
+    assert db.session.get(RiskFlag, flag.id).response.appointment_id == old.id
+    moved = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "risk_flag.moved"))
+    assert moved.detail == {"code": "phq9_item9", "from": old.id, "to": new.id}
+
+
+def test_an_acknowledged_risk_flag_stays_with_the_session_where_it_was_read():
+    therapist, patient = make_bookable_therapist(), make_patient()
+    old = services.book_appointment(patient.id, therapist.id, TOMORROW_9, now=NOW)
+    flag = _risk_flag(old, acknowledged=True)
+    new = services.reschedule_appointment(
+        old.id, TOMORROW_9 + timedelta(hours=2), actor=patient, reason="", now=NOW
+    )
+    db.session.expire_all()
+    assert db.session.get(RiskFlag, flag.id).appointment_id == old.id
+    assert measures_queries.risk_flags_for_appointment(new.id) == []

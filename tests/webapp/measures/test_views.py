@@ -258,6 +258,58 @@ def test_the_therapist_acknowledges_a_risk_flag(app, client, patient_with_appoin
     )
 
 
+def _flag_raised(client, appointment) -> RiskFlag:
+    base = f"/questionnaires/appointments/{appointment.id}/phq9"
+    submit(client, f"{base}/1", {"q1": "0", "q2": "0", "q3": "0"})
+    submit(client, f"{base}/2", {"q4": "0", "q5": "0", "q6": "0"})
+    submit(client, f"{base}/3", {"q7": "0", "q8": "0", "q9": "2"})
+    (flag,) = queries.unacknowledged_risk_flags(appointment.id)
+    return flag
+
+
+def test_an_over_long_acknowledgement_is_shown_on_the_flag_and_keeps_what_was_typed(
+    app, client, patient_with_appointment
+):
+    _, appointment = patient_with_appointment
+    flag = _flag_raised(client, appointment)
+    therapist_client = app.test_client()
+    sign_in(therapist_client, db.session.get(User, appointment.therapist_id))
+    view = f"/questionnaires/therapist/appointments/{appointment.id}"
+    typed = "Will ask about safety. " * 100
+    response = submit(
+        therapist_client,
+        f"{view}/risk-flags/{flag.id}/acknowledge",
+        {"note": typed},
+        form_page=view,
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "There is a problem" in html and f'href="#flag-{flag.id}-note"' in html
+    assert f'id="flag-{flag.id}-note"' in html and typed.strip() in html
+    assert "Note must be 2,000 characters or fewer" in html
+    assert [f.id for f in queries.unacknowledged_risk_flags(appointment.id)] == [flag.id]
+
+
+def test_a_flag_moved_with_its_session_says_where_its_answers_are(
+    app, client, patient_with_appointment
+):
+    _, appointment = patient_with_appointment
+    flag = _flag_raised(client, appointment)
+    later = factories.make_appointment(
+        db.session.get(User, appointment.patient_id),
+        db.session.get(User, appointment.therapist_id),
+        starts_at=appointment.starts_at + timedelta(days=7),
+    )
+    flag.appointment_id = later.id  # as booking.services.reschedule_appointment moves it
+    db.session.commit()
+    therapist_client = app.test_client()
+    sign_in(therapist_client, db.session.get(User, appointment.therapist_id))
+    page = therapist_client.get(f"/questionnaires/therapist/appointments/{later.id}")
+    html = page.get_data(as_text=True)
+    assert "from the answers for the session first booked for" in html
+    assert f'href="/questionnaires/therapist/appointments/{appointment.id}"' in html
+
+
 def test_the_patient_sees_their_scores_as_a_chart_and_a_table(client, patient_with_appointment):
     _, appointment = patient_with_appointment
     answer_everything(client, appointment)
