@@ -47,6 +47,7 @@ __all__ = [
     "UnknownInstrumentError",
     "describe_risk",
     "get",
+    "is_worse_risk",
     "score",
 ]
 
@@ -121,3 +122,15 @@ def describe_risk(code: str) -> str:
         return RISK_FLAGS[code]
     except KeyError:
         raise ValueError(f"unknown risk flag {code!r}") from None
+
+
+def is_worse_risk(code: str, value: int, than: int) -> bool:
+    """Whether ``value`` is a stronger signal for risk flag ``code`` than ``than`` (each the
+    value that raised it: an item's answer or a total). A reliable rise is worse the higher
+    the total; ``ValueError`` if the code is unknown."""
+    describe_risk(code)  # (refuses an unknown code)
+    for instrument in INSTRUMENTS.values():
+        for rule in instrument.risk_rules:
+            if rule.code == code:
+                return rule.is_worse(value, than)
+    return value > than  # a reliable rise (RISE_FLAG_DESCRIPTIONS)

@@ -93,6 +93,11 @@ class RiskRule:
             return False
         return self.at_most is None or value <= self.at_most
 
+    def is_worse(self, value: int, than: int) -> bool:
+        """Whether ``value`` is a stronger signal than ``than``: higher for a rule with a floor
+        (``at_least``), lower for one with only a ceiling (a low session rating)."""
+        return value > than if self.at_least is not None else value < than
+
 
 @dataclass(frozen=True)
 class Instrument:
@@ -208,6 +213,9 @@ class ScoreResult:
     caseness: bool | None
     item_caseness: Mapping[str, bool] = field(hash=False)
     risk_flags: tuple[str, ...]
+    # The value that raised each flag (the item's answer, or the total), to tell a worse
+    # answer from the one a clinician has already read.
+    risk_levels: Mapping[str, int] = field(hash=False, default_factory=lambda: MappingProxyType({}))
 
 
 def _check_choice(instrument: Instrument, item: Item, value: object) -> Answer:
@@ -290,10 +298,12 @@ def score_answers(instrument: Instrument, answers: Mapping[str, object]) -> Scor
         item_caseness = {key: value >= threshold for key, value in numbers.items()}
         caseness = any(item_caseness.values())
     flags: list[str] = []
+    levels: dict[str, int] = {}
     for rule in instrument.risk_rules:
         value = total if rule.item is None else numbers.get(rule.item)
         if value is not None and rule.is_raised_by(value):
             flags.append(rule.code)
+            levels[rule.code] = value
     return ScoreResult(
         instrument=instrument.code,
         version=instrument.version,
@@ -303,4 +313,5 @@ def score_answers(instrument: Instrument, answers: Mapping[str, object]) -> Scor
         caseness=caseness,
         item_caseness=MappingProxyType(item_caseness),
         risk_flags=tuple(flags),
+        risk_levels=MappingProxyType(levels),
     )

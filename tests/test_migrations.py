@@ -189,3 +189,44 @@ def test_escalations_before_follow_up_was_recorded_wait_for_it(empty_database_ur
     with engine.connect() as connection:
         assert "escalation_follow_ups" not in inspect(connection).get_table_names()
     engine.dispose()
+
+
+def test_risk_flags_from_before_levels_have_none_and_one_raised_again_stops_a_downgrade(
+    empty_database_url,
+):
+    """0024: a stored flag has no level; two flags of one code on one appointment are allowed
+    at different levels, and then going down is refused rather than deleting either."""
+    upgrade(empty_database_url, "0023")
+    engine = make_engine(empty_database_url)
+    with engine.begin() as connection:  # (SQLite copies the table, checking its keys)
+        for statement in (
+            "INSERT INTO users (id, email, full_name, role, is_active_account, session_token,"
+            " created_at, failed_sign_ins) VALUES"
+            " (1, 'p@example.org', 'P', 'patient', true, 'a', CURRENT_TIMESTAMP, 0),"
+            " (2, 't@example.org', 'T', 'therapist', true, 'b', CURRENT_TIMESTAMP, 0)",
+            "INSERT INTO appointments (id, patient_id, therapist_id, starts_at, ends_at, status,"
+            " attendance_code, created_at, reschedule_count) VALUES (1, 1, 2, CURRENT_TIMESTAMP,"
+            " CURRENT_TIMESTAMP, 'booked', '0', CURRENT_TIMESTAMP, 0)",
+            "INSERT INTO questionnaire_responses (id, patient_id, appointment_id, instrument,"
+            " instrument_version, answers, started_at, updated_at, risk_flags) VALUES"
+            " (1, 1, 1, 'phq9', '1', '{}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, '[]')",
+            "INSERT INTO risk_flags (id, appointment_id, patient_id, response_id, code,"
+            " description, raised_at) VALUES (1, 1, 1, 1, 'phq9_item9', 'q9', CURRENT_TIMESTAMP)",
+        ):
+            connection.execute(text(statement))
+    upgrade(empty_database_url, "0024")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT level FROM risk_flags")).scalars().all() == [None]
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO risk_flags (id, appointment_id, patient_id, response_id, code,"
+                " description, level, raised_at)"
+                " VALUES (2, 1, 1, 1, 'phq9_item9', 'q9', 3, CURRENT_TIMESTAMP)"
+            )
+        )
+    with pytest.raises(RuntimeError, match="1 appointments have a risk flag raised again"):
+        command.downgrade(alembic_config(empty_database_url), "0023")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT COUNT(*) FROM risk_flags")).scalar() == 2
+    engine.dispose()

@@ -178,6 +178,7 @@ def _configure_socketio(app: Flask) -> None:
     from webapp.heartbeat import HEARTBEAT_KEY, Heartbeat, begin_on_first_request
     from webapp.realtime import RELAY_WATCH, RelayWatch
     from webapp.sessions import rate
+    from webapp.sessions.sockets import NAMESPACE as CHAT_NAMESPACE
     from webapp.sessions.sockets import ChatNamespace
 
     rate.for_app(app)
@@ -199,7 +200,7 @@ def _configure_socketio(app: Flask) -> None:
     )
     app.before_request(begin_on_first_request)
     if not any(isinstance(handler, ChatNamespace) for handler in socketio.namespace_handlers):
-        socketio.on_namespace(ChatNamespace("/chat"))
+        socketio.on_namespace(ChatNamespace(CHAT_NAMESPACE))
     # Every namespace's events, present and future: an exception answers with a plain error.
     socketio.on_error_default(socket_error)
 

@@ -10,7 +10,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from questionnaires import RISK_FLAGS, UnknownInstrumentError, describe_risk, get, score
+from questionnaires import (
+    RISK_FLAGS,
+    UnknownInstrumentError,
+    describe_risk,
+    get,
+    is_worse_risk,
+    score,
+)
 from questionnaires.instrument import Instrument, Scoring, score_answers
 
 pytestmark = pytest.mark.pure
@@ -134,6 +141,34 @@ def test_risk_flags_have_plain_english_descriptions() -> None:
     assert set(RISK_FLAGS) >= {"phq9_item9", "srs_alliance_concern", "phq9_reliable_rise"}
     with pytest.raises(ValueError, match="unknown risk flag 'nope'"):
         describe_risk("nope")
+
+
+@FAST
+@given(q9=st.integers(0, 3), others=st.integers(0, 24))
+def test_each_raised_flag_carries_the_value_that_raised_it(q9: int, others: int) -> None:
+    """PHQ-9 question 9's flag carries that answer, whatever the other eight add up to."""
+    result = score("phq9", with_total("phq9", others + q9, q9=q9))
+    assert dict(result.risk_levels) == ({"phq9_item9": q9} if q9 else {})
+
+
+def test_an_alliance_concern_carries_the_total() -> None:
+    assert dict(score("srs", with_total("srs", 30)).risk_levels) == {"srs_alliance_concern": 30}
+    assert dict(score("srs", with_total("srs", 37)).risk_levels) == {}
+
+
+@FAST
+@given(value=st.integers(0, 40), than=st.integers(0, 40))
+def test_worse_is_higher_for_a_floor_and_lower_for_a_ceiling(value: int, than: int) -> None:
+    """Question 9 and a reliable rise get worse as they go up; a session rating as it falls."""
+    assert is_worse_risk("phq9_item9", value, than) is (value > than)
+    assert is_worse_risk("phq9_reliable_rise", value, than) is (value > than)
+    assert is_worse_risk("gad7_reliable_rise", value, than) is (value > than)
+    assert is_worse_risk("srs_alliance_concern", value, than) is (value < than)
+
+
+def test_worse_refuses_an_unknown_flag() -> None:
+    with pytest.raises(ValueError, match="unknown risk flag 'nope'"):
+        is_worse_risk("nope", 2, 1)
 
 
 @pytest.mark.parametrize(

@@ -435,6 +435,14 @@ def appointment_for_therapist(therapist_id: int, appointment_id: int) -> Appoint
     return appointment
 
 
+def appointment_for_clinical_lead(lead_id: int, appointment_id: int) -> Appointment:
+    """Any appointment: the clinical lead oversees every therapist's sessions."""
+    appointment = db.session.get(Appointment, appointment_id)
+    if appointment is None:
+        abort(404)
+    return appointment
+
+
 def questionnaires_complete(appointment: Appointment) -> bool:
     """Whether the patient has completed this session's pre-session questionnaires."""
     return measures_queries.is_pre_session_set_complete(appointment.id)

@@ -16,6 +16,7 @@ from webapp.charges import services as charge_services
 from webapp.charges.forms import LEAD_OUTCOMES, DisputeForm, GrantForm, OutcomeForm
 from webapp.clinical import bp, queries, services
 from webapp.clinical.forms import CredentialForm
+from webapp.measures import queries as measures_queries
 from webapp.models import CredentialKind
 from webapp.therapy.forms import parse_date
 
@@ -34,6 +35,7 @@ def dashboard() -> str:
         title="Clinical lead",
         flagged=queries.flagged_bookings(current_user.id, now=now),
         failures=queries.failed_notifications(current_user.id, limit=5),
+        open_flags=measures_queries.open_risk_flags(None),
     )
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from flask import abort
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 import questionnaires
 from webapp.extensions import db
@@ -47,6 +48,22 @@ def unacknowledged_risk_flags(appointment_id: int) -> list[RiskFlag]:
             .order_by(RiskFlag.raised_at)
         )
     )
+
+
+def open_risk_flags(therapist_id: int | None) -> list[RiskFlag]:
+    """Risk flags nobody has acknowledged, oldest first, whatever became of their session
+    (a cancelled or missed session's flag still needs reading): a therapist's own patients',
+    or with None the whole service's, for the clinical lead."""
+    query = (
+        select(RiskFlag)
+        .join(Appointment, Appointment.id == RiskFlag.appointment_id)
+        .where(RiskFlag.acknowledged_at.is_(None))
+        .options(joinedload(RiskFlag.appointment))
+        .order_by(RiskFlag.raised_at, RiskFlag.id)
+    )
+    if therapist_id is not None:
+        query = query.where(Appointment.therapist_id == therapist_id)
+    return list(db.session.scalars(query))
 
 
 def risk_flags_for_appointment(appointment_id: int) -> list[RiskFlag]:

@@ -4,15 +4,16 @@ drops; totals and flags come from `questionnaires.score`, never from the form.""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import current_app, url_for
 from sqlalchemy.orm import Session
 
 import questionnaires
 from questionnaires.outcomes import reliable_rises_since
-from webapp import audit
+from webapp import audit, london_datetime
 from webapp.extensions import db
 from webapp.measures import pages, queries
 from webapp.models import (
@@ -23,6 +24,9 @@ from webapp.models import (
     RiskFlag,
     User,
 )
+from webapp.notify import send_email
+
+log = logging.getLogger(__name__)
 
 
 class NotOpen(Exception):
@@ -75,14 +79,20 @@ def save_answers(
         }
         response.answers = answers
         response.updated_at = now
+        raised = []
         if pages.is_complete(instrument, answers):
-            _complete(response, appointment, now)
+            raised = _complete(response, appointment, now)
         else:
             response.completed_at = None
-        return response
+    if raised:
+        _tell_clinicians(appointment)
+    return response
 
 
-def _complete(response: QuestionnaireResponse, appointment: Appointment, now: datetime) -> None:
+def _complete(
+    response: QuestionnaireResponse, appointment: Appointment, now: datetime
+) -> list[RiskFlag]:
+    """Score the form and raise its risk flags; returns the flags newly raised."""
     result = questionnaires.score(response.instrument, response.answers)
     response.completed_at = now
     response.total = result.total
@@ -90,38 +100,93 @@ def _complete(response: QuestionnaireResponse, appointment: Appointment, now: da
     response.caseness = result.caseness
     response.risk_flags = list(result.risk_flags)
     flags = list(result.risk_flags)
+    levels = dict(result.risk_levels)
     if response.instrument in ("phq9", "gad7") and result.total is not None:
         previous = queries.previous_totals(appointment.patient_id, before=response.started_at)
-        flags += reliable_rises_since(previous, {response.instrument: result.total})
+        rises = reliable_rises_since(previous, {response.instrument: result.total})
+        flags += rises
+        levels.update({code: result.total for code in rises})
         response.risk_flags = flags
-    for code in flags:
-        _raise_flag(appointment, response, code, now)
+    raised = (_raise_flag(appointment, response, code, levels.get(code), now) for code in flags)
+    return [flag for flag in raised if flag is not None]
 
 
 def _raise_flag(
-    appointment: Appointment, response: QuestionnaireResponse, code: str, now: datetime
-) -> None:
-    existing = {flag.code for flag in queries.risk_flags_for_appointment(appointment.id)}
-    if code in existing:
-        return
-    db.session.flush()
-    db.session.add(
-        RiskFlag(
-            appointment_id=appointment.id,
-            patient_id=appointment.patient_id,
-            response_id=response.id,
-            code=code,
-            description=questionnaires.describe_risk(code),
-            raised_at=now,
+    appointment: Appointment,
+    response: QuestionnaireResponse,
+    code: str,
+    level: int | None,
+    now: datetime,
+) -> RiskFlag | None:
+    """A flag for this answer, unless one is still waiting to be read (its reader sees the
+    answers as they now stand) or a clinician has read one as strong. An answer changed for
+    the worse after a clinician acknowledged the flag raises another."""
+    existing = [f for f in queries.risk_flags_for_appointment(appointment.id) if f.code == code]
+    waiting = [flag for flag in existing if flag.acknowledged_at is None]
+    if waiting:
+        if level is not None and _is_worse(code, level, waiting):
+            waiting[-1].level = level  # (what its reader will see; read, it is this strong)
+        return None
+    if existing and (level is None or not _is_worse(code, level, existing)):
+        return None
+    description = questionnaires.describe_risk(code)
+    if existing:
+        read = existing[-1]
+        by = read.acknowledged_by.full_name if read.acknowledged_by else "a clinician"
+        description = (
+            f"Raised again: the answer is now {level}, worse than the {read.level} {by} "
+            f"read at {london_datetime(read.acknowledged_at)}. {description}"
         )
+    db.session.flush()
+    flag = RiskFlag(
+        appointment_id=appointment.id,
+        patient_id=appointment.patient_id,
+        response_id=response.id,
+        code=code,
+        description=description,
+        level=level,
+        raised_at=now,
     )
+    db.session.add(flag)
     audit.record(
         "risk_flag.raised",
         subject_type="appointment",
         subject_id=appointment.id,
         patient_id=appointment.patient_id,
-        detail={"code": code},
+        detail={"code": code, "level": level, "again": bool(existing)},
     )
+    return flag
+
+
+def _is_worse(code: str, level: int, than: list[RiskFlag]) -> bool:
+    """Worse than every one of these flags (one from before levels were kept never is)."""
+    return all(
+        flag.level is not None and questionnaires.is_worse_risk(code, level, flag.level)
+        for flag in than
+    )
+
+
+def _tell_clinicians(appointment: Appointment) -> None:
+    """Once the answers are stored: email the therapist (no name or answer in it: email is not
+    the place), and tell them at once if they are in the session room."""
+    from webapp.sessions import sockets
+
+    sockets.announce_risk_flag(appointment.id)
+    link = url_for("measures.therapist_view", appointment_id=appointment.id, _external=True)
+    when = london_datetime(appointment.starts_at)
+    try:
+        send_email(
+            appointment.therapist.email,
+            "Answers to read before a session",
+            "A patient gave an answer in their pre-session questionnaires that may be a sign "
+            f"of risk, for their session with you on {when}. Read it and acknowledge it:\n\n"
+            f"{link}\n\nThe session room stays closed to the patient until you have, and the "
+            "clinical lead sees it on their page until it is read.\n",
+        )
+    except Exception:  # the answers are stored and the flag is on both pages: log, go on
+        log.exception(
+            "could not email the therapist about a risk flag (appointment %s)", appointment.id
+        )
 
 
 def move_open_risk_flags(old: Appointment, new: Appointment) -> None:

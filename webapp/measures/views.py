@@ -119,10 +119,17 @@ def scores() -> str:
 
 
 @bp.route("/therapist/appointments/<int:appointment_id>")
-@roles_required(Role.THERAPIST)
+@roles_required(Role.THERAPIST, Role.CLINICAL_LEAD)
 def therapist_view(appointment_id: int) -> str:
-    appointment = booking_queries.appointment_for_therapist(current_user.id, appointment_id)
-    return _therapist_page(appointment)
+    return _therapist_page(_clinicians_appointment(appointment_id))
+
+
+def _clinicians_appointment(appointment_id: int) -> Appointment:
+    """The therapist's own appointment (another's is a 404); any, for the clinical lead, who
+    is the service's clinical back-up for risk and reads flags a therapist cannot."""
+    if current_user.role is Role.CLINICAL_LEAD:
+        return booking_queries.appointment_for_clinical_lead(current_user.id, appointment_id)
+    return booking_queries.appointment_for_therapist(current_user.id, appointment_id)
 
 
 def _therapist_page(
@@ -163,9 +170,9 @@ def acknowledge_form(flag_id: int) -> AcknowledgeForm:
     "/therapist/appointments/<int:appointment_id>/risk-flags/<int:flag_id>/acknowledge",
     methods=["POST"],
 )
-@roles_required(Role.THERAPIST)
+@roles_required(Role.THERAPIST, Role.CLINICAL_LEAD)
 def acknowledge(appointment_id: int, flag_id: int) -> Response | str:
-    appointment = booking_queries.appointment_for_therapist(current_user.id, appointment_id)
+    appointment = _clinicians_appointment(appointment_id)
     flag = next(
         (f for f in queries.risk_flags_for_appointment(appointment.id) if f.id == flag_id), None
     )

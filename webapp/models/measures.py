@@ -50,10 +50,12 @@ class QuestionnaireResponse(Base):
 
 
 class RiskFlag(Base):
-    """A risk signal from the pre-session answers that the therapist must see before the session."""
+    """A risk signal from the pre-session answers that the therapist must see before the session.
+    An answer changed for the worse after a clinician acknowledged the flag raises another, at
+    its new `level` (the answer or total that raised it; None on flags from before levels)."""
 
     __tablename__ = "risk_flags"
-    __table_args__ = (UniqueConstraint("appointment_id", "code"),)
+    __table_args__ = (UniqueConstraint("appointment_id", "code", "level"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id"), index=True)
@@ -61,6 +63,7 @@ class RiskFlag(Base):
     response_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_responses.id"))
     code: Mapped[str] = mapped_column(String(40))
     description: Mapped[str] = mapped_column(Text)
+    level: Mapped[int | None] = mapped_column(Integer)
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import request, session
+from flask import request, session, url_for
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
 
 from webapp import realtime
+from webapp.extensions import socketio
 from webapp.models import Appointment, AttendanceKind, ChatMessage, User
 from webapp.realtime import door_problem
 from webapp.sessions import queries, room, services
@@ -37,8 +38,31 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+NAMESPACE = "/chat"
+
+
 def room_name(appointment_id: int) -> str:
     return f"appointment-{appointment_id}"
+
+
+def therapists_room_name(appointment_id: int) -> str:
+    """The therapist's own sockets in a session room, for what only they may be told."""
+    return f"appointment-{appointment_id}-therapist"
+
+
+def announce_risk_flag(appointment_id: int) -> None:
+    """A risk answer was just given for this session (the patient may change answers until it
+    ends): a therapist already in the room is told at once, with where to read it."""
+    socketio.emit(
+        "risk_flag",
+        {
+            "message": "Your patient has just given an answer that may be a sign of risk. "
+            "Read it before you go on.",
+            "url": url_for("measures.therapist_view", appointment_id=appointment_id),
+        },
+        namespace=NAMESPACE,
+        to=therapists_room_name(appointment_id),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +104,8 @@ class Refusal(Exception):
 
 class ChatNamespace(Namespace):
     """Events: connect(auth) → "joined" and "history"; send → ack; resync → ack; typing;
-    typing_preference; leave. Broadcasts: "chat", "typing", "presence", "closed"."""
+    typing_preference; leave. Broadcasts: "chat", "typing", "presence", "closed"; to the
+    therapist alone, "risk_flag"."""
 
     # --- the door ------------------------------------------------------------------------------
 
@@ -117,6 +142,8 @@ class ChatNamespace(Namespace):
         session[CONNECTION_KEY] = connection
         session[SHARE_TYPING_KEY] = True
         join_room(room_name(appointment.id))
+        if party is room.Party.THERAPIST:
+            join_room(therapists_room_name(appointment.id))
         services.record_attendance(
             appointment.id,
             user.id,

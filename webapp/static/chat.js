@@ -179,6 +179,26 @@ function start (root) {
     if (change.typing) theirTypingTimer = setTimeout(() => { typingLine.textContent = '' }, TYPING_IDLE_MS * 2)
   })
   socket.on('closed', end)
+  socket.on('risk_flag', showRisk)
+
+  function showRisk (flag) {
+    // To the therapist alone: a risk answer given while they are in the room (see sockets.py).
+    const box = document.getElementById('chat-risk')
+    if (!box) return
+    const heading = document.createElement('h2')
+    heading.className = 'nhsuk-warning-callout__label'
+    heading.textContent = 'Risk answer to read'
+    const text = document.createElement('p')
+    text.textContent = flag.message + ' '
+    const link = document.createElement('a')
+    link.href = flag.url
+    link.target = '_blank'
+    link.rel = 'noopener'
+    link.textContent = 'Read the answers (opens in a new tab)'
+    text.append(link)
+    box.replaceChildren(heading, text)
+    box.hidden = false
+  }
 
   function end () {
     if (closed) return

@@ -21,6 +21,7 @@ from webapp.charges.forms import (
     FailureReportForm,
     OutcomeForm,
 )
+from webapp.measures import queries as measures_queries
 from webapp.models import Appointment, ExceptionKind
 from webapp.sessions import room
 from webapp.therapy import bp, queries, services
@@ -55,6 +56,7 @@ def dashboard() -> str:
         next_day=day + timedelta(days=1),
         sessions=booking_queries.day_for_therapist(current_user.id, day),
         upcoming=booking_queries.upcoming_for_therapist(current_user.id, now=now),
+        open_flags=measures_queries.open_risk_flags(current_user.id),
         room_is_open=lambda starts_at: (
             room.room_state(room.Party.THERAPIST, starts_at, now) is room.RoomState.OPEN
         ),

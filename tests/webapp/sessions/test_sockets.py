@@ -12,6 +12,7 @@ from sqlalchemy import select, text
 from werkzeug.test import create_environ
 
 from tests import factories
+from tests.conftest import submit
 from tests.webapp.sessions.conftest import (
     STARTS_AT,
     complete_questionnaires,
@@ -528,3 +529,30 @@ def test_a_socket_event_matches_no_url_but_can_build_one(app):
     with app.request_context(create_environ("/no-such-page")) as context:
         assert not isinstance(context, SocketEventContext)
         assert request.routing_exception is not None
+
+
+def test_a_risk_answer_given_during_the_session_is_shown_at_once_to_the_therapist_alone(
+    app, in_session, outbox
+):
+    """The patient may change their answers until the session ends: a therapist already in the
+    room is told at once, and emailed (without the patient's name or answer)."""
+    therapist = connect(app, in_session.therapist_client, in_session.appointment.id)
+    patient = connect(app, in_session.patient_client, in_session.appointment.id)
+    received(therapist), received(patient)
+    outbox.clear()
+    base = f"/questionnaires/appointments/{in_session.appointment.id}/phq9"
+    for page, answers in enumerate(
+        ({"q1": "1", "q2": "1", "q3": "0"}, {"q4": "0", "q5": "0", "q6": "0"}),
+        start=1,
+    ):
+        submit(in_session.patient_client, f"{base}/{page}", answers)
+    assert "risk_flag" not in received(therapist)
+    submit(in_session.patient_client, f"{base}/3", {"q7": "0", "q8": "0", "q9": "2"})
+
+    (alert,) = received(therapist)["risk_flag"]
+    assert alert["url"] == f"/questionnaires/therapist/appointments/{in_session.appointment.id}"
+    assert "may be a sign of risk" in alert["message"]
+    assert "risk_flag" not in received(patient)
+    (email,) = outbox
+    assert email.to == in_session.therapist.email
+    assert in_session.patient.full_name not in email.body and alert["url"] in email.body
