@@ -6,7 +6,8 @@ the pure `webapp.booking.slots.generate_slots`, fed with what is loaded here in 
 (weekly hours, exceptions and live bookings for every therapist asked about at once).
 
 What other features keep, read here for the booking pages: `therapist_ratings` (the patients'
-Session Rating Scale ratings), `questionnaires_complete` and `risk_flags` (the questionnaires).
+Session Rating Scale ratings), `questionnaires_complete` and each day's risk flags (the
+questionnaires).
 """
 
 from __future__ import annotations
@@ -448,16 +449,12 @@ def questionnaires_complete(appointment: Appointment) -> bool:
     return measures_queries.is_pre_session_set_complete(appointment.id)
 
 
-def risk_flags(appointment: Appointment) -> list[str]:
-    """Risk flags (such as PHQ-9 item 9 above 0) the therapist must still acknowledge."""
-    return [flag.description for flag in measures_queries.unacknowledged_risk_flags(appointment.id)]
-
-
 @dataclass(frozen=True)
 class DaySession:
     appointment: Appointment
     questionnaires_complete: bool
-    risk_flags: list[str]
+    risk_flags: list[str]  # still to be read
+    flags_read: int  # already acknowledged
 
 
 def day_for_therapist(therapist_id: int, day: date) -> list[DaySession]:
@@ -474,20 +471,32 @@ def day_for_therapist(therapist_id: int, day: date) -> list[DaySession]:
         )
         .order_by(Appointment.starts_at)
     )
-    return [DaySession(a, questionnaires_complete(a), risk_flags(a)) for a in appointments]
+    sessions = []
+    for appointment in appointments:
+        flags = measures_queries.risk_flags_for_appointment(appointment.id)
+        waiting = [flag.description for flag in flags if flag.acknowledged_at is None]
+        sessions.append(
+            DaySession(
+                appointment,
+                questionnaires_complete(appointment),
+                waiting,
+                len(flags) - len(waiting),
+            )
+        )
+    return sessions
 
 
 def upcoming_for_therapist(
     therapist_id: int, *, now: datetime, limit: int = 50
 ) -> list[Appointment]:
-    """The therapist's own live bookings from now on."""
+    """The therapist's own live bookings not yet started (those they may still move)."""
     return list(
         db.session.scalars(
             select(Appointment)
             .where(
                 Appointment.therapist_id == therapist_id,
                 Appointment.status == AppointmentStatus.BOOKED,
-                Appointment.ends_at > now,
+                Appointment.starts_at > now,
             )
             .order_by(Appointment.starts_at)
             .limit(limit)

@@ -5,11 +5,13 @@ caller is a socket, which cannot render a page)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask import abort
 from sqlalchemy import ColumnElement, Exists, Row, Select, and_, exists, or_, select
+from sqlalchemy.orm import aliased
 
 from webapp.extensions import db
 from webapp.models import (
@@ -17,6 +19,7 @@ from webapp.models import (
     AppointmentStatus,
     AttendanceEvent,
     AttendanceKind,
+    CareEpisode,
     ChatMessage,
     PatientSessionNote,
     ServerInstance,
@@ -280,16 +283,39 @@ def sessions_for(user_id: int) -> list[Appointment]:
     )
 
 
-def alliance_concerns_for_therapist(therapist_id: int) -> list[tuple[SessionRating, datetime]]:
-    """Low Session Rating Scale totals (36 or less) given to this therapist, each with its
-    session's start, newest session first."""
+def alliance_concerns_for_therapist(therapist_id: int) -> list[AllianceConcern]:
+    """Low Session Rating Scale totals (36 or less) given to this therapist that still wait to
+    be talked through, newest session first: a concern is settled by the next session with
+    that patient once its record is written, or by the end of the patient's episode."""
+    later = aliased(Appointment)
+    talked_through = (
+        select(SessionRecord.id)
+        .join(later, later.id == SessionRecord.appointment_id)
+        .where(
+            later.patient_id == Appointment.patient_id,
+            later.therapist_id == therapist_id,
+            later.starts_at > Appointment.starts_at,
+        )
+        .exists()
+    )
     rows = db.session.execute(
-        select(SessionRating, Appointment.starts_at)
+        select(SessionRating, Appointment.starts_at, User.full_name)
         .join(Appointment, Appointment.id == SessionRating.appointment_id)
+        .join(User, User.id == Appointment.patient_id)
+        .outerjoin(CareEpisode, CareEpisode.id == Appointment.episode_id)
         .where(
             SessionRating.therapist_id == therapist_id,
             SessionRating.is_alliance_concern.is_(True),
+            ~talked_through,
+            CareEpisode.ended_on.is_(None),
         )
         .order_by(Appointment.starts_at.desc())
     )
-    return [(rating, starts_at) for rating, starts_at in rows]
+    return [AllianceConcern(rating, starts_at, name) for rating, starts_at, name in rows]
+
+
+@dataclass(frozen=True)
+class AllianceConcern:
+    rating: SessionRating
+    session_start: datetime
+    patient_name: str

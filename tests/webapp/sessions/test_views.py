@@ -201,10 +201,33 @@ def test_the_patient_rates_the_session_and_a_low_rating_is_shown_to_the_therapis
     assert rating.total == 36 and rating.is_alliance_concern
     note = pair.therapist_client.get("/sessions/").get_data(as_text=True)
     # the session's own start, not the minute it was rated (51 minutes in)
-    link = f'<a href="/sessions/{pair.appointment.id}/record">{london_datetime(STARTS_AT)}</a>'
-    assert f"Total 36 out of 40, for the session on {link}" in note
+    link = f'<a href="/sessions/{pair.appointment.id}/record">{london_datetime(STARTS_AT)}'
+    assert f"{pair.patient.full_name}: total 36 out of 40, for the session on {link}" in note
     record_page = pair.therapist_client.get(room_url(pair.appointment) + "/record")
     assert "Low session rating" in record_page.get_data(as_text=True)
+
+    # the next session with that patient talks it through: once its record is written, the
+    # concern leaves the list (a record of an earlier session would not settle it)
+    next_session = factories.make_appointment(
+        pair.patient, pair.therapist, starts_at=STARTS_AT + timedelta(days=7)
+    )
+    assert "Low session ratings" in pair.therapist_client.get("/sessions/").get_data(as_text=True)
+    db.session.add(
+        SessionRecord(
+            appointment_id=next_session.id,
+            therapist_id=pair.therapist.id,
+            clinical_notes="Talked through last week's rating.",
+            therapy_type="cbt",
+            step_of_care="2",
+            contact_minutes=50,
+            attendance_code="5",
+            next_steps="Carry on.",
+        )
+    )
+    db.session.commit()
+    assert "Low session ratings" not in pair.therapist_client.get("/sessions/").get_data(
+        as_text=True
+    )
 
 
 def test_a_rating_of_37_is_not_a_concern_and_a_missing_answer_is_refused(app, pair):

@@ -101,6 +101,42 @@ def test_the_day_view_links_to_the_session_room_only_while_it_is_open(app, thera
     assert room not in day_page(app, therapist)
 
 
+def test_a_started_session_offers_no_move_or_cancel_and_read_flags_are_counted(
+    app, therapist, clock
+):
+    appointment_id = appointment_with(therapist, datetime(2026, 3, 23, 10, tzinfo=UTC))
+    move = f'href="/therapist/appointments/{appointment_id}/reschedule"'
+    clock.move_to(datetime(2026, 3, 23, 9, 59, tzinfo=UTC))
+    assert move in day_page(app, therapist)
+    clock.move_to(datetime(2026, 3, 23, 10, 1, tzinfo=UTC))
+    page = day_page(app, therapist)
+    assert move not in page and f"/therapist/appointments/{appointment_id}/cancel" not in page
+    appointment = db.session.get(Appointment, appointment_id)
+    response = QuestionnaireResponse(
+        patient_id=appointment.patient_id,
+        appointment_id=appointment_id,
+        instrument="phq9",
+        instrument_version="1",
+        answers={},
+    )
+    db.session.add(response)
+    db.session.flush()
+    db.session.add(
+        RiskFlag(
+            appointment_id=appointment_id,
+            patient_id=appointment.patient_id,
+            response_id=response.id,
+            code="phq9_item9",
+            description="PHQ-9 item 9 answered above 0.",
+            acknowledged_at=datetime(2026, 3, 23, 9, 55, tzinfo=UTC),
+        )
+    )
+    db.session.commit()
+    clock.move_to(datetime(2026, 3, 23, 10, 2, tzinfo=UTC))  # (a fresh two-factor code)
+    page = day_page(app, therapist)
+    assert ">1 read<" in page and "Review and acknowledge" not in page
+
+
 def day_page(app, therapist) -> str:
     client = app.test_client()  # signed in afresh at the moment the clock shows
     sign_in(client, therapist)
