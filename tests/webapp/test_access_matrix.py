@@ -165,6 +165,7 @@ ACCESS: dict[str, Any] = {
     "clinical.credentials": {C},
     "clinical.disputes": {C},
     "clinical.dispute": {C},
+    "clinical.cancel_booking": {C},
     "clinical.notifications": {C},
     "clinical.outcomes": {C},
     "clinical.patient_sessions": {C: 200},

@@ -10,6 +10,8 @@ from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from webapp.booking import queries as booking_queries
+from webapp.booking import services as booking_services
 from webapp.charges import pages
 from webapp.charges import queries as charge_queries
 from webapp.charges import services as charge_services
@@ -18,7 +20,7 @@ from webapp.clinical import bp, queries, services
 from webapp.clinical.forms import CredentialForm
 from webapp.measures import queries as measures_queries
 from webapp.models import CredentialKind
-from webapp.therapy.forms import parse_date
+from webapp.therapy.forms import TherapistCancelForm, parse_date
 
 ZONE = "Europe/London"
 
@@ -36,6 +38,32 @@ def dashboard() -> str:
         flagged=queries.flagged_bookings(current_user.id, now=now),
         failures=queries.failed_notifications(current_user.id, limit=5),
         open_flags=measures_queries.open_risk_flags(None),
+    )
+
+
+@bp.route("/appointments/<int:appointment_id>/cancel", methods=["GET", "POST"])
+def cancel_booking(appointment_id: int) -> Response | str:
+    """The service cancels a booking it cannot keep (a therapist whose credentials will have
+    lapsed): no charge, and the patient is told and may book with another therapist."""
+    appointment = booking_queries.appointment_for_clinical_lead(current_user.id, appointment_id)
+    form = TherapistCancelForm()
+    if form.validate_on_submit():
+        try:
+            booking_services.cancel_appointment(
+                appointment.id, actor=current_user, reason=form.reason.data or "", now=utcnow()
+            )
+        except booking_services.BookingError as error:
+            form.form_errors.append(str(error))
+        else:
+            flash("The session is cancelled and the patient has been told.")
+            return redirect(url_for("clinical.dashboard"))
+    return render_template(
+        "therapy/cancel.html",
+        appointment=appointment,
+        form=form,
+        zone=ZONE,
+        back_url=url_for("clinical.dashboard"),
+        back_text="Back to the clinical lead’s page",
     )
 
 

@@ -63,6 +63,38 @@ def test_bookings_with_a_therapist_whose_credential_lapses_are_flagged(login_as,
     page = client.get("/clinical/").get_data(as_text=True)
     assert "Max Lapsing with patient Ned Patient" in page
 
+    # the lead cancels it from there: a reason is needed, then it is the service's cancellation
+    appointment_id = db.session.query(Appointment.id).scalar()
+    path = f"/clinical/appointments/{appointment_id}/cancel"
+    assert f'href="{path}"' in page
+    refused = submit(client, path, {"reason": ""}).get_data(as_text=True)
+    assert "Enter why you are cancelling" in refused
+    db.session.expire_all()
+    assert db.session.get(Appointment, appointment_id).status.value == "booked"
+    response = submit(client, path, {"reason": "DBS check lapsed"})
+    assert response.status_code == 302 and response.location.endswith("/clinical/")
+    db.session.expire_all()
+    appointment = db.session.get(Appointment, appointment_id)
+    assert (appointment.status.value, appointment.attendance_code) == ("cancelled", "4")
+    assert appointment.cancelled_by_role == "clinical_lead"
+    assert "Max Lapsing with patient Ned Patient" not in client.get("/clinical/").get_data(
+        as_text=True
+    )
+
+
+@pytest.mark.parametrize("role", [Role.PATIENT, Role.THERAPIST, Role.ADMIN])
+def test_only_the_clinical_lead_cancels_from_the_clinical_page(login_as, client, app, role):
+    therapist, patient = make_bookable_therapist(), make_patient()
+    with app.app_context():
+        appointment = booking_services.book_appointment(
+            patient.id, therapist.id, datetime(2026, 3, 24, 9, tzinfo=UTC), now=NOW
+        )
+    login_as(role)
+    path = f"/clinical/appointments/{appointment.id}/cancel"
+    assert client.get(path).status_code == 403
+    assert client.post(path, data={"reason": "x"}).status_code in (400, 403)
+    assert db.session.get(Appointment, appointment.id).status.value == "booked"
+
 
 def test_recording_a_credential_renews_it_and_bad_dates_are_refused(login_as, client):
     therapist = make_bookable_therapist(expires_on=date(2026, 3, 1))
