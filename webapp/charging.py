@@ -136,7 +136,10 @@ _ATTENDANCE_CODES: dict[Outcome, str] = {
     Outcome.TECH_FAILURE_PROVIDER: "4",
     Outcome.TECH_FAILURE_PATIENT: "2",
 }
-_ATTENDED_LATE_CODE = "6"
+# Arriving late: seen, the session was attended (6); too late to be seen (7), the patient did
+# not attend in time, so it is charged as their non-attendance (the charging table's DNA row),
+# while its own code keeps it out of the DNA rate's numerator (DOMAIN.md section 4).
+_LATE_CODES = {Outcome.ATTENDED: "6", Outcome.PATIENT_DNA: "7"}
 
 
 def _outcome(value: Outcome | str) -> Outcome:
@@ -207,13 +210,16 @@ def would_patient_cancellation_be_charged(booked_start: datetime, now: datetime)
 def attendance_code(outcome: Outcome | str, *, late: bool = False) -> str:
     """The national attendance code for an outcome (DOMAIN.md section 5).
 
-    ``late=True`` says an attended patient arrived late but was seen (code 6); it is a
-    ``ValueError`` for any other outcome. See the comment on ``_ATTENDANCE_CODES`` for the codes
-    chosen for a therapist's no-show and for technical failures.
+    ``late=True`` says the patient arrived late: seen (attended, code 6) or too late to be seen
+    (patient_dna, code 7); it is a ``ValueError`` for any other outcome. See the comments on
+    ``_ATTENDANCE_CODES`` and ``_LATE_CODES`` for the codes chosen where the dataset has none.
     """
     resolved = _outcome(outcome)
     if late:
-        if resolved is not Outcome.ATTENDED:
-            raise ValueError(f"late applies only to an attended session, not {resolved.value}")
-        return _ATTENDED_LATE_CODE
+        if resolved not in _LATE_CODES:
+            raise ValueError(
+                f"late applies only to an attended session or a patient's non-attendance, "
+                f"not {resolved.value}"
+            )
+        return _LATE_CODES[resolved]
     return _ATTENDANCE_CODES[resolved]

@@ -339,9 +339,18 @@ def test_attended_late_but_seen_is_code_6() -> None:
     assert attendance_code("attended", late=True) == "6"
 
 
-def test_late_applies_only_to_an_attended_session() -> None:
-    with pytest.raises(ValueError, match="patient_dna"):
-        attendance_code(Outcome.PATIENT_DNA, late=True)
+def test_arrived_too_late_to_be_seen_is_code_7_and_charged_as_a_non_attendance() -> None:
+    assert attendance_code(Outcome.PATIENT_DNA, late=True) == "7"
+    start = datetime(2026, 3, 24, 9, tzinfo=UTC)
+    assert decide_charge(Outcome.PATIENT_DNA, booked_start=start).charged
+
+
+@pytest.mark.parametrize(
+    "outcome", [o for o in Outcome if o not in (Outcome.ATTENDED, Outcome.PATIENT_DNA)]
+)
+def test_late_applies_only_to_an_attended_session_or_a_non_attendance(outcome: Outcome) -> None:
+    with pytest.raises(ValueError, match=outcome.value):
+        attendance_code(outcome, late=True)
 
 
 def test_attendance_code_rejects_an_unknown_outcome() -> None:

@@ -12,9 +12,13 @@ from webapp.charges.services import NOTE_MAX_LENGTH
 from webapp.forms_nhsuk import WholeNumberField
 
 ATTENDED_LATE = "attended_late"
+TOO_LATE_TO_BE_SEEN = "too_late_to_be_seen"
+# A late arrival is recorded as its outcome with `late=True` (codes 6 and 7).
+LATE_CHOICES = {ATTENDED_LATE: "attended", TOO_LATE_TO_BE_SEEN: "patient_dna"}
 THERAPIST_OUTCOMES = [
     SelectChoice("attended", "The patient attended"),
     SelectChoice(ATTENDED_LATE, "The patient arrived late but was seen"),
+    SelectChoice(TOO_LATE_TO_BE_SEEN, "The patient arrived too late to be seen"),
     SelectChoice("patient_dna", "The patient did not attend"),
     SelectChoice("therapist_dna", "The therapist did not attend"),
 ]

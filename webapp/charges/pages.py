@@ -9,7 +9,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from webapp.charges import services
-from webapp.charges.forms import ATTENDED_LATE, FailureReportForm, OutcomeForm
+from webapp.charges.forms import LATE_CHOICES, FailureReportForm, OutcomeForm
 from webapp.models import Appointment
 from webapp.models.base import utcnow
 
@@ -19,11 +19,11 @@ def outcome_page(
 ) -> Response | str:
     if form.validate_on_submit():
         choice = form.outcome.data or ""
-        late = choice == ATTENDED_LATE
+        late = choice in LATE_CHOICES
         try:
             services.record_outcome(
                 appointment,
-                "attended" if late else choice,
+                LATE_CHOICES.get(choice, choice),
                 actor=current_user,
                 now=utcnow(),
                 note=form.note.data,

@@ -521,7 +521,7 @@ def save_record(
         and code not in OUTCOME_FOR_ATTENDANCE
         and code != appointment.attendance_code
     ):
-        # Only 5, 6 and 3 settle the charge from here: another code over a recorded outcome
+        # Only 5, 6, 7 and 3 settle the charge from here: another code over a recorded outcome
         # would leave the statement charging for a session the figures count as not held.
         raise RecordRefused(
             f"This session's outcome is already recorded, with attendance code "
@@ -563,12 +563,18 @@ def save_record(
             outcome,
             actor=therapist,
             now=now,
-            late=str(values["attendance_code"]) == "6",
+            late=str(values["attendance_code"]) in LATE_ATTENDANCE,
         )
     return record
 
 
-OUTCOME_FOR_ATTENDANCE = {"5": Outcome.ATTENDED, "6": Outcome.ATTENDED, "3": Outcome.PATIENT_DNA}
+OUTCOME_FOR_ATTENDANCE = {
+    "5": Outcome.ATTENDED,
+    "6": Outcome.ATTENDED,  # late, seen
+    "3": Outcome.PATIENT_DNA,
+    "7": Outcome.PATIENT_DNA,  # late, not seen: charged as a non-attendance (webapp.charging)
+}
+LATE_ATTENDANCE = {"6", "7"}
 
 
 def save_note(

@@ -79,6 +79,20 @@ def test_arriving_late_but_seen_is_code_6_and_charged(app, clock, people):
     assert (settled(appointment).attendance_code, settled(appointment).charged) == ("6", True)
 
 
+def test_arriving_too_late_to_be_seen_is_code_7_and_charged(app, clock, people):
+    """The outcome page offers what the session record's code 7 says, so the two agree."""
+    _, therapist, appointment = people
+    after_start(clock)
+    path = f"/therapist/appointments/{appointment.id}/outcome"
+    therapist_client = as_user(app, therapist)
+    assert "The patient arrived too late to be seen" in therapist_client.get(path).get_data(
+        as_text=True
+    )
+    submit(therapist_client, path, {"outcome": "too_late_to_be_seen"})
+    row = settled(appointment)
+    assert (row.attendance_code, row.outcome, row.charged) == ("7", "patient_dna", True)
+
+
 def test_an_early_patient_cancellation_is_not_charged(client, people):
     _, _, appointment = people
     path = f"/booking/appointments/{appointment.id}/cancel"

@@ -270,9 +270,10 @@ def test_transcripts_are_readable_by_the_two_people_and_every_read_is_audited(ap
 
 
 def test_a_record_cannot_contradict_an_outcome_already_recorded(app, pair):
-    """Codes 4 and 7 do not settle the charge from the record, so over an attended (charged)
-    outcome they would have the figures count a session the statement charges for as not held:
-    the record is refused with what to do instead, and the form starts from what is there."""
+    """Code 4 does not settle the charge from the record, so over an attended (charged)
+    outcome it would have the figures count a session the statement charges for as not held:
+    the record is refused with what to do instead, and the form starts from what is there.
+    Codes 3 and 7 (a non-attendance, on time or too late to be seen) settle it themselves."""
     from webapp.charges import services as charges
 
     pair.move_to(STARTS_AT + timedelta(minutes=52))  # nobody joined the room: the room says 4
@@ -285,12 +286,11 @@ def test_a_record_cannot_contradict_an_outcome_already_recorded(app, pair):
     path = room_url(pair.appointment) + "/record"
     form = pair.therapist_client.get(path).get_data(as_text=True)
     assert re.search(r'value="5"\s+checked', form)  # the recorded outcome, not the room's guess
-    for code in ("4", "7"):
-        page = submit(pair.therapist_client, path, {**RECORD, "attendance_code": code})
-        html = page.get_data(as_text=True)
-        assert page.status_code == 200 and "There is a problem" in html
-        assert "already recorded, with attendance code 5" in html
-        assert "outcome page" in html
+    page = submit(pair.therapist_client, path, {**RECORD, "attendance_code": "4"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "There is a problem" in html
+    assert "already recorded, with attendance code 5" in html
+    assert "outcome page" in html
     assert db.session.scalar(select(SessionRecord)) is None
     db.session.expire_all()
     appointment = db.session.get(Appointment, pair.appointment.id)
@@ -302,6 +302,13 @@ def test_a_record_cannot_contradict_an_outcome_already_recorded(app, pair):
     db.session.expire_all()
     appointment = db.session.get(Appointment, pair.appointment.id)
     assert (appointment.outcome, appointment.attendance_code) == ("patient_dna", "3")
+    assert (
+        submit(pair.therapist_client, path, {**RECORD, "attendance_code": "7"}).status_code == 302
+    )
+    db.session.expire_all()
+    appointment = db.session.get(Appointment, pair.appointment.id)
+    assert (appointment.outcome, appointment.attendance_code) == ("patient_dna", "7")
+    assert appointment.charged  # too late to be seen: charged as a non-attendance
 
 
 def _a_session_on_a_server_that_crashed(pair, *, crashed_at, back_at):
