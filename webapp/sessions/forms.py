@@ -93,9 +93,9 @@ class RecordForm(FlaskForm):
 class NoteForm(FlaskForm):
     body = TextAreaField(
         "Your notes about this session",
+        # (blank deletes the notes saved before: the view decides, knowing whether there are any)
         validators=[
-            InputRequired("Write your notes before saving them"),
-            Length(max=NOTES_MAX, message=f"Notes must be {NOTES_MAX:,} characters or fewer"),
+            Length(max=NOTES_MAX, message=f"Notes must be {NOTES_MAX:,} characters or fewer")
         ],
     )
 

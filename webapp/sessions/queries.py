@@ -40,6 +40,20 @@ def appointment_for_participant(user_id: int, appointment_id: int) -> Appointmen
     )
 
 
+def where_it_was_moved(user_id: int, appointment: Appointment) -> Appointment | None:
+    """The booking a moved session ended up as (following every move), or None if it was not
+    moved; only the participant's own."""
+    moved: Appointment | None = None
+    seen = {appointment.id}
+    while appointment.rescheduled_to_id is not None and appointment.rescheduled_to_id not in seen:
+        found = appointment_for_participant(user_id, appointment.rescheduled_to_id)
+        if found is None:
+            break
+        moved = appointment = found
+        seen.add(found.id)
+    return moved
+
+
 def appointment_for_participant_or_404(user_id: int, appointment_id: int) -> Appointment:
     appointment = appointment_for_participant(user_id, appointment_id)
     if appointment is None:

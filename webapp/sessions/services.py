@@ -597,6 +597,22 @@ def save_note(
     return note
 
 
+def delete_note(appointment: Appointment, patient: User) -> None:
+    """The patient's own notes are theirs to remove (audited, without their words)."""
+    with db.transaction() as session:
+        note = queries.note_for(patient.id, appointment.id)
+        if note is None:
+            return
+        session.delete(note)
+        audit.record(
+            "session.patient_note_deleted",
+            actor=patient,
+            subject_type="appointment",
+            subject_id=appointment.id,
+            patient_id=patient.id,
+        )
+
+
 def save_rating(
     appointment: Appointment, patient: User, answers: Mapping[str, object], *, now: datetime
 ) -> SessionRating:

@@ -70,6 +70,14 @@ def _not_in_room(
                 appointment_id=appointment.id,
             )
         )
+    if refused.code == "not_booked":
+        return render_template(
+            "sessions/not_booked.html",
+            title="This session is not booked",
+            appointment=appointment,
+            moved_to=queries.where_it_was_moved(current_user.id, appointment),
+            is_patient=is_patient,
+        )
     opens = room.opens_at(queries.party_of(current_user.id, appointment), appointment.starts_at)
     return render_template(
         "sessions/waiting.html",
@@ -128,11 +136,19 @@ def _suggested_record(appointment: Appointment, proposal: room.Proposal) -> dict
 @roles_required(Role.PATIENT)
 def notes(appointment_id: int) -> Response | str:
     appointment = queries.appointment_for_participant_or_404(current_user.id, appointment_id)
-    form = NoteForm(obj=queries.note_for(current_user.id, appointment.id))
+    saved = queries.note_for(current_user.id, appointment.id)
+    form = NoteForm(obj=saved)
     if form.validate_on_submit():
-        services.save_note(appointment, current_user, form.body.data or "", now=utcnow())
-        flash("Your notes are saved. Only you can read them.")
-        return redirect(url_for("sessions.index"))
+        body = (form.body.data or "").strip()
+        if body:
+            services.save_note(appointment, current_user, body, now=utcnow())
+            flash("Your notes are saved. Only you can read them.")
+            return redirect(url_for("sessions.index"))
+        if saved is not None:
+            services.delete_note(appointment, current_user)
+            flash("Your notes about this session are deleted.")
+            return redirect(url_for("sessions.index"))
+        form.body.errors = ["Write your notes before saving them"]
     return render_template(
         "sessions/notes.html",
         title="Your notes",

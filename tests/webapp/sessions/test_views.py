@@ -18,10 +18,11 @@ from tests.webapp.sessions.conftest import (
     raise_risk_flag,
     send,
 )
-from webapp import london_datetime
+from webapp import local_datetime, london_datetime
 from webapp.extensions import db
 from webapp.models import (
     Appointment,
+    AppointmentStatus,
     AttendanceEvent,
     AttendanceKind,
     AuditEvent,
@@ -182,6 +183,26 @@ def test_a_record_written_after_the_10_minutes_is_kept_and_marked_late(app, pair
     assert db.session.scalar(select(SessionRecord)).is_late
 
 
+def test_a_moved_sessions_old_room_says_where_it_went_and_a_cancelled_one_says_so(app, pair):
+    later = factories.make_appointment(
+        pair.patient, pair.therapist, starts_at=STARTS_AT + timedelta(days=7)
+    )
+    appointment = db.session.get(Appointment, pair.appointment.id)
+    appointment.status, appointment.rescheduled_to_id = AppointmentStatus.RESCHEDULED, later.id
+    db.session.commit()
+    page = pair.patient_client.get(room_url(pair.appointment)).get_data(as_text=True)
+    assert f"was moved to {local_datetime(later.starts_at)}" in page
+    assert f'href="{room_url(later)}"' in page and "The room opens for you" not in page
+    assert "Your appointments" in page
+
+    db.session.get(Appointment, later.id).status = AppointmentStatus.CANCELLED
+    db.session.commit()
+    page = pair.therapist_client.get(room_url(pair.appointment)).get_data(as_text=True)
+    assert "That session was then cancelled" in page and "Your appointments" not in page
+    page = pair.therapist_client.get(room_url(later)).get_data(as_text=True)
+    assert "was cancelled" in page
+
+
 def test_the_record_is_not_open_during_the_session(app, pair):
     pair.move_to(STARTS_AT + timedelta(minutes=20))
     page = submit(pair.therapist_client, room_url(pair.appointment) + "/record", RECORD)
@@ -251,7 +272,16 @@ def test_the_patients_own_notes_are_saved_encrypted(app, pair):
     )
     submit(pair.patient_client, url, {"body": "Try the breathing exercise"})
     assert db.session.scalar(select(PatientSessionNote)).body == "Try the breathing exercise"
-    assert "Try the breathing exercise" in pair.patient_client.get(url).get_data(as_text=True)
+    page = pair.patient_client.get(url).get_data(as_text=True)
+    assert "Try the breathing exercise" in page
+    # emptied and saved, the notes are deleted (they are the patient's own)
+    assert "To delete your notes, empty the box and save." in page
+    assert submit(pair.patient_client, url, {"body": "  "}).status_code == 302
+    db.session.expire_all()
+    assert db.session.scalar(select(PatientSessionNote)) is None
+    assert db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "session.patient_note_deleted")
+    )
 
 
 def test_transcripts_are_readable_by_the_two_people_and_every_read_is_audited(app, pair):
