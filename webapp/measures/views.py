@@ -94,11 +94,14 @@ def question_page(appointment_id: int, code: str, page: int) -> Response | str:
 
 
 def _after(appointment_id: int, step: pages.Step) -> str:
-    """The next page to answer, or the overview once the last page is saved."""
+    """The next page still to answer after this one, or the overview when none is: someone
+    going back to change one answer returns to the overview, not through pages already done
+    (a change that asks a new question elsewhere leads to it)."""
+    responses = queries.responses_for_appointment(appointment_id)
     later = pages.steps(PRE_SESSION, _saved_answers(appointment_id))
     position = [(s.instrument, s.page) for s in later].index((step.instrument, step.page))
-    if position + 1 < len(later):
-        following = later[position + 1]
+    following = next((s for s in later[position + 1 :] if not _step_done(s, responses)), None)
+    if following is not None:
         return url_for(
             "measures.question_page",
             appointment_id=appointment_id,

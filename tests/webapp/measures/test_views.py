@@ -258,6 +258,21 @@ def test_the_therapist_acknowledges_a_risk_flag(app, client, patient_with_appoin
     )
 
 
+def test_changing_one_earlier_answer_returns_to_the_overview(client, patient_with_appointment):
+    _, appointment = patient_with_appointment
+    answer_everything(client, appointment)
+    base = f"/questionnaires/appointments/{appointment.id}/phq9"
+    response = submit(client, f"{base}/1", {"q1": "2", "q2": "0", "q3": "0"})
+    assert response.headers["Location"] == overview_url(appointment)
+
+
+def test_a_first_pass_goes_page_by_page(client, patient_with_appointment):
+    _, appointment = patient_with_appointment
+    base = f"/questionnaires/appointments/{appointment.id}/phq9"
+    response = submit(client, f"{base}/1", {"q1": "0", "q2": "0", "q3": "0"})
+    assert response.headers["Location"] == f"{base}/2"
+
+
 def _flag_raised(client, appointment) -> RiskFlag:
     base = f"/questionnaires/appointments/{appointment.id}/phq9"
     submit(client, f"{base}/1", {"q1": "0", "q2": "0", "q3": "0"})
