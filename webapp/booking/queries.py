@@ -486,6 +486,31 @@ def day_for_therapist(therapist_id: int, day: date) -> list[DaySession]:
     return sessions
 
 
+def booked_during_time_off(therapist_id: int, *, now: datetime) -> list[Appointment]:
+    """The therapist's own live bookings still to come that fall in their time off (kept when
+    the time off was added, for them to move or cancel), soonest first."""
+    leave = AvailabilityException
+    return list(
+        db.session.scalars(
+            select(Appointment)
+            .where(
+                Appointment.therapist_id == therapist_id,
+                Appointment.status == AppointmentStatus.BOOKED,
+                Appointment.starts_at > now,
+                select(leave.id)
+                .where(
+                    leave.therapist_id == Appointment.therapist_id,
+                    leave.kind == ExceptionKind.LEAVE,
+                    leave.starts_at < Appointment.ends_at,
+                    leave.ends_at > Appointment.starts_at,
+                )
+                .exists(),
+            )
+            .order_by(Appointment.starts_at)
+        )
+    )
+
+
 def upcoming_for_therapist(
     therapist_id: int, *, now: datetime, limit: int = 50
 ) -> list[Appointment]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, time
 
 from flask_wtf import FlaskForm
@@ -27,12 +28,16 @@ STEPS = [
 ]
 
 
+_CLOCK = re.compile(r"(\d{1,2})[:.](\d{2})")
+
+
 def parse_time(value: str | None) -> time | None:
-    try:
-        parsed = time.fromisoformat((value or "").strip())
-    except ValueError:
+    """ "9:00", "09:00" or "9.00" -> 09:00; None for anything else."""
+    found = _CLOCK.fullmatch((value or "").strip())
+    if found is None:
         return None
-    return parsed.replace(second=0, microsecond=0)
+    hour, minute = int(found[1]), int(found[2])
+    return time(hour, minute) if hour < 24 and minute < 60 else None
 
 
 def parse_date(value: str | None) -> date | None:
@@ -163,6 +168,15 @@ class ProfileForm(FlaskForm):
         ],
     )
     step_of_care = SelectField("Step of care", choices=STEPS)
+
+    def validate_languages(self, field: StringField) -> None:
+        if not split_list(field.data):  # (", ," passes DataRequired and lists nothing)
+            raise ValidationError("Enter at least one language")
+
+    def validate_approaches(self, field: StringField) -> None:
+        if not split_list(field.data):
+            raise ValidationError("Enter at least one type of therapy")
+
     biography = TextAreaField(
         "About you",
         validators=[

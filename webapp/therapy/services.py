@@ -8,12 +8,13 @@ changes); a leave or extra-hours period is converted to UTC here.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from webapp import audit
+from webapp import audit, london_datetime
 from webapp.booking.slots import SLOT_LENGTH
 from webapp.extensions import db
 from webapp.models import (
@@ -39,6 +40,13 @@ def london_moment(day: date, clock: time) -> datetime:
 
 
 SLOT_MINUTES = int(SLOT_LENGTH.total_seconds() // 60)
+# How far ahead time off or extra hours may end: further is almost always a mistyped year.
+PLANNING_HORIZON = timedelta(days=730)
+
+
+def _lock_therapist(session: Session, therapist_id: int) -> None:
+    """Serialise one therapist's availability changes (a no-op lock on SQLite's one writer)."""
+    session.execute(select(User.id).where(User.id == therapist_id).with_for_update())
 
 
 def _minutes(starts_at: time, ends_at: time) -> int:
@@ -99,7 +107,25 @@ def add_exception(
         raise AvailabilityError("The end must be after the start")
     if ends_at <= now:
         raise AvailabilityError("The end must be in the future")
+    if ends_at > now + PLANNING_HORIZON:
+        raise AvailabilityError(
+            "Check the dates: time off and extra hours can be planned up to 2 years ahead"
+        )
     with db.transaction() as session:
+        _lock_therapist(session, therapist.id)  # (two tabs adding the same leave at once)
+        for other in session.scalars(
+            select(AvailabilityException).where(
+                AvailabilityException.therapist_id == therapist.id,
+                AvailabilityException.starts_at < ends_at,
+                AvailabilityException.ends_at > starts_at,
+            )
+        ):
+            if other.kind is kind or kind is ExceptionKind.EXTRA:
+                what = "time off" if other.kind is ExceptionKind.LEAVE else "extra hours"
+                raise AvailabilityError(
+                    f"This overlaps your {what} from {london_datetime(other.starts_at)} to "
+                    f"{london_datetime(other.ends_at)}: change or remove that first"
+                )
         row = AvailabilityException(
             therapist_id=therapist.id, kind=kind, starts_at=starts_at, ends_at=ends_at
         )

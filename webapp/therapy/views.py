@@ -72,6 +72,7 @@ def _availability_page(weekly_form: WeeklyHoursForm, exception_form: ExceptionFo
         exceptions=queries.exceptions(current_user.id, since=utcnow()),
         weekly_form=weekly_form,
         exception_form=exception_form,
+        clashes=booking_queries.booked_during_time_off(current_user.id, now=utcnow()),
         weekdays=WEEKDAYS,
         zone=ZONE,
     )
@@ -128,7 +129,7 @@ def add_exception() -> Response | str:
         except services.AvailabilityError as error:
             form.end_date.errors = [str(error)]
         else:
-            flash("Saved. Sessions already booked are kept: cancel them from your sessions.")
+            flash("Saved. Sessions already booked are kept: move or cancel any listed below.")
             return redirect(url_for("therapy.availability"))
     return _availability_page(WeeklyHoursForm(formdata=None), form)
 

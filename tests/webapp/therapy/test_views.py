@@ -282,6 +282,47 @@ def test_leave_in_summer_is_converted_from_uk_time(client, therapist):
     assert extra.starts_at == datetime(2026, 7, 1, 17, tzinfo=UTC)  # 18:00 BST
 
 
+def _time_off(client, kind: str, start: str, end: str, **extra: str):
+    start_date, start_time = start.split(" ")
+    end_date, end_time = end.split(" ")
+    return submit(
+        client,
+        "/therapist/availability/exceptions",
+        {
+            "kind": kind,
+            "start_date": start_date,
+            "start_time": start_time,
+            "end_date": end_date,
+            "end_time": end_time,
+            **extra,
+        },
+        form_page="/therapist/availability",
+    )
+
+
+def test_overlapping_far_off_or_extra_hours_in_leave_are_refused(client, therapist):
+    assert _time_off(client, "leave", "2026-04-01 9:00", "2026-04-03 17:00").status_code == 302
+    for kind, start, end, message in (
+        ("leave", "2026-04-02 09:00", "2026-04-05 17:00", "This overlaps your time off from"),
+        ("extra", "2026-04-02 18:00", "2026-04-02 20:00", "This overlaps your time off from"),
+        ("leave", "2099-01-01 09:00", "2099-01-02 17:00", "up to 2 years ahead"),
+    ):
+        page = _time_off(client, kind, start, end).get_data(as_text=True)
+        assert "There is a problem" in page and message in page, (kind, start)
+    assert db.session.query(AvailabilityException).count() == 1
+    # extra hours after the leave, and leave over them later, are fine
+    assert _time_off(client, "extra", "2026-04-04 18:00", "2026-04-04 20:00").status_code == 302
+
+
+def test_sessions_booked_in_time_off_added_later_are_listed_to_move_or_cancel(client, therapist):
+    appointment_id = appointment_with(therapist, datetime(2026, 3, 25, 10, tzinfo=UTC))
+    _time_off(client, "leave", "2026-03-25 00:00", "2026-03-25 23:59")
+    page = client.get("/therapist/availability").get_data(as_text=True)
+    assert "1 booked session in your time off" in page and "Hal Patient" in page
+    assert f"/therapist/appointments/{appointment_id}/reschedule" in page
+    assert f"/therapist/appointments/{appointment_id}/cancel" in page
+
+
 def test_an_exception_ending_before_it_starts_is_refused(client, therapist):
     page = submit(
         client,
@@ -341,6 +382,24 @@ def test_the_profile_is_saved_with_lists_split_on_commas(client, therapist):
     profile = db.session.get(type(therapist.therapist_profile), therapist.id)
     assert profile.languages == ["English", "Welsh"]
     assert profile.approaches == ["CBT", "Interpersonal psychotherapy"]
+
+
+def test_a_profile_listing_no_language_or_therapy_is_refused(client, therapist):
+    before = list(therapist.therapist_profile.languages)
+    page = submit(
+        client,
+        "/therapist/profile",
+        {
+            "display_name": "Gil",
+            "languages": ", ,",
+            "approaches": " , ",
+            "step_of_care": "step3",
+            "biography": "I help with worry.",
+        },
+    ).get_data(as_text=True)
+    assert "Enter at least one language" in page and "Enter at least one type of therapy" in page
+    db.session.remove()
+    assert db.session.get(type(therapist.therapist_profile), therapist.id).languages == before
 
 
 def test_a_profile_without_a_biography_is_refused(client, therapist):
