@@ -9,7 +9,14 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask
-from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
+from jinja2 import (
+    ChainableUndefined,
+    ChoiceLoader,
+    FileSystemLoader,
+    PackageLoader,
+    pass_context,
+)
+from jinja2.runtime import Context
 from sqlalchemy import select
 
 from webapp import realtime
@@ -78,6 +85,7 @@ def _configure_templates(app: Flask) -> None:
     app.context_processor(_degraded_service)
     app.context_processor(_viewer_zone)
     app.jinja_env.filters["london_datetime"] = london_datetime
+    app.jinja_env.filters["viewer_datetime"] = _viewer_datetime
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["local_date"] = local_date
@@ -88,6 +96,28 @@ def london_datetime(value: datetime) -> str:
     local = value.astimezone(LONDON)
     hour = local.strftime("%I").lstrip("0")
     return f"{local.day} {local:%B %Y}, {hour}:{local:%M}{local.strftime('%p').lower()}"
+
+
+def zoned_datetime(value: datetime, zone: str) -> str:
+    """As `london_datetime`, in `zone`, which is named unless it is UK time, e.g.
+    "3 March 2026, 4:00am (America/New York time)"."""
+    if zone == "Europe/London":
+        return london_datetime(value)
+    try:
+        local = value.astimezone(ZoneInfo(zone))
+    except (KeyError, ValueError):  # an unknown zone name: UK time
+        return london_datetime(value)
+    hour = local.strftime("%I").lstrip("0")
+    return (
+        f"{local.day} {local:%B %Y}, {hour}:{local:%M}{local.strftime('%p').lower()}"
+        f" ({zone.replace('_', ' ')} time)"
+    )
+
+
+@pass_context
+def _viewer_datetime(context: Context, value: datetime) -> str:
+    """`zoned_datetime` in the zone of whoever is looking (`viewer_zone`): a patient's own."""
+    return zoned_datetime(value, context.get("viewer_zone", "Europe/London"))
 
 
 def local_datetime(value: datetime, zone: str = "Europe/London") -> str:

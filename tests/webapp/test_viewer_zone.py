@@ -26,3 +26,20 @@ def test_a_patient_abroad_sees_their_appointment_at_one_labelled_time_everywhere
         text = client.get(page, follow_redirects=True).get_data(as_text=True)
         assert shown in text, page
         assert in_uk not in text, page
+
+
+def test_a_patient_abroad_sees_their_own_records_times_in_their_zone(app):
+    """Not only appointments: their safety plan, transcript and self-help access say the time
+    in their zone, and say which zone (UK time is left unlabelled, as staff see it)."""
+    from webapp.extensions import db
+    from webapp.models import SafetyPlan
+
+    patient = factories.make_patient(timezone="America/New_York")
+    saved_at = datetime(2026, 1, 15, 14, 30, tzinfo=UTC)  # 9:30am in New York
+    db.session.add(SafetyPlan(patient_id=patient.id, updated_at=saved_at))
+    db.session.commit()
+    client = app.test_client()
+    fast_sign_in(client, patient)
+    page = client.get("/safety-plan").get_data(as_text=True)
+    assert "Last changed 15 January 2026, 9:30am (America/New York time)" in page
+    assert london_datetime(saved_at) not in page
