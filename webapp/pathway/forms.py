@@ -1,8 +1,10 @@
 """The care pathway's forms. Each that depends on the episode gets what it needs in its
-constructor (STYLE.md section 2)."""
+constructor (STYLE.md section 2), and each clinical date form gets the day it is in the UK
+(`webapp.pathway.episode.uk_today`), since no clinical date may be after it."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -36,6 +38,12 @@ def _check_date(message: str):  # type: ignore[no-untyped-def]
             raise ValidationError(message)
 
     return check
+
+
+def _check_not_after(today: date, field: StringField, what: str) -> None:
+    day = parse_date(field.data)
+    if day is not None and day > today:
+        raise ValidationError(f"The date of {what} must be today or in the past")
 
 
 def _date(label: str, missing: str) -> StringField:
@@ -140,11 +148,15 @@ class DischargeForm(FlaskForm):
     ended_on = _date("Date of discharge", "Enter the date of discharge")
     reason = _long_text("Reason", "Enter the reason for discharge")
 
-    def __init__(self, state: EpisodeState, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, state: EpisodeState, today: date, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.today = today
         self.end_code.choices = [
             SelectChoice(end.code, f"{end.code} – {end.label}") for end in end_codes_for(state)
         ]
+
+    def validate_ended_on(self, field: StringField) -> None:
+        _check_not_after(self.today, field, "discharge")
 
 
 class CodingForm(FlaskForm):

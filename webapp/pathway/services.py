@@ -15,7 +15,7 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from webapp import audit
+from webapp import audit, local_datetime
 from webapp.extensions import db
 from webapp.measures import services as measures
 from webapp.models import (
@@ -35,13 +35,29 @@ from webapp.pathway.episode import (
     check_change,
     discharge_state,
     entered_treatment_on,
+    uk_today,
 )
 
 REASON_MAX_LENGTH = 2000
 
 
 class PathwayError(ValueError):
-    """A change the pathway does not allow; the message is written for the therapist."""
+    """A change the pathway does not allow; the message is written for the therapist. A refusal
+    for several reasons at once keeps each in `problems`, so the page can list them."""
+
+    def __init__(self, *problems: str) -> None:
+        super().__init__(" ".join(problems))
+        self.problems = problems
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _check_not_after_today(day: date, what: str, now: datetime) -> None:
+    """Clinical dates record what has happened: none is after today in the UK."""
+    if day > uk_today(now):
+        raise PathwayError(f"The date of {what} must be today or in the past")
 
 
 def _change(
@@ -306,6 +322,42 @@ def plan_ending(episode: CareEpisode, *, actor: User, now: datetime) -> None:
         )
 
 
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def _left_open(episode: CareEpisode, *, now: datetime) -> list[str]:
+    """What must be dealt with before the patient is discharged, in words for the therapist:
+    risk flags not yet acknowledged (a clinician must see every one: DOMAIN.md section 3) and
+    sessions still booked (the patient would otherwise keep appointments with no episode)."""
+    problems = []
+    flags = queries.unacknowledged_risk_flags_for_patient(episode.patient_id)
+    if flags:
+        named = "; ".join(
+            f"{flag.description} (before the session on "
+            f"{local_datetime(flag.appointment.starts_at)} with "
+            f"{flag.appointment.therapist.full_name})"
+            for flag in flags
+        )
+        problems.append(
+            f"{_plural(len(flags), 'risk flag has', 'risk flags have')} not been acknowledged: "
+            f"{named}. Look at {'it' if len(flags) == 1 else 'each'} and acknowledge "
+            f"{'it' if len(flags) == 1 else 'them'} before discharging."
+        )
+    booked = queries.booked_ahead_for_patient(episode.patient_id, now=now)
+    if booked:
+        listed = "; ".join(
+            f"{local_datetime(appointment.starts_at)} with {appointment.therapist.full_name}"
+            for appointment in booked
+        )
+        problems.append(
+            f"{_plural(len(booked), 'session is', 'sessions are')} still booked: {listed}. "
+            f"Cancel {'it' if len(booked) == 1 else 'them'} first (a cancellation by the "
+            "service is not charged, and the patient is told), then discharge."
+        )
+    return problems
+
+
 def discharge(
     episode: CareEpisode,
     end_code: str,
@@ -317,7 +369,13 @@ def discharge(
 ) -> None:
     """End the episode with its national end code and reason. An episode in treatment is
     discharged, any other discharged without treatment. A patient who had treatment and was not
-    yet asked for the PEQ is asked now (their last chance)."""
+    yet asked for the PEQ is asked now (their last chance).
+
+    Refused, changing nothing, while anything is left open (`_left_open`): a risk flag nobody
+    has acknowledged, or sessions still booked. Booked sessions are not cancelled here: the
+    therapist cancels them first (`booking.services.cancel_appointment`, which records the
+    provider's cancellation, uncharged under DOMAIN.md section 2, returns the funded session and
+    tells the patient), so the patient hears about the end of their sessions from a person."""
     try:
         to_state = discharge_state(episode.state)
         end = codes.check_end_code(episode.state, end_code)
@@ -329,6 +387,10 @@ def discharge(
         raise PathwayError("Enter the reason for discharge")
     if ended_on < episode.opened_at.date():
         raise PathwayError("The discharge date cannot be before the referral was accepted")
+    _check_not_after_today(ended_on, "discharge", now)
+    problems = _left_open(episode, now=now)
+    if problems:
+        raise PathwayError(*problems)
     treated = entered_treatment_on(queries.contacts_for(episode.id)) is not None
     offered = queries.experience_offered_at(episode) is not None
     with db.transaction() as session:

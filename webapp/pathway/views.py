@@ -10,7 +10,7 @@ make that a circular import.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
@@ -41,6 +41,10 @@ ZONE = "Europe/London"
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def _today() -> date:
+    return rules.uk_today(utcnow())
 
 
 def _review_after() -> int:
@@ -96,7 +100,7 @@ def _facts(episode: CareEpisode) -> dict[str, object]:
 
 
 def _refused(form: FlaskForm, error: services.PathwayError) -> None:
-    form.form_errors.append(str(error))  # type: ignore[attr-defined]
+    form.form_errors.extend(error.problems or (str(error),))  # type: ignore[attr-defined]
 
 
 def _back(episode: CareEpisode) -> Response:
@@ -188,7 +192,7 @@ def plan_ending(episode_id: int) -> Response:
 @roles_required(Role.THERAPIST)
 def discharge(episode_id: int) -> Response | str:
     episode = queries.episode_for(current_user, episode_id)
-    form = DischargeForm(episode.state)
+    form = DischargeForm(episode.state, _today())
     if form.validate_on_submit():
         try:
             services.discharge(
