@@ -113,6 +113,13 @@ class AssessmentForm(FlaskForm):
         "Step of care", choices=STEP_CHOICES, validators=[InputRequired("Choose the step of care")]
     )
 
+    def __init__(self, today: date, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def validate_assessed_on(self, field: StringField) -> None:
+        _check_not_after(self.today, field, "the assessment")
+
     def validate_icd10_code(self, field: SelectField) -> None:
         try:
             check_diagnosis(self.problem_descriptor.data or "none", field.data or None)
@@ -141,6 +148,13 @@ class StepForm(FlaskForm):
     )
     changed_on = _date("Date of the change", "Enter the date of the change")
     reason = _long_text("Why", "Enter why the step of care is changing")
+
+    def __init__(self, today: date, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def validate_changed_on(self, field: StringField) -> None:
+        _check_not_after(self.today, field, "the change")
 
 
 class DischargeForm(FlaskForm):

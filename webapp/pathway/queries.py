@@ -25,6 +25,7 @@ from webapp.models import (
     AppointmentStatus,
     CareEpisode,
     EpisodeAssessment,
+    EpisodeAssessmentVersion,
     EpisodeChange,
     ExperienceResponse,
     QuestionnaireResponse,
@@ -213,6 +214,29 @@ def step_changes_for(episode_id: int) -> list[StepChange]:
 def assessment_for(episode_id: int) -> EpisodeAssessment | None:
     return db.session.scalar(
         select(EpisodeAssessment).where(EpisodeAssessment.episode_id == episode_id)
+    )
+
+
+def assessment_versions_for(episode_id: int) -> list[EpisodeAssessmentVersion]:
+    """The versions of the episode's assessment that later saves replaced, newest first."""
+    return list(
+        db.session.scalars(
+            select(EpisodeAssessmentVersion)
+            .where(EpisodeAssessmentVersion.episode_id == episode_id)
+            .order_by(
+                EpisodeAssessmentVersion.superseded_at.desc(), EpisodeAssessmentVersion.id.desc()
+            )
+        )
+    )
+
+
+def assessment_step_for(episode_id: int) -> str | None:
+    """The step of care the episode's assessment set, if it set one."""
+    return db.session.scalar(
+        select(StepChange.to_step)
+        .where(StepChange.episode_id == episode_id, StepChange.set_by_assessment.is_(True))
+        .order_by(StepChange.changed_on, StepChange.id)
+        .limit(1)
     )
 
 

@@ -22,6 +22,7 @@ from webapp.models import (
     Appointment,
     CareEpisode,
     EpisodeAssessment,
+    EpisodeAssessmentVersion,
     EpisodeChange,
     Referral,
     StepChange,
@@ -206,6 +207,7 @@ def _apply_step(
     reason: str,
     actor: User,
     now: datetime,
+    set_by_assessment: bool = False,
 ) -> None:
     session.add(
         StepChange(
@@ -216,6 +218,7 @@ def _apply_step(
             changed_by_id=actor.id,
             reason=reason,
             recorded_at=now,
+            set_by_assessment=set_by_assessment,
         )
     )
     audit.record(
@@ -241,6 +244,14 @@ def change_step(
         raise PathwayError(f"The episode is already at step {to_step}")
     if not reason.strip():
         raise PathwayError("Enter why the step of care is changing")
+    _check_not_after_today(on, "the change", now)
+    changes = queries.step_changes_for(episode.id)
+    if changes and on < changes[-1].changed_on:
+        # The waits between steps are measured across the changes in date order.
+        raise PathwayError(
+            "The date of the change cannot be before the last change of step, on "
+            f"{_day(changes[-1].changed_on)}"
+        )
     with db.transaction() as session:
         _apply_step(session, episode, to_step, on=on, reason=reason.strip(), actor=actor, now=now)
 
@@ -259,11 +270,77 @@ ASSESSMENT_FIELDS = (
 )
 
 
+def _checked_assessment_step(
+    episode: CareEpisode, step: str, on: date
+) -> tuple[StepChange | None, bool]:
+    """The step change an earlier save of the assessment set (None before the first), and
+    whether any step change came after it. A corrected assessment moves that step change to
+    its date and step, so the history agrees with the record; it may not move it past the
+    step changes around it (the waits between steps are measured across them in date order),
+    nor change the step once the episode has stepped on from it."""
+    changes = queries.step_changes_for(episode.id)
+    own = next((change for change in changes if change.set_by_assessment), None)
+    if own is None:
+        return None, False
+    index = changes.index(own)
+    before, after = changes[:index], changes[index + 1 :]
+    if step in STEPS and step != own.to_step and (after or step == own.from_step):
+        raise PathwayError(
+            f"The step of care has changed since the assessment (step {own.to_step}): use "
+            "Step up or down on the episode to change it now"
+        )
+    if after and on > after[0].changed_on:
+        raise PathwayError(
+            "The date of the assessment cannot be after the step change on "
+            f"{_day(after[0].changed_on)}"
+        )
+    if before and on < before[-1].changed_on:
+        raise PathwayError(
+            "The date of the assessment cannot be before the step change on "
+            f"{_day(before[-1].changed_on)}"
+        )
+    return own, bool(after)
+
+
+def _follow_assessment(
+    episode: CareEpisode,
+    own: StepChange,
+    step: str,
+    *,
+    on: date,
+    is_latest: bool,
+    actor: User,
+    now: datetime,
+) -> None:
+    """Move the assessment's step change to the corrected assessment's date and step."""
+    to_step = step if step in STEPS else own.to_step
+    if (own.changed_on, own.to_step) == (on, to_step):
+        return
+    audit.record(
+        "episode.step_corrected",
+        actor=actor,
+        subject_type="care_episode",
+        subject_id=episode.id,
+        patient_id=episode.patient_id,
+        detail={
+            "was": {"to": own.to_step, "on": own.changed_on.isoformat()},
+            "now": {"to": to_step, "on": on.isoformat()},
+        },
+    )
+    own.changed_on, own.to_step = on, to_step
+    own.changed_by_id, own.recorded_at = actor.id, now
+    if is_latest:
+        episode.current_step = to_step
+
+
 def save_assessment(
     episode: CareEpisode, values: Mapping[str, object], *, actor: User, now: datetime
 ) -> EpisodeAssessment:
     """Save the assessment record; the first save moves a waiting episode to assessed, and a
-    step of care given with it sets (or changes) the episode's step from the assessment date."""
+    step of care given with it sets the episode's step from the assessment date. Saving again
+    keeps the version it replaces (`EpisodeAssessmentVersion`), unless nothing changed, and
+    moves the step the assessment set to the corrected date and step
+    (`_checked_assessment_step`). No assessment is dated after today in the UK."""
     if episode.state.is_ended:
         raise PathwayError("This episode has ended")
     try:
@@ -271,36 +348,70 @@ def save_assessment(
         codes.RiskLevel(str(values["risk_level"]))
     except ValueError as error:
         raise PathwayError(str(error)) from None
+    new = {name: values[name] for name in ASSESSMENT_FIELDS}
+    new["icd10_code"] = new["icd10_code"] or None
+    assessed_on: date = new["assessed_on"]  # type: ignore[assignment]
+    _check_not_after_today(assessed_on, "the assessment", now)
     step = str(values.get("step_of_care") or "")
+    own, stepped_on = _checked_assessment_step(episode, step, assessed_on)
+    saved = queries.assessment_for(episode.id)
+    changed = saved is None or any(getattr(saved, name) != new[name] for name in new)
     with db.transaction() as session:
-        assessment = queries.assessment_for(episode.id) or EpisodeAssessment(episode_id=episode.id)
-        for name in ASSESSMENT_FIELDS:
-            setattr(assessment, name, values[name])
-        assessment.icd10_code = assessment.icd10_code or None
-        assessment.recorded_by_id = actor.id
-        assessment.recorded_at = now
-        session.add(assessment)
-        audit.record(
-            "episode.assessment_saved",
-            actor=actor,
-            subject_type="care_episode",
-            subject_id=episode.id,
-            patient_id=episode.patient_id,
-            detail={"risk_level": assessment.risk_level},
-        )
+        assessment = saved or EpisodeAssessment(episode_id=episode.id)
+        if changed:
+            if saved is not None:
+                session.add(_version_of(saved, actor=actor, now=now))
+            for name, value in new.items():
+                setattr(assessment, name, value)
+            assessment.recorded_by_id = actor.id
+            assessment.recorded_at = now
+            session.add(assessment)
+            audit.record(
+                "episode.assessment_saved",
+                actor=actor,
+                subject_type="care_episode",
+                subject_id=episode.id,
+                patient_id=episode.patient_id,
+                detail={"risk_level": assessment.risk_level, "replaced": saved is not None},
+            )
         if episode.state is EpisodeState.WAITING_FOR_ASSESSMENT:
             _change(session, episode, EpisodeState.ASSESSED, actor=actor, note="Assessed", now=now)
-        if step in STEPS and step != episode.current_step:
+        if own is not None:
+            _follow_assessment(
+                episode,
+                own,
+                step,
+                on=assessed_on,
+                is_latest=not stepped_on,
+                actor=actor,
+                now=now,
+            )
+        elif step in STEPS and step != episode.current_step:
             _apply_step(
                 session,
                 episode,
                 step,
-                on=assessment.assessed_on,
+                on=assessed_on,
                 reason="Assessment",
                 actor=actor,
                 now=now,
+                set_by_assessment=True,
             )
     return assessment
+
+
+def _version_of(
+    saved: EpisodeAssessment, *, actor: User, now: datetime
+) -> EpisodeAssessmentVersion:
+    """The assessment as it stands, kept whole before a save replaces it."""
+    return EpisodeAssessmentVersion(
+        episode_id=saved.episode_id,
+        **{name: getattr(saved, name) for name in ASSESSMENT_FIELDS},
+        recorded_by_id=saved.recorded_by_id,
+        recorded_at=saved.recorded_at,
+        superseded_by_id=actor.id,
+        superseded_at=now,
+    )
 
 
 # --- the ending ---------------------------------------------------------------------------

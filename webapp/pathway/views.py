@@ -76,6 +76,7 @@ def _facts(episode: CareEpisode) -> dict[str, object]:
         "episode": episode,
         "appointments": queries.appointments_for(episode.id),
         "assessment": assessment,
+        "assessment_versions": queries.assessment_versions_for(episode.id),
         "changes": queries.changes_for(episode.id),
         "step_changes": queries.step_changes_for(episode.id),
         "step_waits": rules.step_waits(contacts, queries.step_moves_for(episode.id)),
@@ -132,7 +133,7 @@ def change_state(episode_id: int) -> Response | str:
 def assessment(episode_id: int) -> Response | str:
     episode = queries.episode_for(current_user, episode_id)
     saved = queries.assessment_for(episode.id)
-    form = AssessmentForm(obj=saved, data=_assessment_data(saved, episode))
+    form = AssessmentForm(_today(), obj=saved, data=_assessment_data(saved, episode))
     if form.validate_on_submit():
         try:
             services.save_assessment(episode, form.values(), actor=current_user, now=utcnow())
@@ -146,7 +147,9 @@ def assessment(episode_id: int) -> Response | str:
 
 
 def _assessment_data(saved: object, episode: CareEpisode) -> dict[str, object]:
-    data: dict[str, object] = {"step_of_care": episode.current_step}
+    # The step the assessment set, which may differ from today's after a step up or down.
+    step = queries.assessment_step_for(episode.id) or episode.current_step
+    data: dict[str, object] = {"step_of_care": step}
     if saved is not None:
         data["assessed_on"] = saved.assessed_on.isoformat()  # type: ignore[attr-defined]
         data["preference_met"] = "yes" if saved.preference_met else "no"  # type: ignore[attr-defined]
@@ -157,7 +160,7 @@ def _assessment_data(saved: object, episode: CareEpisode) -> dict[str, object]:
 @roles_required(Role.THERAPIST)
 def change_step(episode_id: int) -> Response | str:
     episode = queries.episode_for(current_user, episode_id)
-    form = StepForm()
+    form = StepForm(_today())
     if form.validate_on_submit():
         try:
             services.change_step(
