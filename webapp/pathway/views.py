@@ -17,6 +17,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
+from questionnaires.measures import MEASURES
 from webapp import audit
 from webapp.models import CareEpisode, Role
 from webapp.pathway import episode as rules
@@ -93,6 +94,7 @@ def _facts(episode: CareEpisode) -> dict[str, object]:
         "experience_offered_at": queries.experience_offered_at(episode),
         "ending_form": EndingForm(),
         "descriptors": DESCRIPTOR_LABELS,
+        "measure_names": {code: measure.name for code, measure in MEASURES.items()},
         "icd10": ICD10,
         "end_codes": END_CODES,
         "steps": rules.STEP_LABELS,
