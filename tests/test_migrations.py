@@ -230,3 +230,41 @@ def test_risk_flags_from_before_levels_have_none_and_one_raised_again_stops_a_do
     with engine.connect() as connection:
         assert connection.execute(text("SELECT COUNT(*) FROM risk_flags")).scalar() == 2
     engine.dispose()
+
+
+def test_assessments_keep_versions_and_the_step_they_set_is_marked(empty_database_url):
+    """0025: assessments gain a table of the versions they replace, empty at first; of each
+    episode's step changes, the earliest made by the assessment (reason
+    "Assessment") is marked as the one it set, and no other; down again, both go."""
+    upgrade(empty_database_url, "0024")
+    engine = make_engine(empty_database_url)
+    _insert_without_keys(
+        engine,
+        "INSERT INTO step_changes (id, episode_id, from_step, to_step, changed_on, reason,"
+        " recorded_at) VALUES"
+        " (1, 1, NULL, '2', '2026-03-02', 'Assessment', CURRENT_TIMESTAMP),"
+        " (2, 1, '2', '3', '2026-03-10', 'No change at step 2', CURRENT_TIMESTAMP),"
+        " (3, 1, '3', '2', '2026-03-02', 'Assessment', CURRENT_TIMESTAMP),"
+        " (4, 2, NULL, '3', '2026-03-05', 'Stepped up before assessment', CURRENT_TIMESTAMP)",
+    )
+    upgrade(empty_database_url, "0025")
+    with engine.begin() as connection:
+        marked = connection.execute(
+            text("SELECT id, set_by_assessment FROM step_changes ORDER BY id")
+        ).all()
+        assert [(id_, bool(flag)) for id_, flag in marked] == [
+            (1, True),
+            (2, False),
+            (3, False),
+            (4, False),
+        ]
+        assert connection.execute(text("SELECT * FROM episode_assessment_versions")).all() == []
+        # (the changes' episodes were never made: SQLite's copy of the table on the way down
+        # checks its keys)
+        connection.execute(text("DELETE FROM step_changes"))
+    command.downgrade(alembic_config(empty_database_url), "0024")
+    with engine.connect() as connection:
+        assert "episode_assessment_versions" not in inspect(connection).get_table_names()
+        columns = connection.execute(text("SELECT * FROM step_changes")).keys()
+        assert "set_by_assessment" not in columns
+    engine.dispose()

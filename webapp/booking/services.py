@@ -11,7 +11,8 @@ database's write lock with the transaction's first statement.
 
 Every booking draws one session from the patient's allowance ledger (`webapp.charges`); a moved
 booking keeps what it drew; a cancellation records its outcome and charge there. Every booking
-joins the patient's open care episode (`webapp.pathway`), and a moved one stays in it.
+joins the patient's open care episode (`webapp.pathway`), and a moved one stays in it; a patient
+whose care has ended (discharged, and not yet referred again) cannot book.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from webapp.models import (
     Role,
     User,
 )
+from webapp.pathway import queries as pathway_queries
 from webapp.pathway import services as pathway
 
 
@@ -57,6 +59,10 @@ class BookingError(ValueError):
 
 
 SLOT_GONE = "Sorry, that time has just been booked. Choose another time."
+CARE_ENDED = (
+    "Your treatment with us has ended, so you cannot book more sessions. If you need help "
+    "again, you can refer yourself again, or ask your GP to refer you."
+)
 
 
 class ChargeChanged(BookingError):
@@ -150,6 +156,10 @@ def _check_bookable(
             f"{service_contact()} if you need more time."
         )
     if replacing is None:
+        if pathway_queries.has_ended_care(patient_id):
+            # A booking joins the open episode; after discharge there is none, and the way
+            # back is a new referral, which opens a new episode (README, "The care pathway").
+            raise BookingError(CARE_ENDED)
         if not allowance_allows_booking(patient_id):
             raise BookingError(charges.no_sessions_left())
         limit = int(current_app.config["MAX_FUTURE_BOOKINGS"])

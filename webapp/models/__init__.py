@@ -50,7 +50,13 @@ from webapp.models.groups import (
     OccurrenceStatus,
 )
 from webapp.models.measures import ExperienceResponse, QuestionnaireResponse, RiskFlag
-from webapp.models.pathway import CareEpisode, EpisodeAssessment, EpisodeChange, StepChange
+from webapp.models.pathway import (
+    CareEpisode,
+    EpisodeAssessment,
+    EpisodeAssessmentVersion,
+    EpisodeChange,
+    StepChange,
+)
 from webapp.models.people import (
     STAFF_ROLES,
     PatientProfile,
@@ -127,6 +133,7 @@ __all__ = [
     "CredentialKind",
     "EnrolmentStatus",
     "EpisodeAssessment",
+    "EpisodeAssessmentVersion",
     "EpisodeChange",
     "EscalationFollowUp",
     "ExceptionKind",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, Enum, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, Date, Enum, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.models.base import Base, EncryptedText, UTCDateTime, enum_values, utcnow
@@ -90,10 +90,15 @@ class StepChange(Base):
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str] = mapped_column(Text, default="")
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The step chosen in the assessment record (at most one per episode): it follows the
+    # assessment's date and step when the assessment is corrected, while nothing later depends
+    # on it (webapp.pathway.services.save_assessment).
+    set_by_assessment: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class EpisodeAssessment(Base):
-    """The assessment record of an episode (one per episode; saving again updates it).
+    """The assessment record of an episode (one per episode; saving it again updates it, and
+    the version it replaces is kept in `episode_assessment_versions`).
 
     The presenting problem's descriptor picks the measure pair (questionnaires.measures); the
     risk summary, plan, goals and the options discussed are clinical notes, encrypted at rest.
@@ -120,3 +125,36 @@ class EpisodeAssessment(Base):
     preference_met: Mapped[bool] = mapped_column(Boolean)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+
+
+class EpisodeAssessmentVersion(Base):
+    """A version of an episode's assessment that a later save replaced, kept whole: who
+    recorded it and when, who replaced it and when, and its words (still encrypted at rest).
+    Nothing ever changes a version."""
+
+    __tablename__ = "episode_assessment_versions"
+    __table_args__ = (
+        Index("ix_episode_assessment_versions_episode", "episode_id", "superseded_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("care_episodes.id", ondelete="CASCADE"))
+    assessed_on: Mapped[date] = mapped_column(Date)
+    problem_descriptor: Mapped[str] = mapped_column(String(30))
+    icd10_code: Mapped[str | None] = mapped_column(String(8))
+    risk_level: Mapped[str] = mapped_column(String(10))
+    risk_summary: Mapped[str] = mapped_column(EncryptedText())
+    risk_plan: Mapped[str] = mapped_column(EncryptedText())
+    goals: Mapped[str] = mapped_column(EncryptedText())
+    options_explained: Mapped[str] = mapped_column(EncryptedText())
+    preference: Mapped[str] = mapped_column(Text, default="")
+    preference_met: Mapped[bool] = mapped_column(Boolean)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    superseded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+    superseded_by: Mapped[User | None] = relationship(foreign_keys=[superseded_by_id])

@@ -14,6 +14,9 @@ person. The reports and the care pathway both call these functions.
   data; ``questionnaires.outcomes.classify_episode`` the recovery and reliable-change rules).
 - Step-change waits: from the last attended session at one step of care to the first attended
   session at the next, across each dated step change.
+
+Clinical dates (an assessment, a step change, a discharge) are UK calendar dates, and none may
+be after the day it is in the UK (`uk_today`).
 """
 
 from __future__ import annotations
@@ -22,10 +25,12 @@ import enum
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from questionnaires.measures import PHQ9, ProblemDescriptor, Score
 from questionnaires.outcomes import EpisodeOutcome, classify_episode, reliable_fall
 
+UK = ZoneInfo("Europe/London")
 ATTENDED_CODES = frozenset({"5", "6"})
 FINISHED_MINIMUM = 2
 WITHIN_6_WEEKS_DAYS = 42
@@ -70,6 +75,12 @@ class EpisodeState(enum.StrEnum):
             "discharged": "Your treatment with us has ended.",
             "discharged_without_treatment": "Your time with us has ended.",
         }[self.value]
+
+
+def uk_today(now: datetime) -> date:
+    """The calendar day in the UK at the aware moment `now` (00:30 on 1 July in summer time is
+    still 30 June in UTC, and already 1 July here)."""
+    return now.astimezone(UK).date()
 
 
 STEPS = ("2", "3")

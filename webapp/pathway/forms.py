@@ -1,8 +1,10 @@
 """The care pathway's forms. Each that depends on the episode gets what it needs in its
-constructor (STYLE.md section 2)."""
+constructor (STYLE.md section 2), and each clinical date form gets the day it is in the UK
+(`webapp.pathway.episode.uk_today`), since no clinical date may be after it."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -36,6 +38,12 @@ def _check_date(message: str):  # type: ignore[no-untyped-def]
             raise ValidationError(message)
 
     return check
+
+
+def _check_not_after(today: date, field: StringField, what: str) -> None:
+    day = parse_date(field.data)
+    if day is not None and day > today:
+        raise ValidationError(f"The date of {what} must be today or in the past")
 
 
 def _date(label: str, missing: str) -> StringField:
@@ -105,6 +113,13 @@ class AssessmentForm(FlaskForm):
         "Step of care", choices=STEP_CHOICES, validators=[InputRequired("Choose the step of care")]
     )
 
+    def __init__(self, today: date, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def validate_assessed_on(self, field: StringField) -> None:
+        _check_not_after(self.today, field, "the assessment")
+
     def validate_icd10_code(self, field: SelectField) -> None:
         try:
             check_diagnosis(self.problem_descriptor.data or "none", field.data or None)
@@ -134,17 +149,28 @@ class StepForm(FlaskForm):
     changed_on = _date("Date of the change", "Enter the date of the change")
     reason = _long_text("Why", "Enter why the step of care is changing")
 
+    def __init__(self, today: date, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def validate_changed_on(self, field: StringField) -> None:
+        _check_not_after(self.today, field, "the change")
+
 
 class DischargeForm(FlaskForm):
     end_code = RadioField("End code", validators=[InputRequired("Choose the end code")])
     ended_on = _date("Date of discharge", "Enter the date of discharge")
     reason = _long_text("Reason", "Enter the reason for discharge")
 
-    def __init__(self, state: EpisodeState, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, state: EpisodeState, today: date, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.today = today
         self.end_code.choices = [
             SelectChoice(end.code, f"{end.code} – {end.label}") for end in end_codes_for(state)
         ]
+
+    def validate_ended_on(self, field: StringField) -> None:
+        _check_not_after(self.today, field, "discharge")
 
 
 class CodingForm(FlaskForm):

@@ -25,9 +25,11 @@ from webapp.models import (
     AppointmentStatus,
     CareEpisode,
     EpisodeAssessment,
+    EpisodeAssessmentVersion,
     EpisodeChange,
     ExperienceResponse,
     QuestionnaireResponse,
+    RiskFlag,
     Role,
     StepChange,
     User,
@@ -82,6 +84,41 @@ def open_episode_for_patient(patient_id: int) -> CareEpisode | None:
         .where(CareEpisode.patient_id == patient_id, CareEpisode.ended_on.is_(None))
         .order_by(CareEpisode.opened_at.desc())
         .limit(1)
+    )
+
+
+def has_ended_care(patient_id: int) -> bool:
+    """Whether the patient's care with us has ended: they have had an episode and none is open
+    (a patient with no episode at all predates the care pathway and books as before)."""
+    latest = latest_episode_for_patient(patient_id)
+    return latest is not None and latest.ended_on is not None
+
+
+def booked_ahead_for_patient(patient_id: int, *, now: datetime) -> list[Appointment]:
+    """The patient's live bookings that have not started yet, with any therapist and in any
+    episode, soonest first (discharge is refused while there are any)."""
+    return list(
+        db.session.scalars(
+            select(Appointment)
+            .where(
+                Appointment.patient_id == patient_id,
+                Appointment.status == AppointmentStatus.BOOKED,
+                Appointment.starts_at > now,
+            )
+            .order_by(Appointment.starts_at, Appointment.id)
+        )
+    )
+
+
+def unacknowledged_risk_flags_for_patient(patient_id: int) -> list[RiskFlag]:
+    """The patient's risk flags no clinician has acknowledged yet, whichever appointment raised
+    them, oldest first (discharge is refused while there are any)."""
+    return list(
+        db.session.scalars(
+            select(RiskFlag)
+            .where(RiskFlag.patient_id == patient_id, RiskFlag.acknowledged_at.is_(None))
+            .order_by(RiskFlag.raised_at, RiskFlag.id)
+        )
     )
 
 
@@ -177,6 +214,29 @@ def step_changes_for(episode_id: int) -> list[StepChange]:
 def assessment_for(episode_id: int) -> EpisodeAssessment | None:
     return db.session.scalar(
         select(EpisodeAssessment).where(EpisodeAssessment.episode_id == episode_id)
+    )
+
+
+def assessment_versions_for(episode_id: int) -> list[EpisodeAssessmentVersion]:
+    """The versions of the episode's assessment that later saves replaced, newest first."""
+    return list(
+        db.session.scalars(
+            select(EpisodeAssessmentVersion)
+            .where(EpisodeAssessmentVersion.episode_id == episode_id)
+            .order_by(
+                EpisodeAssessmentVersion.superseded_at.desc(), EpisodeAssessmentVersion.id.desc()
+            )
+        )
+    )
+
+
+def assessment_step_for(episode_id: int) -> str | None:
+    """The step of care the episode's assessment set, if it set one."""
+    return db.session.scalar(
+        select(StepChange.to_step)
+        .where(StepChange.episode_id == episode_id, StepChange.set_by_assessment.is_(True))
+        .order_by(StepChange.changed_on, StepChange.id)
+        .limit(1)
     )
 
 

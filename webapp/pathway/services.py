@@ -15,13 +15,14 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from webapp import audit
+from webapp import audit, local_datetime
 from webapp.extensions import db
 from webapp.measures import services as measures
 from webapp.models import (
     Appointment,
     CareEpisode,
     EpisodeAssessment,
+    EpisodeAssessmentVersion,
     EpisodeChange,
     Referral,
     StepChange,
@@ -35,13 +36,29 @@ from webapp.pathway.episode import (
     check_change,
     discharge_state,
     entered_treatment_on,
+    uk_today,
 )
 
 REASON_MAX_LENGTH = 2000
 
 
 class PathwayError(ValueError):
-    """A change the pathway does not allow; the message is written for the therapist."""
+    """A change the pathway does not allow; the message is written for the therapist. A refusal
+    for several reasons at once keeps each in `problems`, so the page can list them."""
+
+    def __init__(self, *problems: str) -> None:
+        super().__init__(" ".join(problems))
+        self.problems = problems
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _check_not_after_today(day: date, what: str, now: datetime) -> None:
+    """Clinical dates record what has happened: none is after today in the UK."""
+    if day > uk_today(now):
+        raise PathwayError(f"The date of {what} must be today or in the past")
 
 
 def _change(
@@ -190,6 +207,7 @@ def _apply_step(
     reason: str,
     actor: User,
     now: datetime,
+    set_by_assessment: bool = False,
 ) -> None:
     session.add(
         StepChange(
@@ -200,6 +218,7 @@ def _apply_step(
             changed_by_id=actor.id,
             reason=reason,
             recorded_at=now,
+            set_by_assessment=set_by_assessment,
         )
     )
     audit.record(
@@ -225,6 +244,14 @@ def change_step(
         raise PathwayError(f"The episode is already at step {to_step}")
     if not reason.strip():
         raise PathwayError("Enter why the step of care is changing")
+    _check_not_after_today(on, "the change", now)
+    changes = queries.step_changes_for(episode.id)
+    if changes and on < changes[-1].changed_on:
+        # The waits between steps are measured across the changes in date order.
+        raise PathwayError(
+            "The date of the change cannot be before the last change of step, on "
+            f"{_day(changes[-1].changed_on)}"
+        )
     with db.transaction() as session:
         _apply_step(session, episode, to_step, on=on, reason=reason.strip(), actor=actor, now=now)
 
@@ -243,11 +270,77 @@ ASSESSMENT_FIELDS = (
 )
 
 
+def _checked_assessment_step(
+    episode: CareEpisode, step: str, on: date
+) -> tuple[StepChange | None, bool]:
+    """The step change an earlier save of the assessment set (None before the first), and
+    whether any step change came after it. A corrected assessment moves that step change to
+    its date and step, so the history agrees with the record; it may not move it past the
+    step changes around it (the waits between steps are measured across them in date order),
+    nor change the step once the episode has stepped on from it."""
+    changes = queries.step_changes_for(episode.id)
+    own = next((change for change in changes if change.set_by_assessment), None)
+    if own is None:
+        return None, False
+    index = changes.index(own)
+    before, after = changes[:index], changes[index + 1 :]
+    if step in STEPS and step != own.to_step and (after or step == own.from_step):
+        raise PathwayError(
+            f"The step of care has changed since the assessment (step {own.to_step}): use "
+            "Step up or down on the episode to change it now"
+        )
+    if after and on > after[0].changed_on:
+        raise PathwayError(
+            "The date of the assessment cannot be after the step change on "
+            f"{_day(after[0].changed_on)}"
+        )
+    if before and on < before[-1].changed_on:
+        raise PathwayError(
+            "The date of the assessment cannot be before the step change on "
+            f"{_day(before[-1].changed_on)}"
+        )
+    return own, bool(after)
+
+
+def _follow_assessment(
+    episode: CareEpisode,
+    own: StepChange,
+    step: str,
+    *,
+    on: date,
+    is_latest: bool,
+    actor: User,
+    now: datetime,
+) -> None:
+    """Move the assessment's step change to the corrected assessment's date and step."""
+    to_step = step if step in STEPS else own.to_step
+    if (own.changed_on, own.to_step) == (on, to_step):
+        return
+    audit.record(
+        "episode.step_corrected",
+        actor=actor,
+        subject_type="care_episode",
+        subject_id=episode.id,
+        patient_id=episode.patient_id,
+        detail={
+            "was": {"to": own.to_step, "on": own.changed_on.isoformat()},
+            "now": {"to": to_step, "on": on.isoformat()},
+        },
+    )
+    own.changed_on, own.to_step = on, to_step
+    own.changed_by_id, own.recorded_at = actor.id, now
+    if is_latest:
+        episode.current_step = to_step
+
+
 def save_assessment(
     episode: CareEpisode, values: Mapping[str, object], *, actor: User, now: datetime
 ) -> EpisodeAssessment:
     """Save the assessment record; the first save moves a waiting episode to assessed, and a
-    step of care given with it sets (or changes) the episode's step from the assessment date."""
+    step of care given with it sets the episode's step from the assessment date. Saving again
+    keeps the version it replaces (`EpisodeAssessmentVersion`), unless nothing changed, and
+    moves the step the assessment set to the corrected date and step
+    (`_checked_assessment_step`). No assessment is dated after today in the UK."""
     if episode.state.is_ended:
         raise PathwayError("This episode has ended")
     try:
@@ -255,36 +348,70 @@ def save_assessment(
         codes.RiskLevel(str(values["risk_level"]))
     except ValueError as error:
         raise PathwayError(str(error)) from None
+    new = {name: values[name] for name in ASSESSMENT_FIELDS}
+    new["icd10_code"] = new["icd10_code"] or None
+    assessed_on: date = new["assessed_on"]  # type: ignore[assignment]
+    _check_not_after_today(assessed_on, "the assessment", now)
     step = str(values.get("step_of_care") or "")
+    own, stepped_on = _checked_assessment_step(episode, step, assessed_on)
+    saved = queries.assessment_for(episode.id)
+    changed = saved is None or any(getattr(saved, name) != new[name] for name in new)
     with db.transaction() as session:
-        assessment = queries.assessment_for(episode.id) or EpisodeAssessment(episode_id=episode.id)
-        for name in ASSESSMENT_FIELDS:
-            setattr(assessment, name, values[name])
-        assessment.icd10_code = assessment.icd10_code or None
-        assessment.recorded_by_id = actor.id
-        assessment.recorded_at = now
-        session.add(assessment)
-        audit.record(
-            "episode.assessment_saved",
-            actor=actor,
-            subject_type="care_episode",
-            subject_id=episode.id,
-            patient_id=episode.patient_id,
-            detail={"risk_level": assessment.risk_level},
-        )
+        assessment = saved or EpisodeAssessment(episode_id=episode.id)
+        if changed:
+            if saved is not None:
+                session.add(_version_of(saved, actor=actor, now=now))
+            for name, value in new.items():
+                setattr(assessment, name, value)
+            assessment.recorded_by_id = actor.id
+            assessment.recorded_at = now
+            session.add(assessment)
+            audit.record(
+                "episode.assessment_saved",
+                actor=actor,
+                subject_type="care_episode",
+                subject_id=episode.id,
+                patient_id=episode.patient_id,
+                detail={"risk_level": assessment.risk_level, "replaced": saved is not None},
+            )
         if episode.state is EpisodeState.WAITING_FOR_ASSESSMENT:
             _change(session, episode, EpisodeState.ASSESSED, actor=actor, note="Assessed", now=now)
-        if step in STEPS and step != episode.current_step:
+        if own is not None:
+            _follow_assessment(
+                episode,
+                own,
+                step,
+                on=assessed_on,
+                is_latest=not stepped_on,
+                actor=actor,
+                now=now,
+            )
+        elif step in STEPS and step != episode.current_step:
             _apply_step(
                 session,
                 episode,
                 step,
-                on=assessment.assessed_on,
+                on=assessed_on,
                 reason="Assessment",
                 actor=actor,
                 now=now,
+                set_by_assessment=True,
             )
     return assessment
+
+
+def _version_of(
+    saved: EpisodeAssessment, *, actor: User, now: datetime
+) -> EpisodeAssessmentVersion:
+    """The assessment as it stands, kept whole before a save replaces it."""
+    return EpisodeAssessmentVersion(
+        episode_id=saved.episode_id,
+        **{name: getattr(saved, name) for name in ASSESSMENT_FIELDS},
+        recorded_by_id=saved.recorded_by_id,
+        recorded_at=saved.recorded_at,
+        superseded_by_id=actor.id,
+        superseded_at=now,
+    )
 
 
 # --- the ending ---------------------------------------------------------------------------
@@ -306,6 +433,42 @@ def plan_ending(episode: CareEpisode, *, actor: User, now: datetime) -> None:
         )
 
 
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def _left_open(episode: CareEpisode, *, now: datetime) -> list[str]:
+    """What must be dealt with before the patient is discharged, in words for the therapist:
+    risk flags not yet acknowledged (a clinician must see every one: DOMAIN.md section 3) and
+    sessions still booked (the patient would otherwise keep appointments with no episode)."""
+    problems = []
+    flags = queries.unacknowledged_risk_flags_for_patient(episode.patient_id)
+    if flags:
+        named = "; ".join(
+            f"{flag.description} (before the session on "
+            f"{local_datetime(flag.appointment.starts_at)} with "
+            f"{flag.appointment.therapist.full_name})"
+            for flag in flags
+        )
+        problems.append(
+            f"{_plural(len(flags), 'risk flag has', 'risk flags have')} not been acknowledged: "
+            f"{named}. Look at {'it' if len(flags) == 1 else 'each'} and acknowledge "
+            f"{'it' if len(flags) == 1 else 'them'} before discharging."
+        )
+    booked = queries.booked_ahead_for_patient(episode.patient_id, now=now)
+    if booked:
+        listed = "; ".join(
+            f"{local_datetime(appointment.starts_at)} with {appointment.therapist.full_name}"
+            for appointment in booked
+        )
+        problems.append(
+            f"{_plural(len(booked), 'session is', 'sessions are')} still booked: {listed}. "
+            f"Cancel {'it' if len(booked) == 1 else 'them'} first (a cancellation by the "
+            "service is not charged, and the patient is told), then discharge."
+        )
+    return problems
+
+
 def discharge(
     episode: CareEpisode,
     end_code: str,
@@ -317,7 +480,13 @@ def discharge(
 ) -> None:
     """End the episode with its national end code and reason. An episode in treatment is
     discharged, any other discharged without treatment. A patient who had treatment and was not
-    yet asked for the PEQ is asked now (their last chance)."""
+    yet asked for the PEQ is asked now (their last chance).
+
+    Refused, changing nothing, while anything is left open (`_left_open`): a risk flag nobody
+    has acknowledged, or sessions still booked. Booked sessions are not cancelled here: the
+    therapist cancels them first (`booking.services.cancel_appointment`, which records the
+    provider's cancellation, uncharged under DOMAIN.md section 2, returns the funded session and
+    tells the patient), so the patient hears about the end of their sessions from a person."""
     try:
         to_state = discharge_state(episode.state)
         end = codes.check_end_code(episode.state, end_code)
@@ -329,6 +498,10 @@ def discharge(
         raise PathwayError("Enter the reason for discharge")
     if ended_on < episode.opened_at.date():
         raise PathwayError("The discharge date cannot be before the referral was accepted")
+    _check_not_after_today(ended_on, "discharge", now)
+    problems = _left_open(episode, now=now)
+    if problems:
+        raise PathwayError(*problems)
     treated = entered_treatment_on(queries.contacts_for(episode.id)) is not None
     offered = queries.experience_offered_at(episode) is not None
     with db.transaction() as session:

@@ -10,13 +10,14 @@ make that a circular import.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
+from questionnaires.measures import MEASURES
 from webapp import audit
 from webapp.models import CareEpisode, Role
 from webapp.pathway import episode as rules
@@ -41,6 +42,10 @@ ZONE = "Europe/London"
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def _today() -> date:
+    return rules.uk_today(utcnow())
 
 
 def _review_after() -> int:
@@ -72,6 +77,7 @@ def _facts(episode: CareEpisode) -> dict[str, object]:
         "episode": episode,
         "appointments": queries.appointments_for(episode.id),
         "assessment": assessment,
+        "assessment_versions": queries.assessment_versions_for(episode.id),
         "changes": queries.changes_for(episode.id),
         "step_changes": queries.step_changes_for(episode.id),
         "step_waits": rules.step_waits(contacts, queries.step_moves_for(episode.id)),
@@ -88,6 +94,7 @@ def _facts(episode: CareEpisode) -> dict[str, object]:
         "experience_offered_at": queries.experience_offered_at(episode),
         "ending_form": EndingForm(),
         "descriptors": DESCRIPTOR_LABELS,
+        "measure_names": {code: measure.name for code, measure in MEASURES.items()},
         "icd10": ICD10,
         "end_codes": END_CODES,
         "steps": rules.STEP_LABELS,
@@ -96,7 +103,7 @@ def _facts(episode: CareEpisode) -> dict[str, object]:
 
 
 def _refused(form: FlaskForm, error: services.PathwayError) -> None:
-    form.form_errors.append(str(error))  # type: ignore[attr-defined]
+    form.form_errors.extend(error.problems or (str(error),))  # type: ignore[attr-defined]
 
 
 def _back(episode: CareEpisode) -> Response:
@@ -128,7 +135,7 @@ def change_state(episode_id: int) -> Response | str:
 def assessment(episode_id: int) -> Response | str:
     episode = queries.episode_for(current_user, episode_id)
     saved = queries.assessment_for(episode.id)
-    form = AssessmentForm(obj=saved, data=_assessment_data(saved, episode))
+    form = AssessmentForm(_today(), obj=saved, data=_assessment_data(saved, episode))
     if form.validate_on_submit():
         try:
             services.save_assessment(episode, form.values(), actor=current_user, now=utcnow())
@@ -142,7 +149,9 @@ def assessment(episode_id: int) -> Response | str:
 
 
 def _assessment_data(saved: object, episode: CareEpisode) -> dict[str, object]:
-    data: dict[str, object] = {"step_of_care": episode.current_step}
+    # The step the assessment set, which may differ from today's after a step up or down.
+    step = queries.assessment_step_for(episode.id) or episode.current_step
+    data: dict[str, object] = {"step_of_care": step}
     if saved is not None:
         data["assessed_on"] = saved.assessed_on.isoformat()  # type: ignore[attr-defined]
         data["preference_met"] = "yes" if saved.preference_met else "no"  # type: ignore[attr-defined]
@@ -153,7 +162,7 @@ def _assessment_data(saved: object, episode: CareEpisode) -> dict[str, object]:
 @roles_required(Role.THERAPIST)
 def change_step(episode_id: int) -> Response | str:
     episode = queries.episode_for(current_user, episode_id)
-    form = StepForm()
+    form = StepForm(_today())
     if form.validate_on_submit():
         try:
             services.change_step(
@@ -188,7 +197,7 @@ def plan_ending(episode_id: int) -> Response:
 @roles_required(Role.THERAPIST)
 def discharge(episode_id: int) -> Response | str:
     episode = queries.episode_for(current_user, episode_id)
-    form = DischargeForm(episode.state)
+    form = DischargeForm(episode.state, _today())
     if form.validate_on_submit():
         try:
             services.discharge(

@@ -33,6 +33,7 @@ from webapp.models import (
     ChatMessage,
     CommunityMember,
     ConsentRecord,
+    EpisodeAssessmentVersion,
     EpisodeChange,
     ExperienceResponse,
     FailureReport,
@@ -279,7 +280,7 @@ def erase_patient(patient_id: int, *, now: datetime) -> None:
             .values(rescheduled_to_id=None),
         )
         _run(session, delete(Appointment).where(Appointment.patient_id == patient_id))
-        for model in (EpisodeChange, StepChange, SupervisionCase):
+        for model in (EpisodeChange, StepChange, EpisodeAssessmentVersion, SupervisionCase):
             _run(session, delete(model).where(model.episode_id.in_(episodes)))
         _run(session, delete(CareEpisode).where(CareEpisode.patient_id == patient_id))
         _run(session, delete(ReferralDraft).where(ReferralDraft.referral_id.in_(referrals)))
