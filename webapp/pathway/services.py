@@ -41,7 +41,12 @@ REASON_MAX_LENGTH = 2000
 
 
 class PathwayError(ValueError):
-    """A change the pathway does not allow; the message is written for the therapist."""
+    """A change the pathway does not allow; the message is written for the therapist, and
+    `field` names the form field it is about (None: the change as a whole)."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def _change(
@@ -241,6 +246,14 @@ ASSESSMENT_FIELDS = (
     "preference",
     "preference_met",
 )
+# The assessment's required free text, and what is said when it is missing (as the form says).
+ASSESSMENT_TEXT = {
+    "risk_summary": "Enter the risk assessment summary",
+    "risk_plan": "Enter the risk plan",
+    "goals": "Enter the goals the patient set",
+    "options_explained": "Enter the treatment options you explained",
+    "preference": "Enter the patient’s preference",
+}
 
 
 def save_assessment(
@@ -255,6 +268,7 @@ def save_assessment(
         codes.RiskLevel(str(values["risk_level"]))
     except ValueError as error:
         raise PathwayError(str(error)) from None
+    values = {**values, **_assessment_text(values)}
     step = str(values.get("step_of_care") or "")
     with db.transaction() as session:
         assessment = queries.assessment_for(episode.id) or EpisodeAssessment(episode_id=episode.id)
@@ -285,6 +299,16 @@ def save_assessment(
                 now=now,
             )
     return assessment
+
+
+def _assessment_text(values: Mapping[str, object]) -> dict[str, str]:
+    """The assessment's free text, trimmed; PathwayError if any is blank (spaces are not a
+    risk summary, whatever the form let through)."""
+    text = {name: str(values.get(name) or "").strip() for name in ASSESSMENT_TEXT}
+    for name, missing in ASSESSMENT_TEXT.items():
+        if not text[name]:
+            raise PathwayError(missing, field=name)
+    return text
 
 
 # --- the ending ---------------------------------------------------------------------------
