@@ -87,6 +87,7 @@ from webapp.models.therapy import (
     ServerInstance,
     SessionRating,
     SessionRecord,
+    SessionRecordVersion,
 )
 from webapp.models.voice import (
     Consultation,
@@ -173,6 +174,7 @@ __all__ = [
     "ServerInstance",
     "SessionRating",
     "SessionRecord",
+    "SessionRecordVersion",
     "Shift",
     "ShiftKind",
     "Space",
