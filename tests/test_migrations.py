@@ -268,3 +268,34 @@ def test_assessments_keep_versions_and_the_step_they_set_is_marked(empty_databas
         columns = connection.execute(text("SELECT * FROM step_changes")).keys()
         assert "set_by_assessment" not in columns
     engine.dispose()
+
+
+def test_session_records_already_saved_are_their_first_version(empty_database_url):
+    """0026: a record already stored is version 1, never amended, with no earlier versions;
+    amendments then keep theirs in a table. Down again, the columns and the table go."""
+    upgrade(empty_database_url, "0025")
+    engine = make_engine(empty_database_url)
+    _insert_without_keys(  # (the keys are made: SQLite's copy of the table checks them)
+        engine,
+        "INSERT INTO users (id, email, full_name, role, is_active_account, session_token,"
+        " created_at, failed_sign_ins) VALUES"
+        " (1, 'therapist@example.org', 'Therapist', 'therapist', true, 'a', CURRENT_TIMESTAMP, 0)",
+        "INSERT INTO appointments (id, patient_id, therapist_id, starts_at, ends_at, status,"
+        " attendance_code, created_at, reschedule_count) VALUES (1, 1, 1, CURRENT_TIMESTAMP,"
+        " CURRENT_TIMESTAMP, 'booked', '5', CURRENT_TIMESTAMP, 0)",
+        "INSERT INTO session_records (id, appointment_id, therapist_id, clinical_notes,"
+        " therapy_type, step_of_care, contact_minutes, attendance_code, next_steps, recorded_at,"
+        " is_late) VALUES (1, 1, 1, 'x', 'cbt', '2', 50, '5', 'x', CURRENT_TIMESTAMP, false)",
+    )
+    upgrade(empty_database_url, "0026")
+    with engine.connect() as connection:
+        saved = "SELECT version, amended_at, amended_by_id FROM session_records"
+        assert connection.execute(text(saved)).all() == [(1, None, None)]
+        assert connection.execute(text("SELECT * FROM session_record_versions")).all() == []
+    command.downgrade(alembic_config(empty_database_url), "0025")
+    with engine.connect() as connection:
+        assert "session_record_versions" not in inspect(connection).get_table_names()
+        columns = {c["name"] for c in inspect(connection).get_columns("session_records")}
+        assert not {"version", "amended_at", "amended_by_id"} & columns
+        assert connection.execute(text("SELECT id FROM session_records")).all() == [(1,)]
+    engine.dispose()

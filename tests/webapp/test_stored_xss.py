@@ -159,6 +159,10 @@ NOT_PEOPLES_TEXT = {
     "session_records.step_of_care",
     "session_records.attendance_code",
     "session_records.proposed_outcome",
+    "session_record_versions.therapy_type",
+    "session_record_versions.appointment_type",
+    "session_record_versions.step_of_care",
+    "session_record_versions.attendance_code",
     "failure_reports.reported_by_role",
     "risk_flags.code",
     # JSON holding codes and numbers, not people's words:

@@ -93,6 +93,7 @@ from webapp.models.therapy import (
     ServerInstance,
     SessionRating,
     SessionRecord,
+    SessionRecordVersion,
 )
 from webapp.models.voice import (
     Consultation,
@@ -180,6 +181,7 @@ __all__ = [
     "ServerInstance",
     "SessionRating",
     "SessionRecord",
+    "SessionRecordVersion",
     "Shift",
     "ShiftKind",
     "Space",

@@ -10,9 +10,10 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.models.base import Base, EncryptedText, UTCDateTime, enum_values, utcnow
+from webapp.models.people import User
 
 
 class ChatMessage(Base):
@@ -86,7 +87,11 @@ class ServerInstance(Base):
 
 
 class SessionRecord(Base):
-    """The therapist's record of a session (DOMAIN.md section 2), one per appointment."""
+    """The therapist's record of a session (DOMAIN.md section 2), one per appointment.
+
+    `recorded_at` and `is_late` are as first saved: supervision counts a record filed after
+    the 10-minute window as late, and amending it later does not make it so. Each amendment
+    raises `version` and keeps what it replaced as a SessionRecordVersion."""
 
     __tablename__ = "session_records"
 
@@ -102,6 +107,48 @@ class SessionRecord(Base):
     proposed_outcome: Mapped[str | None] = mapped_column(String(30))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     is_late: Mapped[bool] = mapped_column(default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    amended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    amended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    therapist: Mapped[User] = relationship(foreign_keys=[therapist_id])
+    amended_by: Mapped[User | None] = relationship(foreign_keys=[amended_by_id])
+
+    @property
+    def saved_at(self) -> datetime:
+        """When the version now held was saved."""
+        return self.amended_at or self.recorded_at
+
+    @property
+    def saved_by(self) -> User:
+        """Who saved the version now held."""
+        return self.amended_by or self.therapist
+
+
+class SessionRecordVersion(Base):
+    """A session record as it was before an amendment replaced it: its fields (the notes
+    encrypted, as in the record), who saved it and when, and who replaced it and when."""
+
+    __tablename__ = "session_record_versions"
+    __table_args__ = (UniqueConstraint("appointment_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    clinical_notes: Mapped[str] = mapped_column(EncryptedText())
+    therapy_type: Mapped[str] = mapped_column(String(40))
+    appointment_type: Mapped[str | None] = mapped_column(String(30))
+    step_of_care: Mapped[str] = mapped_column(String(10))
+    contact_minutes: Mapped[int] = mapped_column(Integer)
+    attendance_code: Mapped[str] = mapped_column(String(2))
+    next_steps: Mapped[str] = mapped_column(EncryptedText())
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    saved_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    replaced_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    replaced_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    saved_by: Mapped[User] = relationship(foreign_keys=[saved_by_id])
+    replaced_by: Mapped[User] = relationship(foreign_keys=[replaced_by_id])
 
 
 class PatientSessionNote(Base):

@@ -10,7 +10,7 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from webapp.pathway.codes import DESCRIPTOR_LABELS, ICD10, RiskLevel, check_diagnosis, end_codes_for
 from webapp.pathway.episode import ALLOWED_CHANGES, STEP_LABELS, EpisodeState
@@ -23,10 +23,12 @@ STEP_CHOICES = [SelectChoice(step, label) for step, label in STEP_LABELS.items()
 
 
 def _long_text(label: str, missing: str) -> TextAreaField:
+    """Required free text: DataRequired, as the other forms require text, so spaces alone are
+    refused with `missing` (InputRequired let them through, to be stripped to nothing)."""
     return TextAreaField(
         label,
         validators=[
-            InputRequired(missing),
+            DataRequired(missing),
             Length(max=TEXT_MAX, message=f"This must be {TEXT_MAX:,} characters or fewer"),
         ],
     )
@@ -100,7 +102,7 @@ class AssessmentForm(FlaskForm):
     preference = StringField(
         "The patient’s preference",
         validators=[
-            InputRequired("Enter the patient’s preference"),
+            DataRequired("Enter the patient’s preference"),
             Length(max=500, message="This must be 500 characters or fewer"),
         ],
     )

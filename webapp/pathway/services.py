@@ -44,11 +44,13 @@ REASON_MAX_LENGTH = 2000
 
 class PathwayError(ValueError):
     """A change the pathway does not allow; the message is written for the therapist. A refusal
-    for several reasons at once keeps each in `problems`, so the page can list them."""
+    for several reasons at once keeps each in `problems`, so the page can list them; `field`
+    names the form field a single reason is about (None: the change as a whole)."""
 
-    def __init__(self, *problems: str) -> None:
+    def __init__(self, *problems: str, field: str | None = None) -> None:
         super().__init__(" ".join(problems))
         self.problems = problems
+        self.field = field
 
 
 def _day(day: date) -> str:
@@ -268,6 +270,14 @@ ASSESSMENT_FIELDS = (
     "preference",
     "preference_met",
 )
+# The assessment's required free text, and what is said when it is missing (as the form says).
+ASSESSMENT_TEXT = {
+    "risk_summary": "Enter the risk assessment summary",
+    "risk_plan": "Enter the risk plan",
+    "goals": "Enter the goals the patient set",
+    "options_explained": "Enter the treatment options you explained",
+    "preference": "Enter the patient’s preference",
+}
 
 
 def _checked_assessment_step(
@@ -348,6 +358,7 @@ def save_assessment(
         codes.RiskLevel(str(values["risk_level"]))
     except ValueError as error:
         raise PathwayError(str(error)) from None
+    values = {**values, **_assessment_text(values)}
     new = {name: values[name] for name in ASSESSMENT_FIELDS}
     new["icd10_code"] = new["icd10_code"] or None
     assessed_on: date = new["assessed_on"]  # type: ignore[assignment]
@@ -412,6 +423,16 @@ def _version_of(
         superseded_by_id=actor.id,
         superseded_at=now,
     )
+
+
+def _assessment_text(values: Mapping[str, object]) -> dict[str, str]:
+    """The assessment's free text, trimmed; PathwayError if any is blank (spaces are not a
+    risk summary, whatever the form let through)."""
+    text = {name: str(values.get(name) or "").strip() for name in ASSESSMENT_TEXT}
+    for name, missing in ASSESSMENT_TEXT.items():
+        if not text[name]:
+            raise PathwayError(missing, field=name)
+    return text
 
 
 # --- the ending ---------------------------------------------------------------------------

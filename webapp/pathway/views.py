@@ -103,6 +103,11 @@ def _facts(episode: CareEpisode) -> dict[str, object]:
 
 
 def _refused(form: FlaskForm, error: services.PathwayError) -> None:
+    """The refusal on its field when it names one the form has, else on the form (each of
+    several reasons given at once)."""
+    if error.field is not None and error.field in form:
+        form[error.field].errors = [*form[error.field].errors, str(error)]
+        return
     form.form_errors.extend(error.problems or (str(error),))  # type: ignore[attr-defined]
 
 

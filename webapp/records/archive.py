@@ -63,6 +63,11 @@ SECTIONS: tuple[Section, ...] = (
         "Your therapists' session records",
         "What your therapist recorded after each session, including their clinical notes.",
     ),
+    Section(
+        "session_record_versions",
+        "Earlier versions of your session records",
+        "What a session record said before your therapist changed it, who changed it and when.",
+    ),
     Section("session_notes", "Your own notes", "The notes you wrote about your sessions."),
     Section("session_ratings", "Your session ratings", "Your Session Rating Scale answers."),
     Section(

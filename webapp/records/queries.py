@@ -56,6 +56,7 @@ from webapp.models import (
     SavedWorksheet,
     SessionRating,
     SessionRecord,
+    SessionRecordVersion,
     StepChange,
     SubjectAccessRequest,
     Suggestion,
@@ -352,6 +353,36 @@ def _session_records(ids: list[int]) -> list[dict[str, Any]]:
         )
         | {"therapist": names.get(r.therapist_id)}
         for r in records
+    ]
+
+
+def _session_record_versions(ids: list[int]) -> list[dict[str, Any]]:
+    """What each record said before an amendment replaced it (the clinical record keeps it)."""
+    versions = _by_appointments(
+        SessionRecordVersion,
+        ids,
+        (SessionRecordVersion.appointment_id, SessionRecordVersion.version),
+    )
+    names = _names(user for v in versions for user in (v.saved_by_id, v.replaced_by_id))
+    return [
+        _fields(
+            v,
+            (
+                "appointment_id",
+                "version",
+                "clinical_notes",
+                "appointment_type",
+                "therapy_type",
+                "step_of_care",
+                "contact_minutes",
+                "attendance_code",
+                "next_steps",
+                "saved_at",
+                "replaced_at",
+            ),
+        )
+        | {"saved_by": names.get(v.saved_by_id), "replaced_by": names.get(v.replaced_by_id)}
+        for v in versions
     ]
 
 
@@ -673,6 +704,7 @@ def export_sections(patient_id: int) -> dict[str, list[dict[str, Any]]]:
         ),
         "appointments": _appointments(patient_id),
         "session_records": _session_records(ids),
+        "session_record_versions": _session_record_versions(ids),
         "session_notes": _by_patient(
             PatientSessionNote,
             patient_id,

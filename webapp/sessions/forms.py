@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 import questionnaires
 from webapp.forms_nhsuk import WholeNumberField
@@ -39,6 +39,13 @@ ATTENDANCE_CODES = [
     ("4", "4 – Cancelled or postponed by the provider (for example a technical failure)"),
 ]
 NOTES_MAX = 5000
+# What each stored code reads as, for showing a record (and its earlier versions) in words.
+RECORD_LABELS = {
+    "therapy_type": dict(THERAPY_TYPES),
+    "appointment_type": dict(APPOINTMENT_TYPES),
+    "step_of_care": dict(STEPS_OF_CARE),
+    "attendance_code": dict(ATTENDANCE_CODES),
+}
 
 
 def _choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
@@ -46,10 +53,15 @@ def _choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
 
 
 class RecordForm(FlaskForm):
+    """The session record. Its text is required as other forms require text (DataRequired:
+    spaces alone are not an answer); `version_shown` is the version of the record the page
+    showed ("" for none), so a save from an out-of-date page can be refused."""
+
+    version_shown = HiddenField()
     clinical_notes = TextAreaField(
         "Brief clinical notes",
         validators=[
-            InputRequired("Enter brief clinical notes"),
+            DataRequired("Enter brief clinical notes"),
             Length(max=NOTES_MAX, message=f"Notes must be {NOTES_MAX:,} characters or fewer"),
         ],
     )
@@ -84,7 +96,7 @@ class RecordForm(FlaskForm):
     next_steps = TextAreaField(
         "Next steps",
         validators=[
-            InputRequired("Enter the next steps, for example the next session's plan"),
+            DataRequired("Enter the next steps, for example the next session's plan"),
             Length(max=NOTES_MAX, message=f"Next steps must be {NOTES_MAX:,} characters or fewer"),
         ],
     )

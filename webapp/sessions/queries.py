@@ -25,6 +25,7 @@ from webapp.models import (
     ServerInstance,
     SessionRating,
     SessionRecord,
+    SessionRecordVersion,
     User,
 )
 from webapp.sessions import room
@@ -260,6 +261,25 @@ def record_for(therapist_id: int, appointment_id: int) -> SessionRecord | None:
         select(SessionRecord).where(
             SessionRecord.appointment_id == appointment_id,
             SessionRecord.therapist_id == therapist_id,
+        )
+    )
+
+
+def earlier_versions_for(therapist_id: int, appointment_id: int) -> list[SessionRecordVersion]:
+    """The versions an amendment replaced of the record this therapist keeps for this
+    appointment, newest first (none for anyone else's)."""
+    return list(
+        db.session.scalars(
+            select(SessionRecordVersion)
+            .join(
+                SessionRecord,
+                SessionRecord.appointment_id == SessionRecordVersion.appointment_id,
+            )
+            .where(
+                SessionRecordVersion.appointment_id == appointment_id,
+                SessionRecord.therapist_id == therapist_id,
+            )
+            .order_by(SessionRecordVersion.version.desc())
         )
     )
 

@@ -22,14 +22,16 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ReturningInsert
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 import questionnaires
-from webapp import audit, heartbeat
+from webapp import audit, heartbeat, london_datetime
 from webapp.charges import services as charges
 from webapp.charging import Outcome
 from webapp.extensions import db
@@ -43,6 +45,7 @@ from webapp.models import (
     PatientSessionNote,
     SessionRating,
     SessionRecord,
+    SessionRecordVersion,
     User,
 )
 from webapp.pathway import services as pathway
@@ -64,8 +67,21 @@ class RoomRefused(Exception):
 
 
 class RecordRefused(ValueError):
-    """A session record that would contradict what is already recorded; the message says why
-    and what to do instead."""
+    """A session record that cannot be saved; the message says why and what to do instead,
+    and `field` names the form field it belongs to (None: the record as a whole)."""
+
+    def __init__(self, message: str, *, field: str | None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class RecordChanged(RecordRefused):
+    """The record was saved (or changed) after the page it is saved from was opened: saving
+    would silently replace a version its author never saw. `version` is the one now held."""
+
+    def __init__(self, message: str, *, version: int | None) -> None:
+        super().__init__(message, field=None)
+        self.version = version
 
 
 class MessageRefused(ValueError):
@@ -505,16 +521,31 @@ RECORD_FIELDS = (
     "attendance_code",
     "next_steps",
 )
+# Free text a record needs, and what is said when it is missing (as RecordForm says it).
+RECORD_TEXT = {
+    "clinical_notes": "Enter brief clinical notes",
+    "next_steps": "Enter the next steps, for example the next session's plan",
+}
 
 
 def save_record(
-    appointment: Appointment, therapist: User, values: Mapping[str, object], *, now: datetime
+    appointment: Appointment,
+    therapist: User,
+    values: Mapping[str, object],
+    *,
+    now: datetime,
+    shown: str,
 ) -> SessionRecord:
-    """The therapist's record of a finished session (one per session; saving again updates it).
-    Raise RecordRefused for an attendance code that contradicts the outcome already recorded."""
+    """The therapist's record of a finished session: one per session, and saving again amends
+    it, keeping the version it replaces (SessionRecordVersion). `shown` is the version the
+    form's page showed ("" for none): a save from a page that showed an older version is
+    refused (RecordChanged), checked under a lock inside the transaction. The first saving
+    time and lateness stay as first recorded. Raise RecordRefused for blank text, or an
+    attendance code that contradicts the outcome already recorded."""
     state = room.record_state(appointment.starts_at, now)
     if state is room.RecordState.NOT_YET:
         raise RoomRefused("record_not_yet", "The record opens when the session ends.")
+    values = {**values, **_record_text(values)}
     code = str(values["attendance_code"])
     if (
         appointment.outcome is not None
@@ -526,46 +557,134 @@ def save_record(
         raise RecordRefused(
             f"This session's outcome is already recorded, with attendance code "
             f"{appointment.attendance_code}. To record code {code}, first change what happened "
-            "on the session's outcome page."
+            "on the session's outcome page.",
+            field="attendance_code",
         )
     proposal = proposed_outcome(appointment, now)
+    if db.session().in_transaction():
+        # End the request's reads, so that the lock is the transaction's first statement:
+        # SQLite cannot upgrade a read snapshot that another save has since written past.
+        db.session().commit()
     with db.transaction() as session:
-        record = queries.record_for(therapist.id, appointment.id) or SessionRecord(
-            appointment_id=appointment.id, therapist_id=therapist.id
-        )
-        for name in RECORD_FIELDS:
-            setattr(record, name, values[name])
-        record.recorded_at = now
-        record.is_late = state is room.RecordState.LATE
-        record.proposed_outcome = proposal.outcome.value
-        appointment.attendance_code = str(values["attendance_code"])
-        # The coding the national definitions derive "entered" and "finished treatment" from.
-        pathway.apply_coding(
-            appointment,
-            str(values["appointment_type"]),
-            str(values["step_of_care"]),
-        )
-        session.add(record)
-        audit.record(
-            "session.record_saved",
-            actor=therapist,
-            subject_type="appointment",
-            subject_id=appointment.id,
-            patient_id=appointment.patient_id,
-            detail={"late": record.is_late},
-        )
+        record = _record_to_amend(session, appointment, therapist, shown)
+        changed = _changed_fields(record, appointment, values)
+        if record is None:
+            record = SessionRecord(
+                appointment_id=appointment.id,
+                therapist_id=therapist.id,
+                recorded_at=now,
+                is_late=state is room.RecordState.LATE,
+                version=1,
+            )
+            session.add(record)
+        elif changed:  # (saved again as it was: no new version, nothing to audit)
+            session.add(_earlier_version(record, appointment, therapist, now))
+            record.version += 1
+            record.amended_at, record.amended_by_id = now, therapist.id
+        if changed:
+            for name in RECORD_FIELDS:
+                setattr(record, name, values[name])
+            record.proposed_outcome = proposal.outcome.value
+            appointment.attendance_code = code
+            # The coding the national definitions derive "entered" and "finished treatment" from.
+            pathway.apply_coding(
+                appointment,
+                str(values["appointment_type"]),
+                str(values["step_of_care"]),
+            )
+            amended = {"changed": changed} if record.version > 1 else {}
+            audit.record(
+                "session.record_amended" if amended else "session.record_saved",
+                actor=therapist,
+                subject_type="appointment",
+                subject_id=appointment.id,
+                patient_id=appointment.patient_id,
+                detail={"late": record.is_late, "version": record.version, **amended},
+            )
     # The therapist's attendance code settles the session's charge (DOMAIN.md section 2);
     # other codes (cancellations, failures) are recorded on the outcome and problem pages.
-    outcome = OUTCOME_FOR_ATTENDANCE.get(str(values["attendance_code"]))
+    outcome = OUTCOME_FOR_ATTENDANCE.get(code)
     if outcome is not None:
         charges.record_outcome(
-            appointment,
-            outcome,
-            actor=therapist,
-            now=now,
-            late=str(values["attendance_code"]) in LATE_ATTENDANCE,
+            appointment, outcome, actor=therapist, now=now, late=code in LATE_ATTENDANCE
         )
     return record
+
+
+def _record_text(values: Mapping[str, object]) -> dict[str, str]:
+    """The record's free text, trimmed; RecordRefused if any is blank (spaces are not a
+    record, whatever the form let through)."""
+    text = {name: str(values.get(name) or "").strip() for name in RECORD_TEXT}
+    for name, missing in RECORD_TEXT.items():
+        if not text[name]:
+            raise RecordRefused(missing, field=name)
+    return text
+
+
+def _record_to_amend(
+    session: Session, appointment: Appointment, therapist: User, shown: str
+) -> SessionRecord | None:
+    """Inside the save's transaction: the record as now held (None before the first save),
+    read once the appointment's row is locked, so that two saves of one record take turns.
+    RecordChanged unless it is the version the page showed."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            select(Appointment.id).where(Appointment.id == appointment.id).with_for_update()
+        )
+    else:  # SQLite locks the whole database, and only for a write: a write that changes nothing
+        session.execute(
+            update(Appointment).where(Appointment.id == appointment.id).values(id=Appointment.id)
+        )
+    record = session.execute(
+        select(SessionRecord)
+        .where(
+            SessionRecord.appointment_id == appointment.id,
+            SessionRecord.therapist_id == therapist.id,
+        )
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    held = str(record.version) if record is not None else ""
+    if shown == held:
+        return record
+    if record is None:
+        raise RecordChanged(
+            "This page was out of date. Nothing was saved: check the record, then save it again.",
+            version=None,
+        )
+    raise RecordChanged(
+        f"{record.saved_by.full_name} {'saved' if record.version == 1 else 'changed'} this "
+        f"record at {london_datetime(record.saved_at)}, after you opened this page. Nothing was "
+        "saved: what you typed is below, and the record as it now is above it. Save again to "
+        "replace it (it will be kept as an earlier version).",
+        version=record.version,
+    )
+
+
+def _changed_fields(
+    record: SessionRecord | None, appointment: Appointment, values: Mapping[str, object]
+) -> list[str]:
+    """The names of the fields the save changes (all of them for a first save)."""
+    if record is None:
+        return [*RECORD_FIELDS, "appointment_type"]
+    held: dict[str, object] = {name: getattr(record, name) for name in RECORD_FIELDS}
+    held["appointment_type"] = appointment.appointment_type
+    return [name for name, value in held.items() if str(values[name]) != str(value)]
+
+
+def _earlier_version(
+    record: SessionRecord, appointment: Appointment, by: User, now: datetime
+) -> SessionRecordVersion:
+    """The record as held, kept before an amendment replaces it."""
+    return SessionRecordVersion(
+        appointment_id=record.appointment_id,
+        version=record.version,
+        **{name: getattr(record, name) for name in RECORD_FIELDS},
+        appointment_type=appointment.appointment_type,
+        saved_at=record.saved_at,
+        saved_by_id=record.amended_by_id or record.therapist_id,
+        replaced_at=now,
+        replaced_by_id=by.id,
+    )
 
 
 OUTCOME_FOR_ATTENDANCE = {

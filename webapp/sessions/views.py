@@ -10,7 +10,7 @@ import questionnaires
 from webapp.models import Appointment, Role
 from webapp.security import roles_required
 from webapp.sessions import bp, queries, room, services
-from webapp.sessions.forms import NoteForm, RecordForm, rating_form
+from webapp.sessions.forms import RECORD_LABELS, NoteForm, RecordForm, rating_form
 from webapp.user_text import to_html
 
 
@@ -94,21 +94,14 @@ def record(appointment_id: int) -> Response | str:
     appointment = queries.appointment_for_participant_or_404(current_user.id, appointment_id)
     now = utcnow()
     state = room.record_state(appointment.starts_at, now)
-    saved = queries.record_for(current_user.id, appointment.id)
-    proposal = (
-        None
-        if saved or state is room.RecordState.NOT_YET
-        else services.proposed_outcome(appointment, now)
-    )
-    suggested = _suggested_record(appointment, proposal) if proposal else {}
-    form = RecordForm(
-        obj=saved, data={"appointment_type": appointment.appointment_type, **suggested}
-    )
+    form, proposal = _record_form(appointment, state, now)
+    changed = False
     if state is not room.RecordState.NOT_YET and form.validate_on_submit():
+        shown = form.version_shown.data or ""
         try:
-            services.save_record(appointment, current_user, form.data, now=now)
+            services.save_record(appointment, current_user, form.data, now=now, shown=shown)
         except services.RecordRefused as refused:
-            form.attendance_code.errors = [*form.attendance_code.errors, str(refused)]
+            changed = _refused(form, refused)
         else:
             flash("The session record is saved.")
             return redirect(url_for("sessions.index"))
@@ -119,9 +112,47 @@ def record(appointment_id: int) -> Response | str:
         form=form,
         state=state.value,
         proposal=proposal,
+        saved=queries.record_for(current_user.id, appointment.id),  # as now held
+        changed=changed,
+        earlier=queries.earlier_versions_for(current_user.id, appointment.id),
+        labels=RECORD_LABELS,
         rating=queries.rating_for(current_user.id, appointment.id),
-        page_has_errors=bool(form.errors),
+        page_has_errors=bool(form.errors or form.form_errors),
     )
+
+
+def _record_form(
+    appointment: Appointment, state: room.RecordState, now: datetime
+) -> tuple[RecordForm, room.Proposal | None]:
+    """The form as saved, or suggested from the room's attendance records before the first
+    save; on a page being opened, it carries the version it shows ("" for none)."""
+    saved = queries.record_for(current_user.id, appointment.id)
+    proposal = (
+        None
+        if saved or state is room.RecordState.NOT_YET
+        else services.proposed_outcome(appointment, now)
+    )
+    suggested = _suggested_record(appointment, proposal) if proposal else {}
+    form = RecordForm(
+        obj=saved, data={"appointment_type": appointment.appointment_type, **suggested}
+    )
+    if not form.is_submitted():
+        form.version_shown.data = str(saved.version) if saved else ""
+    return form, proposal
+
+
+def _refused(form: RecordForm, refused: services.RecordRefused) -> bool:
+    """Show the refusal on the form, keeping what was typed; True if the record changed since
+    the page was opened. The form then carries the version now held, so that saving again
+    knowingly replaces it (and keeps it as an earlier version)."""
+    if refused.field is not None:
+        form[refused.field].errors = [*form[refused.field].errors, str(refused)]
+        return False
+    form.form_errors.append(str(refused))
+    if not isinstance(refused, services.RecordChanged):
+        return False
+    form.version_shown.data = "" if refused.version is None else str(refused.version)
+    return True
 
 
 def _suggested_record(appointment: Appointment, proposal: room.Proposal) -> dict[str, object]:

@@ -366,6 +366,28 @@ def test_an_icd10_code_for_another_problem_is_refused(app):
     assert queries.assessment_for(episode.id) is None
 
 
+@pytest.mark.parametrize(
+    "field", ["risk_summary", "risk_plan", "goals", "options_explained", "preference"]
+)
+def test_the_service_refuses_spaces_only_assessment_text_itself(app, field):
+    episode = make_episode()
+    with pytest.raises(PathwayError, match="Enter the") as refused:
+        services.save_assessment(
+            episode, {**ASSESSMENT, field: " \n\t "}, actor=episode.therapist, now=NOW
+        )
+    assert refused.value.field == field
+    assert queries.assessment_for(episode.id) is None
+    assert episode.state is EpisodeState.WAITING_FOR_ASSESSMENT
+
+
+def test_the_service_saves_assessment_text_trimmed(app):
+    episode = make_episode()
+    services.save_assessment(
+        episode, {**ASSESSMENT, "goals": "  Walk the dog.\n"}, actor=episode.therapist, now=NOW
+    )
+    assert queries.assessment_for(episode.id).goals == "Walk the dog."
+
+
 # --- the patient experience questionnaire ------------------------------------------------------
 
 

@@ -106,24 +106,23 @@ def test_the_clinical_lead_sees_every_episode_but_changes_none(client, login_as)
     assert client.get(url(episode, "/discharge")).status_code == 403
 
 
+ASSESSMENT_FORM = {
+    "assessed_on": "2026-03-02",
+    "problem_descriptor": "gad",
+    "icd10_code": "F41.1",
+    "risk_level": "low",
+    "risk_summary": "No thoughts of self-harm.",
+    "risk_plan": "Crisis numbers given.",
+    "goals": "Worry less about work.",
+    "options_explained": "Guided self-help or CBT.",
+    "preference": "CBT",
+    "preference_met": "no",
+    "step_of_care": "3",
+}
+
+
 def test_recording_the_assessment_moves_the_episode_to_assessed(client, mine):
-    response = submit(
-        client,
-        url(mine, "/assessment"),
-        {
-            "assessed_on": "2026-03-02",
-            "problem_descriptor": "gad",
-            "icd10_code": "F41.1",
-            "risk_level": "low",
-            "risk_summary": "No thoughts of self-harm.",
-            "risk_plan": "Crisis numbers given.",
-            "goals": "Worry less about work.",
-            "options_explained": "Guided self-help or CBT.",
-            "preference": "CBT",
-            "preference_met": "no",
-            "step_of_care": "3",
-        },
-    )
+    response = submit(client, url(mine, "/assessment"), ASSESSMENT_FORM)
     assert response.status_code == 302
     mine = fresh(mine)
     assert mine.state is S.ASSESSED and mine.current_step == "3"
@@ -143,6 +142,27 @@ def test_an_incomplete_assessment_shows_the_error_summary(client, mine):
     assert "Enter the date of the assessment as a real date" in page
     assert "does not match the problem descriptor" in page
     assert "Enter the risk assessment summary" in page
+
+
+@pytest.mark.parametrize(
+    ("field", "message"),
+    [
+        ("risk_summary", "Enter the risk assessment summary"),
+        ("risk_plan", "Enter the risk plan"),
+        ("goals", "Enter the goals the patient set"),
+        ("options_explained", "Enter the treatment options you explained"),
+        ("preference", "Enter the patient’s preference"),
+    ],
+)
+def test_spaces_only_assessment_text_is_a_field_error_and_nothing_is_saved(
+    client, mine, field, message
+):
+    page = submit(client, url(mine, "/assessment"), {**ASSESSMENT_FORM, field: "  \n\t "})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "There is a problem" in html
+    assert f'href="#{field}"' in html and message in html
+    assert queries.assessment_for(mine.id) is None
+    assert fresh(mine).state is S.WAITING_FOR_ASSESSMENT
 
 
 def test_changing_the_state_and_the_step(client, mine):

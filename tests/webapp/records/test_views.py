@@ -66,6 +66,8 @@ def test_an_export_holds_every_kind_of_the_patients_data_and_nothing_of_anyone_e
         "risk of Alpha",
         "clinical note about Alpha",
         "next steps for Alpha",
+        "earlier clinical note about Alpha",
+        "earlier next steps for Alpha",
         "own note of Alpha",
         "therapist says hello Alpha",
         "patient message Alpha",

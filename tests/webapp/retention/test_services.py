@@ -275,6 +275,7 @@ def test_every_table_tied_to_an_appointment_is_erased_with_it():
         "chat_messages",
         "attendance_events",
         "session_records",
+        "session_record_versions",
         "patient_session_notes",
         "session_ratings",
         "risk_flags",

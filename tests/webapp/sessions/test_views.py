@@ -332,9 +332,8 @@ def test_a_record_cannot_contradict_an_outcome_already_recorded(app, pair):
     db.session.expire_all()
     appointment = db.session.get(Appointment, pair.appointment.id)
     assert (appointment.outcome, appointment.attendance_code) == ("patient_dna", "3")
-    assert (
-        submit(pair.therapist_client, path, {**RECORD, "attendance_code": "7"}).status_code == 302
-    )
+    amended = {**RECORD, "attendance_code": "7", "version_shown": "1"}  # (amends version 1)
+    assert submit(pair.therapist_client, path, amended).status_code == 302
     db.session.expire_all()
     appointment = db.session.get(Appointment, pair.appointment.id)
     assert (appointment.outcome, appointment.attendance_code) == ("patient_dna", "7")
