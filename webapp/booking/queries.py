@@ -397,6 +397,18 @@ def past_for_patient(patient_id: int, *, now: datetime, limit: int = 20) -> list
     )
 
 
+def live_booking_of(patient_id: int, therapist_id: int, starts_at: datetime) -> Appointment | None:
+    """The patient's own live booking with this therapist at this time, if they hold one."""
+    return db.session.scalar(
+        select(Appointment).where(
+            Appointment.patient_id == patient_id,
+            Appointment.therapist_id == therapist_id,
+            Appointment.starts_at == starts_at,
+            Appointment.status == AppointmentStatus.BOOKED,
+        )
+    )
+
+
 def count_future_for_patient(patient_id: int, *, now: datetime) -> int:
     """How many live bookings the patient holds that have not started."""
     return (

@@ -394,3 +394,22 @@ def test_a_time_no_list_offered_says_what_is_wrong_with_it(client, patient, star
     page = response.get_data(as_text=True)
     assert message in page and "just been booked" not in page
     assert db.session.query(Appointment).count() == 0
+
+
+def test_pressing_book_twice_shows_the_confirmation_not_someone_else_took_it(
+    client, patient, outbox
+):
+    therapist = make_bookable_therapist()
+    assert book(client, therapist).status_code == 302
+    again = book(client, therapist)
+    assert again.status_code == 302 and again.location.endswith("/booking/appointments")
+    listing = client.get(again.location).get_data(as_text=True)
+    assert "Your appointment is booked" in listing and "just been booked" not in listing
+    assert db.session.query(Appointment).filter_by(patient_id=patient.id).count() == 1
+    assert [m.subject for m in outbox] == ["Your appointment is booked"]
+
+
+def test_the_book_button_ignores_a_second_click(client, patient):
+    therapist = make_bookable_therapist()
+    page = client.get(f"/booking/therapists/{therapist.id}/book?start={TOMORROW_9}")
+    assert 'data-prevent-double-click="true"' in page.get_data(as_text=True)
