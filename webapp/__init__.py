@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib import import_module
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -20,6 +20,7 @@ from jinja2.runtime import Context
 from sqlalchemy import select
 
 from webapp import realtime
+from webapp.charging import NOTICE_PERIOD
 from webapp.config import INSTANCE_DIR, Config, ProductionConfig, config_from_environment
 from webapp.extensions import csrf, db, limiter, login_manager, socketio
 from webapp.models import User
@@ -82,6 +83,8 @@ def _configure_templates(app: Flask) -> None:
         "autoescape": True,
     }
     app.jinja_env.globals["navigation_items"] = navigation_items
+    # Pages that warn about late cancellation word it from the charging rule itself.
+    app.jinja_env.globals["notice_period_hours"] = NOTICE_PERIOD // timedelta(hours=1)
     app.context_processor(_degraded_service)
     app.context_processor(_viewer_zone)
     app.jinja_env.filters["london_datetime"] = london_datetime

@@ -24,6 +24,8 @@ from sqlalchemy import func, select
 
 from webapp.booking import slots as slot_rules
 from webapp.extensions import db
+from webapp.library import queries as library_queries
+from webapp.library.queries import Access
 from webapp.measures import queries as measures_queries
 from webapp.models import (
     Appointment,
@@ -172,10 +174,19 @@ def booking_window(now: datetime) -> tuple[datetime, datetime]:
 
 
 def free_slots(
-    therapist_id: int, *, now: datetime, ignore_appointment_id: int | None = None
+    therapist_id: int,
+    *,
+    now: datetime,
+    ignore_appointment_id: int | None = None,
+    before: datetime | None = None,
 ) -> list[datetime]:
-    """A therapist's free slots in the booking window (anyone who may book may see them)."""
+    """A therapist's free slots in the booking window (anyone who may book may see them), or
+    only those starting before `before` (the end of the patient's access period)."""
     start, end = booking_window(now)
+    if before is not None:
+        end = min(end, before)
+        if end <= start:
+            return []
     return slots_by_therapist(
         [therapist_id],
         window_start=start,
@@ -396,6 +407,45 @@ def past_for_patient(patient_id: int, *, now: datetime, limit: int = 20) -> list
             .limit(limit)
         )
     )
+
+
+def live_booking_of(patient_id: int, therapist_id: int, starts_at: datetime) -> Appointment | None:
+    """The patient's own live booking with this therapist at this time, if they hold one."""
+    return db.session.scalar(
+        select(Appointment).where(
+            Appointment.patient_id == patient_id,
+            Appointment.therapist_id == therapist_id,
+            Appointment.starts_at == starts_at,
+            Appointment.status == AppointmentStatus.BOOKED,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class BookingAccess:
+    """Whether the patient may book now, and until when (the library's access period)."""
+
+    access: Access
+    ends_in_window: bool  # the period ends before the booking window does: later times hidden
+
+    @property
+    def is_open(self) -> bool:
+        return self.access.has_access
+
+    @property
+    def before(self) -> datetime | None:
+        """Offer only times that start before this (the service refuses any later)."""
+        return self.access.ends_at
+
+
+def booking_access_for_patient(patient_id: int, *, now: datetime) -> BookingAccess:
+    """The patient's own access period as the booking pages show it."""
+    access = library_queries.access_for_patient(patient_id, now)
+    _start, window_end = booking_window(now)
+    ends_in_window = (
+        access.has_access and access.ends_at is not None and access.ends_at < window_end
+    )
+    return BookingAccess(access, ends_in_window)
 
 
 def count_future_for_patient(patient_id: int, *, now: datetime) -> int:

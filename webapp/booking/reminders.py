@@ -70,6 +70,29 @@ def channels(kind: NotificationKind, profile: PatientProfile | None) -> list[Not
     return chosen
 
 
+@dataclass(frozen=True)
+class MessagePlan:
+    """What a booking made now would send, in words for the patient before they book."""
+
+    confirmation: tuple[NotificationChannel, ...]
+    reminders: tuple[NotificationKind, ...]  # those whose time is still to come
+    reminder_channels: tuple[NotificationChannel, ...]
+
+
+def message_plan(
+    starts_at: datetime, profile: PatientProfile | None, *, now: datetime
+) -> MessagePlan:
+    """The messages `plan_notifications` would plan for a booking made now (the same rules)."""
+    zone = patient_zone(profile)
+    return MessagePlan(
+        confirmation=tuple(channels(NotificationKind.CONFIRMATION, profile)),
+        reminders=tuple(
+            kind for kind in REMINDER_KINDS if send_time(kind, starts_at, zone, now) > now
+        ),
+        reminder_channels=tuple(channels(NotificationKind.REMINDER_1H, profile)),
+    )
+
+
 def plan_notifications(
     appointment: Appointment,
     *,

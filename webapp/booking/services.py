@@ -239,12 +239,20 @@ def _cancel_pending(session: Session, appointment_id: int) -> list[str]:
 def book_appointment(
     patient_id: int, therapist_id: int, starts_at: datetime, *, now: datetime
 ) -> Appointment:
-    """Book a free slot for the patient. Raises BookingError with a message for the patient."""
+    """Book a free slot for the patient. Raises BookingError with a message for the patient.
+    Booking a slot the patient already holds with this therapist returns that booking."""
     session = db.session()
     _start_fresh(session)
     with db.transaction():
         _write_lock(session, people=[patient_id, therapist_id])
         _lock_people(session, [patient_id, therapist_id])
+        own = queries.live_booking_of(patient_id, therapist_id, starts_at)
+        if own is not None:
+            # The same form sent twice (a double tap, a resent page): this patient's own booking
+            # of this very slot, made by the first press. It is theirs, so it is no refusal
+            # ("someone else has just booked it" would be untrue); nothing more is booked,
+            # drawn or sent. Checked first, as the first press may have used the last session.
+            return own
         _check_bookable(
             session,
             patient_id=patient_id,

@@ -10,10 +10,11 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from webapp.booking import bp, queries, services
 from webapp.booking.forms import CancelForm, FilterForm, RescheduleForm, SlotForm, parse_slot
-from webapp.booking.reminders import patient_zone
+from webapp.booking.reminders import message_plan, patient_zone
 from webapp.charges import pages
 from webapp.charges import queries as charge_queries
 from webapp.charges.forms import PATIENT_FAULTS, FailureReportForm
+from webapp.charging import would_patient_cancellation_be_charged
 from webapp.models import Role
 from webapp.security import roles_required
 
@@ -40,7 +41,10 @@ def therapists() -> str:
     form = FilterForm(queries.filter_choices(now), formdata=request.args)
     filters = queries.TherapistFilters(**{k: v for k, v in form.data.items() if v is not None})
     cards = queries.therapists_for_patient(current_user.id, filters, now=now)
-    return render_template("booking/therapists.html", form=form, cards=cards, zone=_zone())
+    access = queries.booking_access_for_patient(current_user.id, now=now)
+    return render_template(
+        "booking/therapists.html", form=form, cards=cards, zone=_zone(), access=access
+    )
 
 
 @bp.route("/therapists/<int:therapist_id>")
@@ -48,9 +52,13 @@ def therapists() -> str:
 def therapist(therapist_id: int) -> str:
     now = utcnow()
     card = queries.therapist_for_patient(current_user.id, therapist_id, now=now)
+    access = queries.booking_access_for_patient(current_user.id, now=now)
     zone = _zone()
-    days = queries.group_by_day(queries.free_slots(therapist_id, now=now), queries.zone(zone))
-    return render_template("booking/therapist.html", card=card, days=days, zone=zone)
+    starts = (
+        queries.free_slots(therapist_id, now=now, before=access.before) if access.is_open else []
+    )
+    days = queries.group_by_day(starts, queries.zone(zone))
+    return render_template("booking/therapist.html", card=card, days=days, zone=zone, access=access)
 
 
 @bp.route("/therapists/<int:therapist_id>/photo")
@@ -77,7 +85,17 @@ def book(therapist_id: int) -> WerkzeugResponse | str:
             flash("Your appointment is booked. We have sent you the details.")
             return redirect(url_for("booking.appointments"))
     start = parse_slot(form.start.data) or _start_arg()
-    return render_template("booking/book.html", card=card, form=form, start=start, zone=_zone())
+    now = utcnow()
+    return render_template(
+        "booking/book.html",
+        card=card,
+        form=form,
+        start=start,
+        zone=_zone(),
+        access=queries.booking_access_for_patient(current_user.id, now=now),
+        messages=message_plan(start, current_user.patient_profile, now=now),
+        uses_a_session_if_cancelled=would_patient_cancellation_be_charged(start, now),
+    )
 
 
 @bp.route("/appointments")

@@ -16,11 +16,11 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, ValidationError
 
 from webapp.forms_nhsuk import uk_mobile
 from webapp.records import consent
-from webapp.records.services import ANONYMISED, CHANNELS, DELETED
+from webapp.records.services import ANONYMISED, CHANNELS, DELETED, NO_MOBILE_FOR_TEXTS
 
 
 def _limit(characters: int, what: str) -> Length:
@@ -28,7 +28,16 @@ def _limit(characters: int, what: str) -> Length:
 
 
 class ConsentForm(FlaskForm):
-    """One yes/no box per choice in `webapp.records.consent.CHOICES`."""
+    """One yes/no box per choice in `webapp.records.consent.CHOICES`. `has_mobile`: whether
+    the patient has a mobile number for text reminders to go to."""
+
+    def __init__(self, *, has_mobile: bool, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.has_mobile = has_mobile
+
+    def validate_sms_reminders(self, field: BooleanField) -> None:
+        if field.data and not self.has_mobile:
+            raise ValidationError(NO_MOBILE_FOR_TEXTS)
 
     def choices(self) -> dict[str, bool]:
         return {key: bool(self[key].data) for key in consent.KEYS}

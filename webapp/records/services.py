@@ -70,6 +70,10 @@ class RecordsError(ValueError):
     """A write the person cannot make; the message is written for them."""
 
 
+NO_MOBILE_FOR_TEXTS = "Add a mobile number in your contact details to get text reminders"
+TEXTS_SWITCHED_OFF = "sms_reminders"  # in what `change_contact_details` returns
+
+
 def due_on(received_on: date) -> date:
     """One calendar month to respond (UK GDPR article 12(3)); 31 January is due 28 February."""
     return add_months(received_on, 1)
@@ -214,7 +218,11 @@ def complete_request(staff: User, request: SubjectAccessRequest, *, now: datetim
 
 
 def change_choices(patient: User, wanted: dict[str, bool], *, now: datetime) -> dict[str, bool]:
-    """Record each changed choice with its date; returns what changed."""
+    """Record each changed choice with its date; returns what changed. Text reminders need a
+    mobile number to go to (RecordsError, nothing changed, if there is none)."""
+    profile = patient.patient_profile
+    if wanted.get("sms_reminders") and not (profile is not None and profile.mobile_e164):
+        raise RecordsError(NO_MOBILE_FOR_TEXTS)
     with db.transaction() as session:
         changed = consent.changes(queries.current_choices(patient.id), wanted)
         _apply_choices(session, patient, changed, now=now, actor=patient, source="patient")
@@ -258,7 +266,14 @@ def change_contact_details(
 ) -> list[str]:
     """The patient's own mobile number (None: no texts can reach them) and the time zone their
     pages and reminders use; audited with what changed (not the number). Returns the names of
-    what changed."""
+    what changed.
+
+    Removing the number while text reminders are on switches them off, dated and audited as
+    any change of choice is, and TEXTS_SWITCHED_OFF is among the names returned so the patient
+    can be told. Switching off rather than refusing: the person has said plainly that texts
+    cannot reach them (a lost or changed phone), and sending them to another page first to
+    untick a box would only stand between them and saying so. Adding a number again does not
+    switch texts back on: that is their choice to make."""
     profile = patient.patient_profile
     if profile is None:
         raise RecordsError("Your details are not set up yet: contact the service")
@@ -266,7 +281,7 @@ def change_contact_details(
         ZoneInfo(timezone)
     except (KeyError, ValueError):
         raise RecordsError("Choose a time zone from the list") from None
-    with db.transaction():
+    with db.transaction() as session:
         changed = [
             name
             for name, old, new in (
@@ -278,6 +293,11 @@ def change_contact_details(
         profile.mobile_e164, profile.timezone = mobile_e164, timezone
         if changed:
             _audit_own_change(patient, "patient.contact_details_changed", changed)
+        if mobile_e164 is None and profile.sms_reminders:
+            texts_off = {TEXTS_SWITCHED_OFF: False}
+            _apply_choices(session, patient, texts_off, now=now, actor=patient, source="patient")
+            _audit_own_change(patient, "consent.changed", texts_off)
+            changed = [*changed, TEXTS_SWITCHED_OFF]
     _replan_reminders(patient, now)
     return changed
 

@@ -20,6 +20,11 @@ from webapp.records.forms import (
 )
 from webapp.referral import eligibility
 
+TEXTS_SWITCHED_OFF = (
+    "You removed your mobile number, so we have turned text reminders off. To get them again, "
+    "add a mobile number, then turn text reminders on in your choices."
+)
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -96,6 +101,8 @@ def contact_details() -> BaseResponse | str:
             form.form_errors.append(str(error))
         else:
             flash("Your contact details are saved." if changed else "Nothing changed.")
+            if services.TEXTS_SWITCHED_OFF in changed:
+                flash(TEXTS_SWITCHED_OFF)
             return redirect(url_for("records.index"))
     return render_template(
         "records/contact_details.html",
@@ -108,13 +115,23 @@ def contact_details() -> BaseResponse | str:
 
 @bp.route("/choices", methods=["GET", "POST"])
 def choices() -> BaseResponse | str:
-    form = ConsentForm(data=queries.current_choices(current_user.id))
+    profile = current_user.patient_profile
+    has_mobile = bool(profile and profile.mobile_e164)
+    form = ConsentForm(has_mobile=has_mobile, data=queries.current_choices(current_user.id))
     if form.validate_on_submit():
-        changed = services.change_choices(current_user, form.choices(), now=utcnow())
-        flash("Your choices are saved." if changed else "Nothing changed.")
-        return redirect(url_for("records.index"))
+        try:
+            changed = services.change_choices(current_user, form.choices(), now=utcnow())
+        except services.RecordsError as error:  # the number went meanwhile (another tab)
+            form.sms_reminders.errors = [*form.sms_reminders.errors, str(error)]
+        else:
+            flash("Your choices are saved." if changed else "Nothing changed.")
+            return redirect(url_for("records.index"))
     return render_template(
-        "records/choices.html", title="Change your choices", form=form, options=consent.CHOICES
+        "records/choices.html",
+        title="Change your choices",
+        form=form,
+        options=consent.CHOICES,
+        has_mobile=has_mobile,
     )
 
 

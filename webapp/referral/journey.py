@@ -71,10 +71,12 @@ def _heard(answers: Mapping[str, Any]) -> str:
 
 
 def _communication(answers: Mapping[str, Any]) -> str:
+    # What will really happen: no texts without a number to send them to.
+    has_mobile = bool(answers.get("mobile_e164"))
     channels = [
         name
         for key, name in (("sms", "Text message"), ("email", "Email"))
-        if answers.get(f"{key}_reminders")
+        if answers.get(f"{key}_reminders") and (key != "sms" or has_mobile)
     ]
     lines = [
         "Reminders by " + " and ".join(c.lower() for c in channels) if channels else "No reminders",

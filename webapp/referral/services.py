@@ -89,16 +89,35 @@ def answers_of(draft: ReferralDraft) -> dict[str, Any]:
     return answers
 
 
+COMMUNICATION_STEP = "communication"
+
+
+def has_texts_without_mobile(answers: dict[str, Any]) -> bool:
+    """Text reminders chosen, but no number to send them to."""
+    return bool(answers.get("sms_reminders")) and not answers.get("mobile_e164")
+
+
 def save_answers(
     draft: ReferralDraft, step: str, updates: dict[str, Any], *, now: datetime
-) -> None:
-    """Merge one page's answers; each save keeps the draft for the full period again."""
+) -> bool:
+    """Merge one page's answers; each save keeps the draft for the full period again.
+
+    Text reminders need a mobile number. When a change of contact details removes the number
+    after texts were chosen, texts are switched off and the reminders question is asked again
+    (it counts as unanswered), so the person chooses afresh rather than finding their choice
+    quietly changed. Returns True when that happened."""
     answers = answers_of(draft)
     answers.update(updates)
-    answers["_steps"] = sorted({*answers.get("_steps", []), step})
+    steps = {*answers.get("_steps", []), step}
+    texts_dropped = has_texts_without_mobile(answers)
+    if texts_dropped:
+        answers["sms_reminders"] = False
+        steps.discard(COMMUNICATION_STEP)
+    answers["_steps"] = sorted(steps)
     with db.transaction():
         draft.answers = json.dumps(answers)
         draft.expires_at = now + current_app.config["REFERRAL_DRAFT_VALID_FOR"]
+    return texts_dropped
 
 
 def discard_draft(draft: ReferralDraft) -> None:
@@ -204,6 +223,8 @@ def _apply_answers(referral: Referral, answers: dict[str, Any], *, now: datetime
         referral.email = normalise_email(answers["email"])
     if "mobile_e164" in answers:
         referral.mobile_e164 = answers["mobile_e164"] or None
+    # Never store a promise of texts that cannot be sent (a draft saved before the rule).
+    referral.sms_reminders = bool(referral.sms_reminders) and referral.mobile_e164 is not None
     if not answers.get("consent"):
         raise ReferralError("Confirm that you agree to how we use your information")
     referral.consent_given_at = now

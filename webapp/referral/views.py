@@ -19,6 +19,10 @@ from webapp.referral.forms import PractitionerReferralForm
 DRAFT_KEY = "referral_draft"
 REFERENCE = "referral_reference"
 REFUSALS = "referral_refusals"
+TEXTS_DROPPED = (
+    "You removed your mobile number, so we cannot send you text reminders. "
+    "Choose how you would like us to remind you."
+)
 
 
 def utcnow() -> datetime:
@@ -74,12 +78,18 @@ def question(slug: str) -> Response | str:
     form = step.form(data=step.form.initial(answers))
     form.has_mobile = bool(answers.get("mobile_e164"))
     if form.validate_on_submit():
-        services.save_answers(draft, step.slug, form.answers(), now=utcnow())
+        texts_dropped = services.save_answers(draft, step.slug, form.answers(), now=utcnow())
         answers = services.answers_of(draft)
         check = services.eligibility_of(answers, today=london_today())
         if step.slug in journey.ELIGIBILITY_STEPS and check is not None and not check.is_eligible:
             return _refuse(draft, check.refusals)
-        return redirect(url_for("referral.question", slug=journey.next_slug(steps, answers)))
+        slug = journey.next_slug(steps, answers)
+        if texts_dropped:
+            flash(TEXTS_DROPPED)
+            return redirect(
+                url_for("referral.question", slug=slug, change=request.args.get("change"))
+            )
+        return redirect(url_for("referral.question", slug=slug))
     return render_template(
         "referral/question.html",
         step=step,

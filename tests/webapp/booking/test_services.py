@@ -734,3 +734,38 @@ def test_an_acknowledged_risk_flag_stays_with_the_session_where_it_was_read():
     db.session.expire_all()
     assert db.session.get(RiskFlag, flag.id).appointment_id == old.id
     assert measures_queries.risk_flags_for_appointment(new.id) == []
+
+
+def test_booking_the_same_slot_again_returns_the_patients_own_booking(app, outbox, sms_outbox):
+    """A double tap sends the form twice: the second press finds the first booking, books
+    nothing more and sends no second confirmation."""
+    therapist, patient = make_bookable_therapist(), make_patient()
+    first = services.book_appointment(patient.id, therapist.id, TOMORROW_9, now=NOW)
+    again = services.book_appointment(
+        patient.id, therapist.id, TOMORROW_9, now=NOW + timedelta(seconds=1)
+    )
+    assert again.id == first.id
+    assert db.session.query(Appointment).count() == 1
+    assert [m.subject for m in outbox] == ["Your appointment is booked"]
+    assert len(sms_outbox) == 1
+    assert db.session.query(NotificationAttempt).count() == 6  # one plan, not two
+    booked = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "appointment.booked")
+    ).all()
+    assert len(booked) == 1
+
+
+def test_the_last_session_booked_twice_is_still_the_patients_own_booking(app):
+    """The first press drew the last funded session: the second is not told none are left."""
+    therapist, patient = make_bookable_therapist(), make_patient(sessions=1)
+    first = services.book_appointment(patient.id, therapist.id, TOMORROW_9, now=NOW)
+    again = services.book_appointment(patient.id, therapist.id, TOMORROW_9, now=NOW)
+    assert again.id == first.id
+
+
+def test_a_cancelled_booking_of_the_slot_is_not_taken_for_a_live_one(app):
+    therapist, patient = make_bookable_therapist(), make_patient()
+    first = services.book_appointment(patient.id, therapist.id, TOMORROW_9, now=NOW)
+    services.cancel_appointment(first.id, actor=patient, reason="", now=NOW)
+    again = services.book_appointment(patient.id, therapist.id, TOMORROW_9, now=NOW)
+    assert again.id != first.id and again.status is AppointmentStatus.BOOKED

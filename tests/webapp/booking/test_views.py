@@ -394,3 +394,102 @@ def test_a_time_no_list_offered_says_what_is_wrong_with_it(client, patient, star
     page = response.get_data(as_text=True)
     assert message in page and "just been booked" not in page
     assert db.session.query(Appointment).count() == 0
+
+
+def test_pressing_book_twice_shows_the_confirmation_not_someone_else_took_it(
+    client, patient, outbox
+):
+    therapist = make_bookable_therapist()
+    assert book(client, therapist).status_code == 302
+    again = book(client, therapist)
+    assert again.status_code == 302 and again.location.endswith("/booking/appointments")
+    listing = client.get(again.location).get_data(as_text=True)
+    assert "Your appointment is booked" in listing and "just been booked" not in listing
+    assert db.session.query(Appointment).filter_by(patient_id=patient.id).count() == 1
+    assert [m.subject for m in outbox] == ["Your appointment is booked"]
+
+
+def test_the_book_button_ignores_a_second_click(client, patient):
+    therapist = make_bookable_therapist()
+    page = client.get(f"/booking/therapists/{therapist.id}/book?start={TOMORROW_9}")
+    assert 'data-prevent-double-click="true"' in page.get_data(as_text=True)
+
+
+def _book_page(client, therapist, start=TOMORROW_9) -> str:
+    page = client.get(f"/booking/therapists/{therapist.id}/book?start={start}")
+    assert page.status_code == 200
+    return " ".join(page.get_data(as_text=True).split())
+
+
+@pytest.mark.parametrize(
+    ("mobile", "sms", "email", "confirmation", "reminders"),
+    [
+        ("+447700900123", True, True, "by email and text message", "by email and text message"),
+        ("+447700900123", False, True, "by email.", "by email."),
+        ("+447700900123", True, False, "by email and text message", "by text message."),
+        (None, True, True, "by email.", "by email."),  # texts cannot reach them without a number
+    ],
+)
+def test_the_book_page_says_which_channels_the_messages_use(
+    client, mobile, sms, email, confirmation, reminders
+):
+    sign_in(client, make_patient(mobile=mobile, sms=sms, email=email))
+    page = _book_page(client, make_bookable_therapist())
+    assert f"We will send you a confirmation {confirmation}" in page
+    assert f"the day before and an hour before {reminders}" in page
+
+
+def test_the_book_page_says_no_reminders_will_come_when_both_are_off(client):
+    sign_in(client, make_patient(sms=False, email=False))
+    page = _book_page(client, make_bookable_therapist())
+    assert "We will send you a confirmation by email." in page
+    assert "You chose not to get reminders, so we will not send any." in page
+    assert "/my-data/choices" in page
+
+
+def test_a_slot_within_24_hours_warns_that_cancelling_or_moving_it_uses_a_session(client, patient):
+    therapist = make_bookable_therapist()
+    soon = _book_page(client, therapist, "20260323T140000Z")  # 6 hours away
+    assert "If you cancel or move it, it will count as one of your sessions" in soon
+    assert "24 hours" in soon
+    assert "the day before" not in soon  # that reminder's time has passed: only the hour before
+    later = _book_page(client, therapist, "20260324T090000Z")  # 25 hours away
+    assert "count as one of your sessions" not in later
+
+
+def test_a_slot_exactly_24_hours_away_warns_as_the_charging_rule_decides(client, patient):
+    """Notice of exactly 24 hours is charged (webapp.charging.NOTICE_PERIOD)."""
+    from datetime import time
+
+    therapist = make_bookable_therapist(hours=tuple((d, time(8), time(17)) for d in range(7)))
+    page = _book_page(client, therapist, "20260324T080000Z")
+    assert "count as one of your sessions" in page
+
+
+def test_a_patient_whose_access_ended_is_told_before_choosing_a_time(client):
+    patient = make_patient(access_ends_at=datetime(2026, 3, 1, tzinfo=UTC))
+    sign_in(client, patient)
+    therapist = make_bookable_therapist()
+    for path in (
+        "/booking/therapists",
+        f"/booking/therapists/{therapist.id}",
+        f"/booking/therapists/{therapist.id}/book?start={TOMORROW_9}",
+    ):
+        page = client.get(path).get_data(as_text=True)
+        assert "Your access to booking has ended" in page, path
+        assert "refer yourself again" in page, path
+        assert "?start=" not in page and "Book this appointment" not in page, path
+    response = book(client, therapist)
+    assert response.status_code == 200
+    assert "You can only book sessions during your access period" in response.get_data(as_text=True)
+    assert db.session.query(Appointment).count() == 0
+
+
+def test_times_after_the_access_period_ends_are_not_offered(client):
+    patient = make_patient(access_ends_at=datetime(2026, 3, 25, tzinfo=UTC))
+    sign_in(client, patient)
+    therapist = make_bookable_therapist()
+    page = client.get(f"/booking/therapists/{therapist.id}").get_data(as_text=True)
+    assert "start=20260324T090000Z" in page
+    assert "start=20260325T" not in page and "start=20260326T" not in page
+    assert "25 March 2026" in page  # when their access ends

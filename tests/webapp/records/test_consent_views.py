@@ -95,3 +95,68 @@ def test_switching_texts_off_cancels_the_texts_already_planned(app, client):
     submit(client, "/my-data/choices", {"email_reminders": "y"})
     db.session.expire_all()
     assert reminder_statuses(appointment) == {"email": "scheduled", "sms": "cancelled"}
+
+
+NO_MOBILE = "Add a mobile number in your contact details to get text reminders"
+
+
+def test_texts_without_a_mobile_number_are_refused_where_they_are_chosen(client):
+    patient = factories.make_patient(mobile=None, sms=False, email=True)
+    sign_in(client, patient)
+    page = client.get("/my-data/choices").get_data(as_text=True)
+    assert "contact details" in page  # the page says a number is needed before it is refused
+    response = submit(
+        client,
+        "/my-data/choices",
+        {"sms_reminders": "y", "email_reminders": "y", "research_contact": "y"},
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "There is a problem" in page and NO_MOBILE in page
+    assert 'href="#sms_reminders"' in page  # the summary links to the box to untick
+    assert page.count("checked") == 3  # what the patient ticked is kept for them to put right
+    db.session.expire_all()
+    profile = db.session.get(PatientProfile, patient.id)
+    assert (profile.sms_reminders, profile.email_reminders) == (False, True)
+    assert (
+        db.session.scalar(select(ConsentRecord).where(ConsentRecord.patient_id == patient.id))
+        is None
+    )
+    assert (
+        db.session.scalar(select(AuditEvent).where(AuditEvent.action == "consent.changed")) is None
+    )
+    index = client.get("/my-data").get_data(as_text=True)
+    assert "Your choices are saved" not in index
+
+
+def test_the_service_refuses_texts_without_a_mobile_number_too(app):
+    from datetime import UTC, datetime
+
+    import pytest
+
+    from webapp.records import services
+
+    patient = factories.make_patient(mobile=None, sms=False)
+    with app.test_request_context(), pytest.raises(services.RecordsError, match=NO_MOBILE):
+        services.change_choices(
+            patient,
+            {
+                "sms_reminders": True,
+                "email_reminders": True,
+                "research_contact": False,
+                "service_feedback": False,
+            },
+            now=datetime(2026, 1, 1, tzinfo=UTC),
+        )
+    db.session.expire_all()
+    assert db.session.get(PatientProfile, patient.id).sms_reminders is False
+    assert db.session.scalar(select(ConsentRecord)) is None
+
+
+def test_texts_with_a_mobile_number_are_saved(client):
+    patient = factories.make_patient(mobile="+447700900123", sms=False)
+    sign_in(client, patient)
+    response = submit(client, "/my-data/choices", {"sms_reminders": "y", "email_reminders": "y"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(PatientProfile, patient.id).sms_reminders is True

@@ -3,6 +3,8 @@ Bad input is refused with a clear message and changes nothing; the change is aud
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -70,3 +72,43 @@ def test_removing_the_mobile_cancels_the_texts_already_planned(app, client, pati
     submit(client, PATH, {"mobile": "", "timezone": "Europe/London"})
     db.session.expire_all()
     assert reminder_statuses(appointment) == {"email": "scheduled", "sms": "cancelled"}
+
+
+def test_removing_the_mobile_while_texts_are_on_switches_texts_off_and_says_so(client, patient):
+    """No text can reach a patient without a number, so the page must not go on saying "Yes":
+    the choice is switched off, dated like any change of choice, and the patient is told."""
+    from webapp.models import ConsentRecord
+
+    response = submit(client, PATH, {"mobile": "", "timezone": "Europe/London"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    profile = db.session.get(PatientProfile, patient.id)
+    assert (profile.mobile_e164, profile.sms_reminders, profile.email_reminders) == (
+        None,
+        False,
+        True,
+    )
+    record = db.session.scalar(select(ConsentRecord).where(ConsentRecord.patient_id == patient.id))
+    assert (record.kind, record.granted, record.source) == ("sms_reminders", False, "patient")
+    page = client.get(response.location).get_data(as_text=True)
+    assert "turned text reminders off" in page
+    assert re.search(r"Text message reminders\s*</dt>\s*<dd[^>]*>\s*No", page)
+
+
+def test_removing_the_mobile_with_texts_already_off_changes_no_choice(client):
+    from webapp.models import ConsentRecord
+
+    patient = factories.make_patient(mobile="+447700900123", sms=False)
+    fast_sign_in(client, patient)
+    response = submit(client, PATH, {"mobile": "", "timezone": "Europe/London"})
+    db.session.expire_all()
+    assert db.session.get(PatientProfile, patient.id).mobile_e164 is None
+    assert db.session.scalar(select(ConsentRecord)) is None
+    assert "turned text reminders off" not in client.get(response.location).get_data(as_text=True)
+
+
+def test_a_refused_change_leaves_texts_on(client, patient):
+    submit(client, PATH, {"mobile": "", "timezone": "Mars/Olympus"})
+    db.session.expire_all()
+    profile = db.session.get(PatientProfile, patient.id)
+    assert (profile.mobile_e164, profile.sms_reminders) == ("+447700900123", True)

@@ -309,3 +309,63 @@ def test_the_start_page_links_to_the_journey_and_the_practitioner_form(client):
     assert 'href="/refer-a-patient"' in page
     start_page = client.get("/refer-yourself").get_data(as_text=True)
     assert "Start now" in start_page and "not an emergency service" in start_page
+
+
+def test_removing_the_mobile_after_choosing_texts_asks_again_how_to_remind(client):
+    """Texts were chosen with a number; "Change" then removes the number. The referral must not
+    go on promising texts: the reminders question is asked again, where texts are refused."""
+    with time_machine.travel(NOW, tick=False) as clock:
+        walk(client, ADULT_ANSWERS)
+        clock.shift(timedelta(minutes=1))  # past the public forms' rate limit
+        changed = submit(  # through the "Change" link on check your answers
+            client,
+            "/refer-yourself/contact-details?change=1",
+            {"email": "ann@example.com", "mobile": ""},
+        )
+        assert changed.headers["Location"].endswith("/refer-yourself/communication?change=1")
+        page = client.get(changed.headers["Location"]).get_data(as_text=True)
+        assert "we cannot send you text reminders" in page
+        assert 'value="sms" checked' not in page and 'value="email" checked' in page
+        check = client.get("/refer-yourself/check-your-answers")
+        assert check.headers["Location"].endswith("/refer-yourself/communication")
+        refused = submit(
+            client,
+            "/refer-yourself/communication",
+            {"contact_by": ["sms"], "language": "Polish", "needs_interpreter": "yes"},
+        )
+        assert refused.status_code == 200 and "Give a mobile number" in refused.get_data(
+            as_text=True
+        )
+        answer(
+            client,
+            "communication",
+            {"contact_by": ["email"], "language": "Polish", "needs_interpreter": "yes"},
+        )
+        page = client.get("/refer-yourself/check-your-answers").get_data(as_text=True)
+        assert "Reminders by email" in page and "text message" not in page.lower()
+        submit(client, "/refer-yourself/check-your-answers", {})
+    referral = db.session.scalars(select(Referral)).one()
+    assert (referral.mobile_e164, referral.sms_reminders, referral.email_reminders) == (
+        None,
+        False,
+        True,
+    )
+
+
+def test_a_draft_holding_texts_without_a_mobile_never_promises_or_stores_texts(client):
+    """A draft saved before the rule (or written any other way): check your answers and the
+    referral say what will really happen."""
+    import json
+
+    with time_machine.travel(NOW, tick=False):
+        walk(client, ADULT_ANSWERS)
+        draft = db.session.scalars(select(ReferralDraft)).one()
+        answers = json.loads(draft.answers)
+        answers["mobile_e164"] = ""
+        draft.answers = json.dumps(answers)
+        db.session.commit()
+        page = client.get("/refer-yourself/check-your-answers").get_data(as_text=True)
+        assert "Reminders by email" in page and "text message" not in page.lower()
+        submit(client, "/refer-yourself/check-your-answers", {})
+    referral = db.session.scalars(select(Referral)).one()
+    assert (referral.mobile_e164, referral.sms_reminders) == (None, False)
