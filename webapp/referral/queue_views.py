@@ -1,5 +1,8 @@
 """The staff referral queue: new referrals oldest first, one referral's answers (an audited
-view of a patient's record), likely duplicates, and the decision: accept, decline or signpost."""
+view of a patient's record), likely duplicates, and the decision: accept, decline or signpost.
+
+The clinical lead triages: the queue and the decision are theirs alone. A therapist may read the
+referral of a patient they look after (from the care episode's page); others' are a 404."""
 
 from __future__ import annotations
 
@@ -10,9 +13,10 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from webapp import audit
-from webapp.models import ReferralStatus
+from webapp.models import Referral, ReferralStatus, Role
 from webapp.referral import codes, journey, queries, queue_bp, services
 from webapp.referral.forms import DecisionForm
+from webapp.security import roles_required
 
 TABS = (ReferralStatus.RECEIVED, ReferralStatus.AWAITING_PATIENT, ReferralStatus.ACCEPTED,
         ReferralStatus.DECLINED, ReferralStatus.SIGNPOSTED)  # fmt: skip
@@ -23,12 +27,13 @@ def utcnow() -> datetime:
 
 
 @queue_bp.route("/")
+@roles_required(Role.CLINICAL_LEAD)
 def queue() -> str:
     try:
         status = ReferralStatus(request.args.get("status", ReferralStatus.RECEIVED.value))
     except ValueError:
         status = ReferralStatus.RECEIVED
-    referrals = queries.queue_for_staff(current_user.id, status)
+    referrals = queries.queue_for_staff(current_user, status)
     return render_template(
         "referral/queue.html",
         title="Referrals",
@@ -41,9 +46,16 @@ def queue() -> str:
     )
 
 
-@queue_bp.route("/<int:referral_id>", methods=["GET", "POST"])
-def referral(referral_id: int) -> Response | str:
-    referral = queries.referral_for_staff(current_user.id, referral_id)
+@queue_bp.route("/<int:referral_id>")
+def referral(referral_id: int) -> str:
+    referral = queries.referral_for_staff(current_user, referral_id)  # 404 if not theirs
+    return _referral_page(referral, DecisionForm())
+
+
+@queue_bp.route("/<int:referral_id>/decision", methods=["POST"])
+@roles_required(Role.CLINICAL_LEAD)
+def decide(referral_id: int) -> Response | str:
+    referral = queries.referral_for_staff(current_user, referral_id)
     form = DecisionForm()
     if form.validate_on_submit():
         try:
@@ -69,6 +81,12 @@ def referral(referral_id: int) -> Response | str:
             form.form_errors.append(str(error))
         else:
             return redirect(url_for("referrals.queue"))
+    return _referral_page(referral, form)
+
+
+def _referral_page(referral: Referral, form: DecisionForm) -> str:
+    """The referral's answers, as an audited view of a patient's record; for the clinical lead,
+    who triages, also its likely duplicates and the decision."""
     audit.record_now(
         "referral.viewed",
         actor=current_user,
@@ -77,12 +95,14 @@ def referral(referral_id: int) -> Response | str:
         patient_id=referral.patient_id,
         detail={"reference": referral.reference},
     )
+    triages = current_user.role is Role.CLINICAL_LEAD
     return render_template(
         "referral/referral.html",
         title=f"Referral {referral.reference}",
         referral=referral,
         form=form,
-        duplicates=queries.likely_duplicates(referral),
+        triages=triages,
+        duplicates=queries.likely_duplicates(referral) if triages else [],
         codes=codes,
         steps=journey.SELF_STEPS,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from dateutil.relativedelta import relativedelta
@@ -17,6 +18,14 @@ from webapp.referral import services
 NOW = datetime(2026, 6, 1, 9, 30, tzinfo=UTC)
 
 
+def decide(
+    client: Any, referral: Referral, data: dict[str, Any], *, form_page: Referral | None = None
+) -> Any:
+    """Post the decision form from the referral's page (or another's, for its CSRF token)."""
+    page = f"/referrals/{(form_page or referral).id}"
+    return submit(client, f"/referrals/{referral.id}/decision", data, form_page=page)
+
+
 def reload(referral: Referral) -> Referral:
     db.session.expire_all()
     fresh = db.session.get(Referral, referral.id)
@@ -24,12 +33,11 @@ def reload(referral: Referral) -> Referral:
     return fresh
 
 
-@pytest.mark.parametrize("role", [Role.CLINICAL_LEAD, Role.THERAPIST])
-def test_triage_roles_see_new_referrals_oldest_first(client, login_as, role):
+def test_the_clinical_lead_sees_new_referrals_oldest_first(client, login_as):
     newer = factories.make_referral(received_at=datetime(2026, 5, 2, tzinfo=UTC))
     older = factories.make_referral(received_at=datetime(2026, 5, 1, tzinfo=UTC))
     decided = factories.make_referral(status=ReferralStatus.DECLINED)
-    login_as(role)
+    login_as(Role.CLINICAL_LEAD)
     page = client.get("/referrals/").get_data(as_text=True)
     assert page.index(older.reference) < page.index(newer.reference)
     assert decided.reference not in page
@@ -44,6 +52,80 @@ def test_other_roles_may_not_see_referrals(client, login_as, role):
     login_as(role)
     assert client.get("/referrals/").status_code == 403
     assert client.get(f"/referrals/{referral.id}").status_code == 403
+    assert decide(client, referral, {"decision": "accepted"}).status_code == 403
+
+
+def viewed() -> list[int]:
+    """The referrals whose viewing was audited."""
+    return list(
+        db.session.scalars(
+            select(AuditEvent.subject_id).where(AuditEvent.action == "referral.viewed")
+        )
+    )
+
+
+@pytest.mark.parametrize("status", [*(s.value for s in ReferralStatus), "nonsense"])
+def test_a_therapist_has_no_queue_of_anyones_referrals(client, login_as, status):
+    priya = login_as(Role.THERAPIST)
+    mine = factories.make_episode(therapist=priya).referral
+    others = [
+        factories.make_episode().referral,
+        factories.make_referral(),
+        factories.make_referral(status=ReferralStatus.DECLINED),
+    ]
+    response = client.get(f"/referrals/?status={status}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 403
+    for referral in [mine, *others]:
+        assert referral.reference not in page and referral.full_name not in page
+    assert 'href="/referrals/"' not in client.get("/").get_data(as_text=True)  # not offered
+
+
+def test_a_therapist_reads_only_the_referrals_of_patients_they_look_after(client, login_as):
+    priya = login_as(Role.THERAPIST)
+    tom = factories.make_therapist()
+    mine = factories.make_episode(therapist=priya).referral
+    booked = factories.make_referral(status=ReferralStatus.ACCEPTED)
+    booked.patient_id = factories.make_appointment(therapist=priya).patient_id
+    db.session.commit()
+    toms = factories.make_episode(therapist=tom).referral
+    new = factories.make_referral(email=mine.email)  # even one that looks like their patient
+    declined = factories.make_referral(status=ReferralStatus.DECLINED)
+
+    page = client.get(f"/referrals/{mine.id}").get_data(as_text=True)
+    assert mine.full_name in page and "Save decision" not in page
+    assert "Possible duplicate" not in page and new.reference not in page  # triage is not theirs
+    assert client.get(f"/referrals/{booked.id}").status_code == 200
+    for other in (toms, new, declined):
+        response = client.get(f"/referrals/{other.id}")
+        assert response.status_code == 404
+        assert other.full_name not in response.get_data(as_text=True)
+    assert viewed() == [mine.id, booked.id]  # a refusal shows and records nothing
+
+
+def test_a_therapist_cannot_decide_on_a_referral(client, login_as, outbox):
+    priya = login_as(Role.THERAPIST)
+    referral = factories.make_referral()
+    mine = factories.make_episode(therapist=priya).referral
+    outbox.clear()
+    for target, data in (
+        (referral, {"decision": "accepted"}),
+        (referral, {"decision": "declined", "reason": "Not for us"}),
+        (mine, {"decision": "signposted", "reason": "Elsewhere"}),
+    ):
+        response = decide(client, target, data, form_page=mine)
+        assert response.status_code == 403
+    assert reload(referral).status is ReferralStatus.RECEIVED
+    assert reload(mine).status is ReferralStatus.ACCEPTED
+    assert db.session.scalar(select(User.id).where(User.email == referral.email)) is None
+    assert outbox == []
+
+
+def test_the_episode_page_links_to_its_referral(client, login_as):
+    priya = login_as(Role.THERAPIST)
+    episode = factories.make_episode(therapist=priya)
+    page = client.get(f"/care-pathway/episodes/{episode.id}").get_data(as_text=True)
+    assert f'href="/referrals/{episode.referral_id}"' in page
 
 
 def test_signed_out_people_are_sent_to_sign_in(client):
@@ -87,7 +169,7 @@ def test_accepting_makes_the_patient_account_and_invites_them(client, login_as, 
         email_reminders=False,
     )
     outbox.clear()
-    response = submit(client, f"/referrals/{referral.id}", {"decision": "accepted"})
+    response = decide(client, referral, {"decision": "accepted"})
     assert response.status_code == 302
     referral = reload(referral)
     patient = db.session.scalars(select(User).where(User.email == "new.patient@example.com")).one()
@@ -146,14 +228,14 @@ def test_access_lasts_the_configured_calendar_months_from_acceptance(
 def test_declining_or_signposting_needs_a_reason_and_tells_the_person(
     client, login_as, outbox, decision
 ):
-    login_as(Role.THERAPIST)
+    login_as(Role.CLINICAL_LEAD)
     referral = factories.make_referral()
-    missing = submit(client, f"/referrals/{referral.id}", {"decision": decision, "reason": " "})
+    missing = decide(client, referral, {"decision": decision, "reason": " "})
     assert "Enter the reason for your decision" in missing.get_data(as_text=True)
     assert reload(referral).status is ReferralStatus.RECEIVED
     outbox.clear()
     reason = "Your local Mind runs a peer support group that suits what you describe."
-    response = submit(client, f"/referrals/{referral.id}", {"decision": decision, "reason": reason})
+    response = decide(client, referral, {"decision": decision, "reason": reason})
     assert response.status_code == 302
     referral = reload(referral)
     assert referral.status is ReferralStatus(decision)
@@ -167,11 +249,8 @@ def test_declining_or_signposting_needs_a_reason_and_tells_the_person(
 def test_a_decided_referral_cannot_be_decided_again(client, login_as):
     login_as(Role.CLINICAL_LEAD)
     referral = factories.make_referral(status=ReferralStatus.DECLINED, decision_reason="x")
-    response = submit(
-        client,
-        f"/referrals/{referral.id}",
-        {"decision": "accepted"},
-        form_page=f"/referrals/{factories.make_referral().id}",
+    response = decide(
+        client, referral, {"decision": "accepted"}, form_page=factories.make_referral()
     )
     assert "already declined" in response.get_data(as_text=True)
     assert reload(referral).status is ReferralStatus.DECLINED
@@ -214,7 +293,7 @@ def test_accepting_refuses_when_the_email_already_has_an_account(client, login_a
     login_as(Role.CLINICAL_LEAD)
     factories.make_user(Role.THERAPIST, email="taken@example.com")
     referral = factories.make_referral(email="taken@example.com")
-    response = submit(client, f"/referrals/{referral.id}", {"decision": "accepted"})
+    response = decide(client, referral, {"decision": "accepted"})
     assert "already an account with this email address" in response.get_data(as_text=True)
     assert reload(referral).status is ReferralStatus.RECEIVED
 
@@ -224,10 +303,7 @@ def test_a_referral_waiting_for_the_patient_cannot_be_decided_yet(client, login_
     referral = factories.make_referral(status=ReferralStatus.AWAITING_PATIENT, completed_at=None)
     page = client.get(f"/referrals/{referral.id}").get_data(as_text=True)
     assert "has not yet finished" in page
-    response = submit(
-        client,
-        f"/referrals/{referral.id}",
-        {"decision": "accepted"},
-        form_page=f"/referrals/{factories.make_referral().id}",
+    response = decide(
+        client, referral, {"decision": "accepted"}, form_page=factories.make_referral()
     )
     assert "already waiting for the patient" in response.get_data(as_text=True)
