@@ -307,3 +307,24 @@ def test_a_referral_waiting_for_the_patient_cannot_be_decided_yet(client, login_
         client, referral, {"decision": "accepted"}, form_page=factories.make_referral()
     )
     assert "already waiting for the patient" in response.get_data(as_text=True)
+
+
+def test_a_decided_referral_shows_how_long_it_waited_for_the_decision(client, login_as):
+    login_as(Role.CLINICAL_LEAD)
+    now = datetime.now(UTC)
+    waiting = factories.make_referral(received_at=now - timedelta(days=35))
+    decided = factories.make_referral(
+        status=ReferralStatus.ACCEPTED,
+        received_at=now - timedelta(days=35),
+        decided_at=now - timedelta(days=33),
+    )
+
+    def row(page: str, reference: str) -> str:
+        return page.split(reference)[1].split("</tr>")[0]
+
+    new = client.get("/referrals/").get_data(as_text=True)
+    assert ">Waiting<" in new and "35 days" in row(new, waiting.reference)
+    accepted = client.get("/referrals/?status=accepted").get_data(as_text=True)
+    assert "Waited for the decision" in accepted and ">Waiting<" not in accepted
+    assert "2 days" in row(accepted, decided.reference)
+    assert "35 days" not in row(accepted, decided.reference)
