@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from webapp import audit
 from webapp.auth import twofactor
@@ -211,29 +211,73 @@ def _apply_answers(referral: Referral, answers: dict[str, Any], *, now: datetime
     referral.completed_at = now
 
 
+class _AlreadySent(Exception):
+    """Another request sent this draft first (a double tap on Send)."""
+
+
+def referral_sent_from(draft: ReferralDraft) -> Referral | None:
+    """The referral this draft became, once sent: a self-referral's draft is linked to its
+    referral when it is sent; a practitioner's referral, linked from the start, is sent once it
+    no longer waits for the patient. None while the draft is still being answered."""
+    if draft.referral_id is None:
+        return None
+    referral = db.session.get(Referral, draft.referral_id)
+    if referral is None or referral.status is ReferralStatus.AWAITING_PATIENT:
+        return None
+    return referral
+
+
+def _keep_as_sent(draft: ReferralDraft, *, now: datetime) -> None:
+    """A sent draft forgets every answer but stays, for the draft period, to say which referral
+    it became: sending it again (a double tap, or back and Send) shows that referral's
+    reference rather than asking the person to start again."""
+    draft.answers = json.dumps({})
+    draft.expires_at = now + current_app.config["REFERRAL_DRAFT_VALID_FOR"]
+
+
 def submit_self_referral(draft: ReferralDraft, *, now: datetime) -> Referral:
-    """Turn a finished draft into a referral in the staff queue; the draft is deleted."""
+    """Turn a finished draft into a referral in the staff queue. Sending a draft already sent,
+    even by a request that read it before the other sent it, returns that referral and makes
+    no other: the draft is claimed by a conditional update in the same transaction."""
+    sent = referral_sent_from(draft)
+    if sent is not None:
+        return sent
     answers = answers_of(draft)
     check = eligibility_of(answers, today=_london_day(now))
     if check is None or not check.is_eligible:
         raise ReferralError("Answer the questions about your age and postcode")
-    with db.transaction():
-        referral = Referral(
-            reference=_new_reference(),
-            source_code=codes.SELF_REFERRAL,
-            received_at=now,
-            status=ReferralStatus.RECEIVED,
-        )
-        _apply_answers(referral, answers, now=now)
-        db.session.add(referral)
-        db.session.delete(draft)
-        db.session.flush()
-        audit.record(
-            "referral.received",
-            subject_type="referral",
-            subject_id=referral.id,
-            detail={"source_code": referral.source_code},
-        )
+    try:
+        with db.transaction():
+            referral = Referral(
+                reference=_new_reference(),
+                source_code=codes.SELF_REFERRAL,
+                received_at=now,
+                status=ReferralStatus.RECEIVED,
+            )
+            _apply_answers(referral, answers, now=now)
+            db.session.add(referral)
+            db.session.flush()
+            claimed = db.session.execute(
+                update(ReferralDraft)
+                .where(ReferralDraft.id == draft.id, ReferralDraft.referral_id.is_(None))
+                .values(referral_id=referral.id)
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(claimed, "rowcount", 0) != 1:
+                raise _AlreadySent
+            db.session.refresh(draft)
+            _keep_as_sent(draft, now=now)
+            audit.record(
+                "referral.received",
+                subject_type="referral",
+                subject_id=referral.id,
+                detail={"source_code": referral.source_code},
+            )
+    except _AlreadySent:
+        db.session.refresh(draft)
+        sent = referral_sent_from(draft)
+        assert sent is not None  # the request that claimed it made it, in one transaction
+        return sent
     return referral
 
 
@@ -314,18 +358,36 @@ def refer_patient(details: dict[str, Any], *, now: datetime) -> Referral:
 
 
 def finish_practitioner_referral(draft: ReferralDraft, *, now: datetime) -> Referral:
-    """The patient's own answers complete the referral, which then joins the staff queue."""
+    """The patient's own answers complete the referral, which then joins the staff queue.
+    Finishing it again (a double tap, or back and Send) returns it unchanged: the referral
+    leaves "waiting for the patient" by a conditional update, once."""
     referral = db.session.get(Referral, draft.referral_id)
-    if referral is None or referral.status is not ReferralStatus.AWAITING_PATIENT:
-        raise ReferralError("This referral has already been finished")
+    if referral is None:
+        raise ReferralError("This referral is no longer waiting for your answers")
+    if referral.status is not ReferralStatus.AWAITING_PATIENT:
+        return referral
     answers = answers_of(draft)
-    with db.transaction():
-        _apply_answers(referral, answers, now=now)
-        referral.status = ReferralStatus.RECEIVED
-        db.session.delete(draft)
-        audit.record(
-            "referral.completed_by_patient", subject_type="referral", subject_id=referral.id
-        )
+    try:
+        with db.transaction():
+            claimed = db.session.execute(
+                update(Referral)
+                .where(
+                    Referral.id == referral.id,
+                    Referral.status == ReferralStatus.AWAITING_PATIENT,
+                )
+                .values(status=ReferralStatus.RECEIVED)
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(claimed, "rowcount", 0) != 1:
+                raise _AlreadySent
+            db.session.refresh(referral)
+            _apply_answers(referral, answers, now=now)
+            _keep_as_sent(draft, now=now)
+            audit.record(
+                "referral.completed_by_patient", subject_type="referral", subject_id=referral.id
+            )
+    except _AlreadySent:
+        db.session.refresh(referral)
     return referral
 
 
