@@ -75,7 +75,8 @@ def referral_for_staff(staff: User, referral_id: int) -> Referral:
 
 def likely_duplicates(referral: Referral) -> list[Duplicate]:
     """Other referrals and existing patients with the same date of birth and postcode, or
-    the same email address (ignoring case)."""
+    the same email address (ignoring case). Names are not compared: people spell and shorten
+    them differently from one referral to the next."""
     found: list[Duplicate] = []
     email = referral.email.lower()
     others = db.session.scalars(
@@ -138,6 +139,17 @@ def _why(same_email: bool, same_birth_and_postcode: bool) -> str:
     if same_email:
         reasons.append("same email address")
     return " and ".join(reasons)
+
+
+def patients_among(duplicates: list[Duplicate]) -> list[User]:
+    """The existing patients a referral may be: those matched themselves, and the patients of
+    matched referrals already linked to one; each once, in the order found."""
+    found: dict[int, User] = {}
+    for duplicate in duplicates:
+        patient = duplicate.patient or (duplicate.referral.patient if duplicate.referral else None)
+        if patient is not None and patient.role is Role.PATIENT:
+            found.setdefault(patient.id, patient)
+    return list(found.values())
 
 
 def duplicate_counts(referrals: list[Referral]) -> dict[int, int]:

@@ -36,7 +36,7 @@ from webapp.models import (
 from webapp.notify import send_email
 from webapp.pathway import queries as pathway_queries
 from webapp.pathway import services as pathway
-from webapp.referral import codes, eligibility
+from webapp.referral import codes, eligibility, queries
 
 TOKEN_SALT = "practitioner-referral"  # noqa: S105 - a signing salt, not a password
 
@@ -399,20 +399,40 @@ def _check_open(referral: Referral) -> None:
         raise ReferralError(f"This referral is already {referral.status.label.lower()}")
 
 
-def accept(referral: Referral, *, actor: User, now: datetime) -> User:
-    """Make the patient's account (no password yet), copy their details to their profile,
-    give access for the configured months, fund the referral, open its care episode (waiting
-    for assessment) and email them a link to set a password. A discharged patient referred
-    again keeps their account (`_accept_returning`)."""
+SAME_PERSON = "Same person: add to their existing record"  # the decision's name on the page
+
+
+def accept(
+    referral: Referral, *, actor: User, now: datetime, different_person_reason: str = ""
+) -> User:
+    """Accept a new patient: make their account (no password yet), copy their details to their
+    profile, give access for the configured months, fund the referral, open its care episode
+    (waiting for assessment) and email them a link to set a password.
+
+    A referral that may be an existing patient (`queries.likely_duplicates`) is accepted only
+    with the decider's reason for saying it is a different person; someone who already has an
+    account with this email address is not a new patient (`add_to_existing_patient`)."""
     _check_open(referral)
     existing = user_by_email(referral.email)
     if existing is not None:
-        if existing.role is not Role.PATIENT or existing.patient_profile is None:
+        if existing.role is Role.PATIENT:
             raise ReferralError(
-                "There is already an account with this email address. Check whether this is "
-                "the same person before deciding"
+                f"{existing.full_name} already has an account with this email address, so "
+                f"this is not a new patient. If this is the same person, choose "
+                f'"{SAME_PERSON}"'
             )
-        return _accept_returning(referral, existing, actor=actor, now=now)
+        raise ReferralError(
+            "There is already an account with this email address. Check whether this is "
+            "the same person before deciding"
+        )
+    duplicates = queries.likely_duplicates(referral)
+    patients = queries.patients_among(duplicates)
+    reason = different_person_reason.strip()
+    if patients and not reason:
+        raise ReferralError(
+            "This referral may be someone who is already our patient. Confirm that this is a "
+            'different person and say how you know, or choose "' + SAME_PERSON + '"'
+        )
     months = current_app.config["ACCESS_PERIOD_MONTHS"]
     with db.transaction():
         patient = User(email=referral.email, full_name=referral.full_name, role=Role.PATIENT)
@@ -437,6 +457,8 @@ def accept(referral: Referral, *, actor: User, now: datetime) -> User:
         pathway.apply_open(db.session(), referral, patient, actor=actor, now=now)
         referral.decided_at = now
         referral.decided_by_id = actor.id
+        if patients:
+            referral.decision_reason = f"A different person from {_names(patients)}: {reason}"
         audit.record(
             "user.created",
             actor=actor,
@@ -451,15 +473,70 @@ def accept(referral: Referral, *, actor: User, now: datetime) -> User:
             subject_type="referral",
             subject_id=referral.id,
             patient_id=patient.id,
+            detail=(
+                {"different_person_from": [p.id for p in patients], "reason": reason}
+                if patients
+                else None
+            ),
         )
     send_invitation(patient, now=now)
     return patient
 
 
+def _names(patients: list[User]) -> str:
+    return ", ".join(patient.full_name for patient in patients)
+
+
+def add_to_existing_patient(
+    referral: Referral, patient_id: int, *, actor: User, now: datetime
+) -> ReferralStatus:
+    """The "same person" decision: the referral is from an existing patient it was flagged as. No
+    account is made and nobody is sent a refusal; returns the referral's new status.
+
+    - In care now (an open episode): the referral is closed as a duplicate, linked to their
+      record; their episode, access and funding carry on unchanged, and nobody is emailed.
+    - Not in care (discharged): it is a new referral for the same person, as DOMAIN.md section 4
+      counts them (each referral its own course of care and waiting-time clock), so it is
+      accepted onto their record: access restarts, it is funded and opens a new episode, and
+      they are told to sign in as usual (`_accept_returning`)."""
+    _check_open(referral)
+    candidates = queries.patients_among(queries.likely_duplicates(referral))
+    patient = next((p for p in candidates if p.id == patient_id), None)
+    if patient is None:
+        raise ReferralError("Choose which existing patient this referral is from")
+    if patient.patient_profile is None:
+        raise ReferralError(
+            f"{patient.full_name} has no patient record to add this referral to. Check with "
+            "the admin team before deciding"
+        )
+    episode = pathway_queries.open_episode_for_patient(patient.id)
+    if episode is None:
+        _accept_returning(referral, patient, actor=actor, now=now)
+        return ReferralStatus.ACCEPTED
+    with db.transaction():
+        referral.status = ReferralStatus.DUPLICATE
+        referral.patient_id = patient.id
+        referral.decided_at = now
+        referral.decided_by_id = actor.id
+        referral.decision_reason = (
+            f"The same person as {patient.full_name}, who is already in our care"
+        )
+        audit.record(
+            "referral.duplicate",
+            actor=actor,
+            subject_type="referral",
+            subject_id=referral.id,
+            patient_id=patient.id,
+            detail={"episode": episode.id},
+        )
+    return ReferralStatus.DUPLICATE
+
+
 def _accept_returning(referral: Referral, patient: User, *, actor: User, now: datetime) -> User:
     """A discharged patient coming back (the care pathway tells them how): their account is
     kept, access starts again for the configured months, the new referral is funded and opens a
-    new care episode. Someone whose episode is still open is not referred twice."""
+    new care episode. Someone whose episode is still open is not referred twice (their new
+    referral is a duplicate: `add_to_existing_patient`)."""
     if pathway_queries.open_episode_for_patient(patient.id) is not None:
         raise ReferralError(
             "This person already has an open care episode with us. Check whether this is the "
@@ -484,7 +561,7 @@ def _accept_returning(referral: Referral, patient: User, *, actor: User, now: da
             subject_type="referral",
             subject_id=referral.id,
             patient_id=patient.id,
-            detail={"returning": True},
+            detail={"returning": True, "same_person": True},
         )
     service = current_app.config["SERVICE_NAME"]
     send_email(

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests import factories
 from tests.conftest import submit
@@ -328,3 +328,227 @@ def test_a_decided_referral_shows_how_long_it_waited_for_the_decision(client, lo
     assert "Waited for the decision" in accepted and ">Waiting<" not in accepted
     assert "2 days" in row(accepted, decided.reference)
     assert "35 days" not in row(accepted, decided.reference)
+
+
+# --- possible duplicates: a different person, or the same person ----------------------------
+
+
+def casey(*, in_care: bool = True, discharged: bool = False) -> User:
+    """An existing patient, Casey Jordan, in care (an open episode) unless told otherwise."""
+    patient = factories.make_patient(full_name="Casey Jordan")
+    patient.email = "casey.jordan@example.com"
+    patient.patient_profile.date_of_birth = date(1994, 7, 12)
+    patient.patient_profile.postcode = "LS6 2AB"
+    db.session.commit()
+    if in_care or discharged:
+        episode = factories.make_episode(patient=patient, therapist=False)
+        if discharged:
+            episode.ended_on = date(2026, 1, 31)
+            episode.end_code = "46"
+            db.session.commit()
+    return patient
+
+
+def same_place(**overrides: Any) -> Referral:
+    """A new referral with Casey's date of birth and postcode, from another email address."""
+    values = {"full_name": "Casey Jordan", "email": "c.jordan@example.com"}
+    values.update(overrides)
+    return factories.make_referral(date_of_birth=date(1994, 7, 12), postcode="LS6 2AB", **values)
+
+
+def footprint(referral: Referral) -> tuple[Any, ...]:
+    """Everything a decision could change: the referral, accounts, episodes, funding, audit."""
+    from webapp.models import AllowanceMovement, CareEpisode
+
+    db.session.expire_all()
+    fresh = reload(referral)
+    count = lambda model: db.session.scalar(select(func.count()).select_from(model))  # noqa: E731
+    return (
+        fresh.status,
+        fresh.patient_id,
+        fresh.decided_at,
+        fresh.decision_reason,
+        count(User),
+        count(CareEpisode),
+        count(AllowanceMovement),
+        sorted(
+            a
+            for a in db.session.scalars(select(AuditEvent.action))
+            if a.startswith("referral.") and a != "referral.viewed"
+        ),
+    )
+
+
+def test_accepting_a_possible_existing_patient_needs_a_reason_to_call_them_different(
+    client, login_as, outbox
+):
+    login_as(Role.CLINICAL_LEAD)
+    patient = casey()
+    referral = same_place()
+    page = client.get(f"/referrals/{referral.id}").get_data(as_text=True)
+    assert "existing patient Casey Jordan" in page
+    assert "Same person: add to their existing record" in page
+    assert "This is a different person" in page
+    before = footprint(referral)
+    outbox.clear()
+    refused = [
+        ({"decision": "accepted"}, "Confirm that this is a different person"),
+        ({"decision": "accepted", "different_person": "y"}, "Say how you know"),
+        (
+            {"decision": "accepted", "different_person_reason": "Different middle name on GP"},
+            "Confirm that this is a different person",
+        ),
+        ({"decision": "same_person"}, "Select whose record this referral is for"),
+        ({"decision": "same_person", "existing_patient": "999999"}, "Select whose record"),
+    ]
+    for data, message in refused:
+        response = decide(client, referral, data)
+        text = response.get_data(as_text=True)
+        assert response.status_code == 200 and "There is a problem" in text
+        assert message in text, data
+        if "different_person_reason" in data:
+            assert "Different middle name on GP" in text  # what they typed is kept
+    assert footprint(referral) == before and outbox == []
+
+    reason = "Spoke to both: Casey Jordan the patient is her mother, same flat"
+    response = decide(
+        client,
+        referral,
+        {"decision": "accepted", "different_person": "y", "different_person_reason": reason},
+    )
+    assert response.status_code == 302
+    referral = reload(referral)
+    assert referral.status is ReferralStatus.ACCEPTED and referral.patient_id != patient.id
+    assert referral.decision_reason == f"A different person from Casey Jordan: {reason}"
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "referral.accepted")
+    ).one()
+    assert event.detail == {"different_person_from": [patient.id], "reason": reason}
+    assert [m.to for m in outbox] == ["c.jordan@example.com"]
+
+
+def test_the_service_refuses_to_accept_a_possible_existing_patient_without_a_reason(app):
+    casey()
+    referral = same_place()
+    lead = factories.make_user(Role.CLINICAL_LEAD)
+    before = footprint(referral)
+    with app.test_request_context(), pytest.raises(services.ReferralError, match="different"):
+        services.accept(referral, actor=lead, now=NOW, different_person_reason="  ")
+    assert footprint(referral) == before
+
+
+def test_the_same_person_in_care_closes_the_referral_as_a_duplicate_on_their_record(
+    client, login_as, outbox
+):
+    lead = login_as(Role.CLINICAL_LEAD)
+    patient = casey()
+    referral = same_place()
+    users, episodes, grants = footprint(referral)[4:7]
+    outbox.clear()
+    response = decide(
+        client, referral, {"decision": "same_person", "existing_patient": str(patient.id)}
+    )
+    assert response.status_code == 302
+    assert "closed as a duplicate" in client.get("/referrals/").get_data(as_text=True)
+    referral = reload(referral)
+    assert (referral.status, referral.patient_id, referral.decided_by_id) == (
+        ReferralStatus.DUPLICATE,
+        patient.id,
+        lead.id,
+    )
+    assert footprint(referral)[4:7] == (users, episodes, grants)  # no account, episode or funds
+    assert outbox == []  # no invitation, and no refusal either
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "referral.duplicate")
+    ).one()
+    assert (event.subject_id, event.patient_id, event.actor_id) == (
+        referral.id,
+        patient.id,
+        lead.id,
+    )
+    listed = client.get("/referrals/?status=duplicate").get_data(as_text=True)
+    assert referral.reference in listed
+    page = client.get(f"/referrals/{referral.id}").get_data(as_text=True)
+    assert "Duplicate" in page and "Casey Jordan" in page and "Save decision" not in page
+
+
+def test_the_same_person_no_longer_in_care_comes_back_on_their_record(client, login_as, outbox):
+    from webapp.pathway import queries as pathway_queries
+
+    login_as(Role.CLINICAL_LEAD)
+    patient = casey(in_care=False, discharged=True)
+    referral = same_place()
+    users = footprint(referral)[4]
+    outbox.clear()
+    response = decide(
+        client, referral, {"decision": "same_person", "existing_patient": str(patient.id)}
+    )
+    assert response.status_code == 302
+    referral = reload(referral)
+    assert (referral.status, referral.patient_id) == (ReferralStatus.ACCEPTED, patient.id)
+    episode = pathway_queries.open_episode_for_patient(patient.id)
+    assert episode is not None and episode.referral_id == referral.id  # a new course of care
+    assert footprint(referral)[4] == users  # their account, not a new one
+    [email] = outbox
+    assert email.to == "casey.jordan@example.com" and email.subject.startswith("Welcome back")
+
+
+def test_accepting_someone_whose_email_has_a_patient_account_points_to_same_person(
+    client, login_as, outbox
+):
+    login_as(Role.CLINICAL_LEAD)
+    casey()
+    referral = same_place(email="casey.jordan@example.com")
+    before = footprint(referral)
+    outbox.clear()
+    reason = "Sure it is someone else"
+    response = decide(
+        client,
+        referral,
+        {"decision": "accepted", "different_person": "y", "different_person_reason": reason},
+    )
+    text = response.get_data(as_text=True)
+    assert "already has an account with this email address" in text
+    assert "Same person: add to their existing record" in text
+    assert footprint(referral) == before and outbox == []
+
+
+def test_same_person_is_offered_only_for_an_existing_patient(client, login_as, outbox):
+    login_as(Role.CLINICAL_LEAD)
+    first = same_place(email="casey.one@example.com")
+    second = same_place()  # two new referrals alike: nobody is a patient yet
+    page = client.get(f"/referrals/{second.id}").get_data(as_text=True)
+    assert first.reference in page and "Same person: add" not in page
+    before = footprint(second)
+    outbox.clear()
+    response = decide(
+        client, second, {"decision": "same_person", "existing_patient": str(first.id)}
+    )
+    assert "Select a decision" in response.get_data(as_text=True)
+    assert footprint(second) == before and outbox == []
+
+
+def test_two_referrals_from_one_person_make_one_patient(client, login_as, outbox):
+    """The reviewers' case: Casey refers twice from two email addresses. Accepting the first
+    needs no confirmation (nobody is a patient yet); the second is then flagged as the
+    existing patient, cannot simply be accepted, and closes as a duplicate."""
+    from webapp.models import AllowanceMovement, CareEpisode
+
+    login_as(Role.CLINICAL_LEAD)
+    first = same_place(email="casey.jordan@example.com")
+    second = same_place()
+    outbox.clear()
+    assert decide(client, first, {"decision": "accepted"}).status_code == 302
+    patient_id = reload(first).patient_id
+    refused = decide(client, second, {"decision": "accepted"}).get_data(as_text=True)
+    assert "Confirm that this is a different person" in refused
+    data = {"decision": "same_person", "existing_patient": str(patient_id)}
+    assert decide(client, second, data).status_code == 302
+    assert reload(second).status is ReferralStatus.DUPLICATE
+    assert db.session.scalars(select(User.id).where(User.role == Role.PATIENT)).all() == [
+        patient_id
+    ]
+    assert len(db.session.scalars(select(CareEpisode)).all()) == 1
+    grants = db.session.scalars(select(AllowanceMovement.patient_id)).all()
+    assert grants == [patient_id]
+    assert [m.to for m in outbox] == ["casey.jordan@example.com"]  # one invitation
