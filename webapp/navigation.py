@@ -32,7 +32,6 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("therapy.outcomes", "Outcomes"),
         ("therapy.availability", "Availability"),
         ("therapy.profile", "Your profile"),
-        ("referrals.queue", "Referrals"),
     ],
     Role.MODERATOR: [
         ("moderation_console.dashboard", "Moderation"),

@@ -144,8 +144,9 @@ ACCESS: dict[str, Any] = {
     "therapy.outcomes": {T},
     "therapy.profile": {T},
     "therapy.upload_photo": {T},
-    "referrals.queue": {T, C},  # triage
-    "referrals.referral": {T: 200, C: 200},
+    "referrals.queue": {C},  # the clinical lead triages (DOMAIN.md section 1)
+    "referrals.referral": {T: 404, C: 200},  # a therapist reads only their own patients'
+    "referrals.decide": {C: 200},
     "pathway.caseload": {T, C},
     "pathway.episode_page": {T: 404, C: 200},  # the clinical lead oversees every episode
     "pathway.code_appointment": {T: 404},

@@ -34,6 +34,8 @@ class ReferralStatus(enum.StrEnum):
     ACCEPTED = "accepted"
     DECLINED = "declined"
     SIGNPOSTED = "signposted"
+    # The same person as an existing patient who is in care now: closed, linked to their record.
+    DUPLICATE = "duplicate"
 
     @property
     def label(self) -> str:
@@ -43,11 +45,17 @@ class ReferralStatus(enum.StrEnum):
             "accepted": "Accepted",
             "declined": "Declined",
             "signposted": "Signposted",
+            "duplicate": "Duplicate",
         }[self.value]
 
     @property
     def is_decided(self) -> bool:
-        return self in (ReferralStatus.ACCEPTED, ReferralStatus.DECLINED, ReferralStatus.SIGNPOSTED)
+        return self in (
+            ReferralStatus.ACCEPTED,
+            ReferralStatus.DECLINED,
+            ReferralStatus.SIGNPOSTED,
+            ReferralStatus.DUPLICATE,
+        )
 
 
 class Referral(Base):

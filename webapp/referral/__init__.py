@@ -1,5 +1,6 @@
 """Referral: the public self-referral journey and practitioner form (`referral`, no sign-in),
-and the staff queue (`referrals`, clinical lead and therapists)."""
+and the staff queue (`referrals`: the clinical lead triages; a therapist reads only their own
+patients' referrals)."""
 
 from flask import Blueprint
 

@@ -6,7 +6,7 @@ so the journey can hold them in a draft between pages. Every free-text field has
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any, ClassVar
 
@@ -312,26 +312,84 @@ class ConsentForm(QuestionForm):
     )
 
 
+ACCEPT = "accepted"
+SAME_PERSON = "same_person"
+
+
 class DecisionForm(FlaskForm):
+    """The clinical lead's decision. `patients` are the existing patients the referral may be
+    (`queries.patients_among`): with any, "Same person" is offered, to be chosen among them,
+    and accepting needs an explicit "this is a different person" with a reason."""
+
     decision = RadioField(
         "What is your decision?",
         choices=_choices(
             [
-                ("accepted", "Accept"),
+                (ACCEPT, "Accept"),
+                (SAME_PERSON, "Same person: add to their existing record"),
                 ("declined", "Decline"),
                 ("signposted", "Signpost to another service"),
             ]
         ),
         validators=[InputRequired("Select a decision")],
+        validate_choice=False,  # checked against the choices offered, in `validate_decision`
+    )
+    existing_patient = RadioField(
+        "If this is the same person, whose record is it?", choices=[], validate_choice=False
+    )
+    different_person = BooleanField("This is a different person from the possible duplicates")
+    different_person_reason = TextAreaField(
+        "How do you know this is a different person? (needed to accept)",
+        validators=[_limit(1000, "How you know")],
     )
     reason = TextAreaField(
         "Reason (needed to decline or signpost; a signposting reason is emailed to the person)",
         validators=[_limit(1000, "Reason")],
     )
 
+    def __init__(self, *args: Any, patients: Sequence[Any] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.patients = list(patients)
+        if not self.patients:
+            self.decision.choices = [
+                choice
+                for choice in self.decision.choices  # type: ignore[union-attr]
+                if choice.value != SAME_PERSON
+            ]
+        self.existing_patient.choices = _choices(
+            [(str(patient.id), _patient_label(patient)) for patient in self.patients]
+        )
+
+    def validate_decision(self, field: RadioField) -> None:
+        if field.data not in {choice.value for choice in field.choices}:
+            raise ValidationError("Select a decision")
+
+    def validate_existing_patient(self, field: RadioField) -> None:
+        if self.decision.data != SAME_PERSON:
+            return
+        if field.data not in {choice.value for choice in field.choices}:
+            raise ValidationError("Select whose record this referral is for")
+
+    def validate_different_person(self, field: BooleanField) -> None:
+        if self.decision.data == ACCEPT and self.patients and not field.data:
+            raise ValidationError("Confirm that this is a different person, or choose Same person")
+
+    def validate_different_person_reason(self, field: TextAreaField) -> None:
+        if self.decision.data == ACCEPT and self.patients and not (field.data or "").strip():
+            raise ValidationError("Say how you know this is a different person")
+
     def validate_reason(self, field: TextAreaField) -> None:
         if self.decision.data in ("declined", "signposted") and not (field.data or "").strip():
             raise ValidationError("Enter the reason for your decision")
+
+    def chosen_patient_id(self) -> int:
+        return int(self.existing_patient.data)
+
+
+def _patient_label(patient: Any) -> str:
+    profile = patient.patient_profile
+    born = f", born {profile.date_of_birth:%-d %B %Y}, {profile.postcode}" if profile else ""
+    return f"{patient.full_name} ({patient.email}){born}"
 
 
 class PractitionerReferralForm(DateOfBirthFields, FlaskForm):

@@ -1,18 +1,29 @@
-"""Read-only referral queries for the staff queue (clinical lead and therapists only).
+"""Read-only referral queries for staff, on a need-to-know basis.
 
-Every referral in the service is visible to these roles: triage is a shared queue, and each
-view of one referral's details is audited by the view that shows it.
+The clinical lead triages (DOMAIN.md section 1 gives no one else a part in it), so they see the
+queue and every referral. A therapist sees only the referrals of patients they look after: one
+whose care episode they are responsible for, or whom they have an appointment with; any other
+referral is a 404. Each view of one referral's details is audited by the view that shows it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import abort
-from sqlalchemy import func, or_, select
+from sqlalchemy import false, func, or_, select, true, union
 
 from webapp.extensions import db
-from webapp.models import PatientProfile, Referral, ReferralStatus, Role, User
+from webapp.models import (
+    Appointment,
+    CareEpisode,
+    PatientProfile,
+    Referral,
+    ReferralStatus,
+    Role,
+    User,
+)
 
 
 @dataclass(frozen=True)
@@ -24,20 +35,39 @@ class Duplicate:
     patient: User | None = None
 
 
-def queue_for_staff(staff_id: int, status: ReferralStatus) -> list[Referral]:
-    """Referrals with this status for a member of staff's queue, oldest first (the waiting
-    time runs from `received_at`). `staff_id` is the reader; every triage role sees them all."""
-    del staff_id
+def _visible_to(staff: User) -> Any:
+    """The where-clause limiting referrals to those this member of staff may read."""
+    if staff.role is Role.CLINICAL_LEAD:
+        return true()
+    if staff.role is Role.THERAPIST:
+        their_patients = union(
+            select(CareEpisode.patient_id).where(CareEpisode.therapist_id == staff.id),
+            select(Appointment.patient_id).where(Appointment.therapist_id == staff.id),
+        )
+        return Referral.patient_id.in_(their_patients)
+    return false()
+
+
+def queue_for_staff(staff: User, status: ReferralStatus) -> list[Referral]:
+    """Referrals with this status that this member of staff may read (every one for the clinical
+    lead), new ones oldest first (the waiting time runs from `received_at`), decided ones most
+    recently decided first."""
     order = Referral.received_at.asc() if not status.is_decided else Referral.decided_at.desc()
     return list(
-        db.session.scalars(select(Referral).where(Referral.status == status).order_by(order))
+        db.session.scalars(
+            select(Referral)
+            .where(Referral.status == status, _visible_to(staff))
+            .order_by(order, Referral.id)
+        )
     )
 
 
-def referral_for_staff(staff_id: int, referral_id: int) -> Referral:
-    """One referral for a member of the triage roles; 404 when there is no such referral."""
-    del staff_id
-    referral = db.session.get(Referral, referral_id)
+def referral_for_staff(staff: User, referral_id: int) -> Referral:
+    """One referral this member of staff may read: any for the clinical lead, their own
+    patients' for a therapist; 404 otherwise, as when there is no such referral."""
+    referral = db.session.scalar(
+        select(Referral).where(Referral.id == referral_id, _visible_to(staff))
+    )
     if referral is None:
         abort(404)
     return referral
@@ -45,7 +75,8 @@ def referral_for_staff(staff_id: int, referral_id: int) -> Referral:
 
 def likely_duplicates(referral: Referral) -> list[Duplicate]:
     """Other referrals and existing patients with the same date of birth and postcode, or
-    the same email address (ignoring case)."""
+    the same email address (ignoring case). Names are not compared: people spell and shorten
+    them differently from one referral to the next."""
     found: list[Duplicate] = []
     email = referral.email.lower()
     others = db.session.scalars(
@@ -108,6 +139,17 @@ def _why(same_email: bool, same_birth_and_postcode: bool) -> str:
     if same_email:
         reasons.append("same email address")
     return " and ".join(reasons)
+
+
+def patients_among(duplicates: list[Duplicate]) -> list[User]:
+    """The existing patients a referral may be: those matched themselves, and the patients of
+    matched referrals already linked to one; each once, in the order found."""
+    found: dict[int, User] = {}
+    for duplicate in duplicates:
+        patient = duplicate.patient or (duplicate.referral.patient if duplicate.referral else None)
+        if patient is not None and patient.role is Role.PATIENT:
+            found.setdefault(patient.id, patient)
+    return list(found.values())
 
 
 def duplicate_counts(referrals: list[Referral]) -> dict[int, int]:

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from webapp import audit
 from webapp.auth import twofactor
@@ -36,7 +36,7 @@ from webapp.models import (
 from webapp.notify import send_email
 from webapp.pathway import queries as pathway_queries
 from webapp.pathway import services as pathway
-from webapp.referral import codes, eligibility
+from webapp.referral import codes, eligibility, queries
 
 TOKEN_SALT = "practitioner-referral"  # noqa: S105 - a signing salt, not a password
 
@@ -232,29 +232,73 @@ def _apply_answers(referral: Referral, answers: dict[str, Any], *, now: datetime
     referral.completed_at = now
 
 
+class _AlreadySent(Exception):
+    """Another request sent this draft first (a double tap on Send)."""
+
+
+def referral_sent_from(draft: ReferralDraft) -> Referral | None:
+    """The referral this draft became, once sent: a self-referral's draft is linked to its
+    referral when it is sent; a practitioner's referral, linked from the start, is sent once it
+    no longer waits for the patient. None while the draft is still being answered."""
+    if draft.referral_id is None:
+        return None
+    referral = db.session.get(Referral, draft.referral_id)
+    if referral is None or referral.status is ReferralStatus.AWAITING_PATIENT:
+        return None
+    return referral
+
+
+def _keep_as_sent(draft: ReferralDraft, *, now: datetime) -> None:
+    """A sent draft forgets every answer but stays, for the draft period, to say which referral
+    it became: sending it again (a double tap, or back and Send) shows that referral's
+    reference rather than asking the person to start again."""
+    draft.answers = json.dumps({})
+    draft.expires_at = now + current_app.config["REFERRAL_DRAFT_VALID_FOR"]
+
+
 def submit_self_referral(draft: ReferralDraft, *, now: datetime) -> Referral:
-    """Turn a finished draft into a referral in the staff queue; the draft is deleted."""
+    """Turn a finished draft into a referral in the staff queue. Sending a draft already sent,
+    even by a request that read it before the other sent it, returns that referral and makes
+    no other: the draft is claimed by a conditional update in the same transaction."""
+    sent = referral_sent_from(draft)
+    if sent is not None:
+        return sent
     answers = answers_of(draft)
     check = eligibility_of(answers, today=_london_day(now))
     if check is None or not check.is_eligible:
         raise ReferralError("Answer the questions about your age and postcode")
-    with db.transaction():
-        referral = Referral(
-            reference=_new_reference(),
-            source_code=codes.SELF_REFERRAL,
-            received_at=now,
-            status=ReferralStatus.RECEIVED,
-        )
-        _apply_answers(referral, answers, now=now)
-        db.session.add(referral)
-        db.session.delete(draft)
-        db.session.flush()
-        audit.record(
-            "referral.received",
-            subject_type="referral",
-            subject_id=referral.id,
-            detail={"source_code": referral.source_code},
-        )
+    try:
+        with db.transaction():
+            referral = Referral(
+                reference=_new_reference(),
+                source_code=codes.SELF_REFERRAL,
+                received_at=now,
+                status=ReferralStatus.RECEIVED,
+            )
+            _apply_answers(referral, answers, now=now)
+            db.session.add(referral)
+            db.session.flush()
+            claimed = db.session.execute(
+                update(ReferralDraft)
+                .where(ReferralDraft.id == draft.id, ReferralDraft.referral_id.is_(None))
+                .values(referral_id=referral.id)
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(claimed, "rowcount", 0) != 1:
+                raise _AlreadySent
+            db.session.refresh(draft)
+            _keep_as_sent(draft, now=now)
+            audit.record(
+                "referral.received",
+                subject_type="referral",
+                subject_id=referral.id,
+                detail={"source_code": referral.source_code},
+            )
+    except _AlreadySent:
+        db.session.refresh(draft)
+        sent = referral_sent_from(draft)
+        assert sent is not None  # the request that claimed it made it, in one transaction
+        return sent
     return referral
 
 
@@ -335,18 +379,36 @@ def refer_patient(details: dict[str, Any], *, now: datetime) -> Referral:
 
 
 def finish_practitioner_referral(draft: ReferralDraft, *, now: datetime) -> Referral:
-    """The patient's own answers complete the referral, which then joins the staff queue."""
+    """The patient's own answers complete the referral, which then joins the staff queue.
+    Finishing it again (a double tap, or back and Send) returns it unchanged: the referral
+    leaves "waiting for the patient" by a conditional update, once."""
     referral = db.session.get(Referral, draft.referral_id)
-    if referral is None or referral.status is not ReferralStatus.AWAITING_PATIENT:
-        raise ReferralError("This referral has already been finished")
+    if referral is None:
+        raise ReferralError("This referral is no longer waiting for your answers")
+    if referral.status is not ReferralStatus.AWAITING_PATIENT:
+        return referral
     answers = answers_of(draft)
-    with db.transaction():
-        _apply_answers(referral, answers, now=now)
-        referral.status = ReferralStatus.RECEIVED
-        db.session.delete(draft)
-        audit.record(
-            "referral.completed_by_patient", subject_type="referral", subject_id=referral.id
-        )
+    try:
+        with db.transaction():
+            claimed = db.session.execute(
+                update(Referral)
+                .where(
+                    Referral.id == referral.id,
+                    Referral.status == ReferralStatus.AWAITING_PATIENT,
+                )
+                .values(status=ReferralStatus.RECEIVED)
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(claimed, "rowcount", 0) != 1:
+                raise _AlreadySent
+            db.session.refresh(referral)
+            _apply_answers(referral, answers, now=now)
+            _keep_as_sent(draft, now=now)
+            audit.record(
+                "referral.completed_by_patient", subject_type="referral", subject_id=referral.id
+            )
+    except _AlreadySent:
+        db.session.refresh(referral)
     return referral
 
 
@@ -358,20 +420,40 @@ def _check_open(referral: Referral) -> None:
         raise ReferralError(f"This referral is already {referral.status.label.lower()}")
 
 
-def accept(referral: Referral, *, actor: User, now: datetime) -> User:
-    """Make the patient's account (no password yet), copy their details to their profile,
-    give access for the configured months, fund the referral, open its care episode (waiting
-    for assessment) and email them a link to set a password. A discharged patient referred
-    again keeps their account (`_accept_returning`)."""
+SAME_PERSON = "Same person: add to their existing record"  # the decision's name on the page
+
+
+def accept(
+    referral: Referral, *, actor: User, now: datetime, different_person_reason: str = ""
+) -> User:
+    """Accept a new patient: make their account (no password yet), copy their details to their
+    profile, give access for the configured months, fund the referral, open its care episode
+    (waiting for assessment) and email them a link to set a password.
+
+    A referral that may be an existing patient (`queries.likely_duplicates`) is accepted only
+    with the decider's reason for saying it is a different person; someone who already has an
+    account with this email address is not a new patient (`add_to_existing_patient`)."""
     _check_open(referral)
     existing = user_by_email(referral.email)
     if existing is not None:
-        if existing.role is not Role.PATIENT or existing.patient_profile is None:
+        if existing.role is Role.PATIENT:
             raise ReferralError(
-                "There is already an account with this email address. Check whether this is "
-                "the same person before deciding"
+                f"{existing.full_name} already has an account with this email address, so "
+                f"this is not a new patient. If this is the same person, choose "
+                f'"{SAME_PERSON}"'
             )
-        return _accept_returning(referral, existing, actor=actor, now=now)
+        raise ReferralError(
+            "There is already an account with this email address. Check whether this is "
+            "the same person before deciding"
+        )
+    duplicates = queries.likely_duplicates(referral)
+    patients = queries.patients_among(duplicates)
+    reason = different_person_reason.strip()
+    if patients and not reason:
+        raise ReferralError(
+            "This referral may be someone who is already our patient. Confirm that this is a "
+            'different person and say how you know, or choose "' + SAME_PERSON + '"'
+        )
     months = current_app.config["ACCESS_PERIOD_MONTHS"]
     with db.transaction():
         patient = User(email=referral.email, full_name=referral.full_name, role=Role.PATIENT)
@@ -396,6 +478,8 @@ def accept(referral: Referral, *, actor: User, now: datetime) -> User:
         pathway.apply_open(db.session(), referral, patient, actor=actor, now=now)
         referral.decided_at = now
         referral.decided_by_id = actor.id
+        if patients:
+            referral.decision_reason = f"A different person from {_names(patients)}: {reason}"
         audit.record(
             "user.created",
             actor=actor,
@@ -410,15 +494,70 @@ def accept(referral: Referral, *, actor: User, now: datetime) -> User:
             subject_type="referral",
             subject_id=referral.id,
             patient_id=patient.id,
+            detail=(
+                {"different_person_from": [p.id for p in patients], "reason": reason}
+                if patients
+                else None
+            ),
         )
     send_invitation(patient, now=now)
     return patient
 
 
+def _names(patients: list[User]) -> str:
+    return ", ".join(patient.full_name for patient in patients)
+
+
+def add_to_existing_patient(
+    referral: Referral, patient_id: int, *, actor: User, now: datetime
+) -> ReferralStatus:
+    """The "same person" decision: the referral is from an existing patient it was flagged as. No
+    account is made and nobody is sent a refusal; returns the referral's new status.
+
+    - In care now (an open episode): the referral is closed as a duplicate, linked to their
+      record; their episode, access and funding carry on unchanged, and nobody is emailed.
+    - Not in care (discharged): it is a new referral for the same person, as DOMAIN.md section 4
+      counts them (each referral its own course of care and waiting-time clock), so it is
+      accepted onto their record: access restarts, it is funded and opens a new episode, and
+      they are told to sign in as usual (`_accept_returning`)."""
+    _check_open(referral)
+    candidates = queries.patients_among(queries.likely_duplicates(referral))
+    patient = next((p for p in candidates if p.id == patient_id), None)
+    if patient is None:
+        raise ReferralError("Choose which existing patient this referral is from")
+    if patient.patient_profile is None:
+        raise ReferralError(
+            f"{patient.full_name} has no patient record to add this referral to. Check with "
+            "the admin team before deciding"
+        )
+    episode = pathway_queries.open_episode_for_patient(patient.id)
+    if episode is None:
+        _accept_returning(referral, patient, actor=actor, now=now)
+        return ReferralStatus.ACCEPTED
+    with db.transaction():
+        referral.status = ReferralStatus.DUPLICATE
+        referral.patient_id = patient.id
+        referral.decided_at = now
+        referral.decided_by_id = actor.id
+        referral.decision_reason = (
+            f"The same person as {patient.full_name}, who is already in our care"
+        )
+        audit.record(
+            "referral.duplicate",
+            actor=actor,
+            subject_type="referral",
+            subject_id=referral.id,
+            patient_id=patient.id,
+            detail={"episode": episode.id},
+        )
+    return ReferralStatus.DUPLICATE
+
+
 def _accept_returning(referral: Referral, patient: User, *, actor: User, now: datetime) -> User:
     """A discharged patient coming back (the care pathway tells them how): their account is
     kept, access starts again for the configured months, the new referral is funded and opens a
-    new care episode. Someone whose episode is still open is not referred twice."""
+    new care episode. Someone whose episode is still open is not referred twice (their new
+    referral is a duplicate: `add_to_existing_patient`)."""
     if pathway_queries.open_episode_for_patient(patient.id) is not None:
         raise ReferralError(
             "This person already has an open care episode with us. Check whether this is the "
@@ -443,7 +582,7 @@ def _accept_returning(referral: Referral, patient: User, *, actor: User, now: da
             subject_type="referral",
             subject_id=referral.id,
             patient_id=patient.id,
-            detail={"returning": True},
+            detail={"returning": True, "same_person": True},
         )
     service = current_app.config["SERVICE_NAME"]
     send_email(

@@ -17,7 +17,8 @@ from webapp.referral import bp, codes, eligibility, journey, services
 from webapp.referral.forms import PractitionerReferralForm
 
 DRAFT_KEY = "referral_draft"
-REFERENCE = "referral_reference"
+REFERENCE = "referral_reference"  # a practitioner's referral, for their "sent" page
+SENT = "referral_sent"  # the reference of the referral this browser's draft became
 REFUSALS = "referral_refusals"
 TEXTS_DROPPED = (
     "You removed your mobile number, so we cannot send you text reminders. "
@@ -45,6 +46,7 @@ def _draft() -> ReferralDraft | None:
 def _begin(referral: Referral | None = None) -> Response:
     key = services.start_draft(now=utcnow(), referral=referral)
     session[DRAFT_KEY] = key
+    session.pop(SENT, None)
     steps = journey.steps_for(is_finishing=referral is not None)
     return redirect(url_for("referral.question", slug=steps[0].slug))
 
@@ -54,6 +56,22 @@ def _restart() -> Response:
         "We did not keep your answers because you had not used the page for a while. Start again."
     )
     return redirect(url_for("referral.start"))
+
+
+def _open_draft() -> ReferralDraft | Response:
+    """The draft being answered, or where to go instead: its "sent" page again if it was
+    already sent (a double tap on Send, or back and Send again), else the start."""
+    draft = _draft()
+    if draft is None:
+        return redirect(url_for("referral.sent")) if session.get(SENT) else _restart()
+    sent = services.referral_sent_from(draft)
+    return draft if sent is None else _show_sent(sent)
+
+
+def _show_sent(referral: Referral) -> Response:
+    session.pop(DRAFT_KEY, None)
+    session[SENT] = referral.reference
+    return redirect(url_for("referral.sent"))
 
 
 @bp.route("/refer-yourself", methods=["GET", "POST"])
@@ -67,9 +85,9 @@ def start() -> Response | str:
 @bp.route("/refer-yourself/<slug>", methods=["GET", "POST"])
 @limiter.limit(_public_form_limit, methods=["POST"])
 def question(slug: str) -> Response | str:
-    draft = _draft()
-    if draft is None:
-        return _restart()
+    draft = _open_draft()
+    if not isinstance(draft, ReferralDraft):
+        return draft
     steps = journey.steps_for(is_finishing=draft.referral_id is not None)
     step = journey.step_named(steps, slug) or abort(404)
     answers = services.answers_of(draft)
@@ -119,9 +137,9 @@ def _back_link(steps: tuple[journey.Step, ...], step: journey.Step) -> str:
 @bp.route("/refer-yourself/check-your-answers", methods=["GET", "POST"])
 @limiter.limit(_public_form_limit, methods=["POST"])
 def check_answers() -> Response | str:
-    draft = _draft()
-    if draft is None:
-        return _restart()
+    draft = _open_draft()
+    if not isinstance(draft, ReferralDraft):
+        return draft
     steps = journey.steps_for(is_finishing=draft.referral_id is not None)
     answers = services.answers_of(draft)
     if journey.first_unanswered(steps, answers) is not None:
@@ -131,15 +149,13 @@ def check_answers() -> Response | str:
             referral = services.submit_self_referral(draft, now=utcnow())
         else:
             referral = services.finish_practitioner_referral(draft, now=utcnow())
-        session.pop(DRAFT_KEY, None)
-        session[REFERENCE] = referral.reference
-        return redirect(url_for("referral.sent"))
+        return _show_sent(referral)
     return render_template("referral/check_answers.html", rows_in=journey.summary(steps, answers))
 
 
 @bp.route("/refer-yourself/sent")
 def sent() -> Response | str:
-    reference = session.get(REFERENCE)
+    reference = session.get(SENT)
     if not reference:
         return redirect(url_for("referral.start"))
     return render_template("referral/sent.html", reference=reference)

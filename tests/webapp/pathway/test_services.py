@@ -26,6 +26,7 @@ from webapp.models import (
     CareEpisode,
     ExperienceResponse,
     QuestionnaireResponse,
+    ReferralStatus,
     Role,
     StepChange,
 )
@@ -488,8 +489,9 @@ def test_a_discharged_patient_who_refers_again_comes_back_to_a_new_episode(app, 
     again = make_referral(email=patient.email, received_at=NOW)
     lead = make_user(Role.CLINICAL_LEAD)
     later = NOW + timedelta(days=30)
-    with app.test_request_context():
-        assert referral_services.accept(again, actor=lead, now=later).id == patient.id
+    with app.test_request_context():  # the same person, no longer in care: a new referral
+        status = referral_services.add_to_existing_patient(again, patient.id, actor=lead, now=later)
+    assert status is ReferralStatus.ACCEPTED and again.patient_id == patient.id
     second = queries.open_episode_for_patient(patient.id)
     assert second is not None and second.id != first.id and second.referral_id == again.id
     assert second.state is S.WAITING_FOR_ASSESSMENT
@@ -502,11 +504,17 @@ def test_a_discharged_patient_who_refers_again_comes_back_to_a_new_episode(app, 
 def test_someone_with_an_open_episode_is_not_accepted_twice(app):
     first = accept(app)
     again = make_referral(email=first.patient.email)
+    lead = make_user(Role.CLINICAL_LEAD)
     with (
         app.test_request_context(),
-        pytest.raises(referral_services.ReferralError, match="open care episode"),
+        pytest.raises(referral_services.ReferralError, match="already has an account"),
     ):
-        referral_services.accept(again, actor=make_user(Role.CLINICAL_LEAD), now=NOW)
+        referral_services.accept(again, actor=lead, now=NOW)
+    with app.test_request_context():  # the same person, in care: closed as a duplicate
+        status = referral_services.add_to_existing_patient(
+            again, first.patient_id, actor=lead, now=NOW
+        )
+    assert status is ReferralStatus.DUPLICATE and again.patient_id == first.patient_id
     assert (
         len(
             db.session.scalars(

@@ -10,10 +10,10 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from tests.conftest import submit
+from tests.conftest import CSRF_FIELD, submit
 from tests.webapp.referral.test_views import ADULT_ANSWERS, answer
 from webapp.extensions import db, limiter
-from webapp.models import Referral, ReferralDraft, ReferralStatus, RefusalCount
+from webapp.models import AuditEvent, Referral, ReferralDraft, ReferralStatus, RefusalCount
 
 NOW = datetime(2026, 6, 1, 9, 30, tzinfo=UTC)
 
@@ -91,7 +91,8 @@ def test_a_gp_refers_a_patient_who_finishes_the_referral_themselves(client, outb
     )
     assert referral.mobile_e164 == "+447700900555" and referral.sms_reminders is True
     assert db.session.scalar(select(func.count(Referral.id))) == 1
-    assert db.session.scalar(select(func.count(ReferralDraft.id))) == 0
+    [draft] = db.session.scalars(select(ReferralDraft)).all()  # kept only to say it was sent
+    assert (draft.referral_id, draft.answers) == (referral.id, "{}")
     # The link works once: the referral no longer waits for the patient.
     assert client.get(link).status_code == 410
 
@@ -181,3 +182,27 @@ def test_the_error_summary_lists_problems_in_page_order(client):
     positions = [summary.index(message) for message in order]
     assert positions == sorted(positions)
     assert 'href="#day"' in summary
+
+
+def test_finishing_twice_shows_the_reference_again_and_changes_nothing(client, outbox):
+    submit(client, "/refer-a-patient", FORM)
+    referral = db.session.scalars(select(Referral)).one()
+    submit(client, finish_link(outbox), {})
+    for slug, data in FINISH_ANSWERS:
+        answer(client, slug, data)
+    page = client.get("/refer-yourself/check-your-answers").get_data(as_text=True)
+    token = CSRF_FIELD.search(page).group(1)
+    before = client.get_cookie("session").value
+    first = client.post("/refer-yourself/check-your-answers", data={"csrf_token": token})
+    db.session.expire_all()
+    completed_at = db.session.get(Referral, referral.id).completed_at
+    client.set_cookie("session", before)  # a double tap: the session from before the first
+    second = client.post("/refer-yourself/check-your-answers", data={"csrf_token": token})
+    for response in (first, second):
+        assert response.headers["Location"].endswith("/refer-yourself/sent")
+    assert referral.reference in client.get("/refer-yourself/sent").get_data(as_text=True)
+    db.session.expire_all()
+    again = db.session.get(Referral, referral.id)
+    assert (again.status, again.completed_at) == (ReferralStatus.RECEIVED, completed_at)
+    actions = db.session.scalars(select(AuditEvent.action)).all()
+    assert actions.count("referral.completed_by_patient") == 1

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from tests.conftest import submit
+from tests.conftest import CSRF_FIELD, submit
 from webapp.extensions import db
 from webapp.models import AuditEvent, Referral, ReferralDraft, ReferralStatus, RefusalCount
 
@@ -134,7 +134,8 @@ def test_an_eligible_adult_refers_themselves_and_gets_a_reference(client):
     assert (referral.language, referral.needs_interpreter) == ("Polish", True)
     assert referral.accessibility_needs == "Large text, please"
     assert referral.referrer_name is None and referral.patient_id is None
-    assert db.session.scalar(select(func.count(ReferralDraft.id))) == 0  # the draft is gone
+    [draft] = db.session.scalars(select(ReferralDraft)).all()  # kept only to say it was sent,
+    assert (draft.referral_id, draft.answers) == (referral.id, "{}")  # with no answers
     assert "referral.received" in db.session.scalars(select(AuditEvent.action)).all()
 
 
@@ -369,3 +370,65 @@ def test_a_draft_holding_texts_without_a_mobile_never_promises_or_stores_texts(c
         submit(client, "/refer-yourself/check-your-answers", {})
     referral = db.session.scalars(select(Referral)).one()
     assert (referral.mobile_e164, referral.sms_reminders) == (None, False)
+
+
+def send_twice(client, *, same_cookie: bool) -> tuple[object, object]:
+    """Press Send on check your answers twice with the page's form: one after the other (back,
+    then Send again), or with `same_cookie` as a double tap does, the second request carrying the
+    session from before the first was answered."""
+    page = client.get("/refer-yourself/check-your-answers").get_data(as_text=True)
+    token = CSRF_FIELD.search(page).group(1)
+    before = client.get_cookie("session").value
+    first = client.post("/refer-yourself/check-your-answers", data={"csrf_token": token})
+    if same_cookie:
+        client.set_cookie("session", before)
+    second = client.post("/refer-yourself/check-your-answers", data={"csrf_token": token})
+    return first, second
+
+
+@pytest.mark.parametrize("same_cookie", [False, True], ids=["back-and-send", "double-tap"])
+def test_sending_a_referral_twice_shows_its_reference_again_and_sends_one(client, same_cookie):
+    walk(client, ADULT_ANSWERS)
+    first, second = send_twice(client, same_cookie=same_cookie)
+    assert first.headers["Location"].endswith("/refer-yourself/sent")
+    assert second.headers["Location"].endswith("/refer-yourself/sent")
+    page = client.get("/refer-yourself/sent").get_data(as_text=True)
+    referral = db.session.scalars(select(Referral)).one()
+    assert referral.reference in page and "Start again" not in page
+    # Back to the answers or a question: the referral was sent, so the sent page again.
+    for path in ("/refer-yourself/check-your-answers", "/refer-yourself/consent"):
+        assert client.get(path).headers["Location"].endswith("/refer-yourself/sent")
+    assert db.session.scalar(select(func.count(Referral.id))) == 1
+    actions = db.session.scalars(select(AuditEvent.action)).all()
+    assert actions.count("referral.received") == 1
+
+
+def test_a_new_referral_after_sending_one_starts_afresh(client):
+    walk(client, ADULT_ANSWERS)
+    submit(client, "/refer-yourself/check-your-answers", {})
+    start(client)
+    early = client.get("/refer-yourself/check-your-answers")  # the new draft, not the sent one
+    assert early.headers["Location"].endswith("/refer-yourself/date-of-birth")
+    assert client.get("/refer-yourself/sent").headers["Location"].endswith("/refer-yourself")
+    answer(client, "date-of-birth", {"day": "2", "month": "3", "year": "1970"})
+    new = db.session.scalars(select(ReferralDraft).where(ReferralDraft.referral_id.is_(None)))
+    assert "1970-03-02" in new.one().answers
+
+
+def test_a_draft_read_before_another_request_sent_it_is_not_sent_again(client, app):
+    """Two requests read the draft before either sends it: the second finds it claimed and
+    returns the first's referral rather than making another."""
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    from webapp.referral import services
+
+    walk(client, ADULT_ANSWERS)
+    draft = db.session.scalars(select(ReferralDraft)).one()
+    answers = draft.answers
+    with app.test_request_context():
+        first = services.submit_self_referral(draft, now=NOW)
+        set_committed_value(draft, "referral_id", None)  # as the other request last read it
+        set_committed_value(draft, "answers", answers)
+        again = services.submit_self_referral(draft, now=NOW)
+    assert again.id == first.id
+    assert db.session.scalar(select(func.count(Referral.id))) == 1
