@@ -1,7 +1,7 @@
 """Journeys on a phone about time and typing: a patient writing their safety plan is warned before
 the idle sign-out (WCAG 2.2.1, Timing Adjustable), stays signed in from the warning by keyboard,
 is signed out when they let it run out, and gets back what they typed when they press Save
-anyway.
+anyway; and in a group meeting a phone's Enter key makes a new line rather than sending.
 
 The idle limit is seconds here rather than 30 minutes (SESSION_IDLE_TIMEOUT and
 SESSION_WARNING_BEFORE); the server side is tested in tests/webapp/auth/test_signed_out.py.
@@ -9,12 +9,14 @@ SESSION_WARNING_BEFORE); the server side is tested in tests/webapp/auth/test_sig
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 
 from tests.browser import AXE, needs_chromium
 from tests.webapp.journeys.journey import Journey
+from tests.webapp.journeys.test_group_journey import into_the_room, say
 from webapp.demo import demo_email
 
 pytestmark = [
@@ -69,4 +71,31 @@ def test_a_patient_is_warned_stays_signed_in_and_gets_back_what_they_typed(journ
     patient.arrive(page.get_by_role("button", name="Sign in again").click)
     patient.sign_in(demo_email("patient"), here=True)
     assert patient.path == "/safety-plan/edit"
+    journey.finish()
+
+
+def test_on_a_phone_enter_makes_a_new_line_and_send_sends(journey: Journey):
+    facilitator = journey.person("facilitator", width=1280)
+    facilitator.sign_in(demo_email("priya.nair"), totp=True)
+    into_the_room(facilitator, re.compile("^Go to the room"))
+    member = journey.person("patient", width=360, touch=True)
+    member.sign_in(demo_email("patient"))
+    into_the_room(member, "Go to the group room")
+
+    member.sees("Enter starts a new line. Press Send to send your message.")
+    box = member.page.get_by_label("Your message to the group", exact=True)
+    box.tap()
+    member.page.keyboard.type("Busy week.")
+    member.page.keyboard.press("Enter")
+    member.page.keyboard.type("But I tried the breathing exercise.")
+    assert box.input_value() == "Busy week.\nBut I tried the breathing exercise."
+    assert member.page.locator("#chat-messages li").count() == 0  # nothing sent yet
+    member.page.get_by_role("button", name="Send", exact=True).tap()
+    facilitator.sees("But I tried the breathing exercise.")
+
+    # With a keyboard and a mouse, Enter still sends.
+    facilitator.sees("Press Enter to send, Shift and Enter for a new line.")
+    say(facilitator, "Well done for trying it.")
+    member.sees("Well done for trying it.")
+    member.check()
     journey.finish()
