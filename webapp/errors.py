@@ -59,6 +59,12 @@ def register_errors(app: Flask) -> None:
             return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
         return signed_out_page()
 
+    @app.errorhandler(429)
+    def too_many(error: HTTPException) -> tuple[str, int]:
+        if request.blueprint == "referral":
+            return too_fast_page()
+        return http_error(error)
+
     @app.errorhandler(CSRFError)
     def csrf_failed(_error: CSRFError) -> tuple[str, int]:
         return render_template("errors/csrf.html", title="Your form has expired"), 400
@@ -104,6 +110,16 @@ def signed_out_page() -> tuple[str, int]:
         typed=typed_text(request.form, request.blueprint),
         sign_in_url=url_for("auth.sign_in", next=_return_path()),
     ), 401
+
+
+def too_fast_page() -> tuple[str, int]:
+    """A referral page sent too often from one address (REFERRAL_RATE_LIMIT): not about
+    accounts, and what was typed on the page comes back."""
+    return render_template(
+        "errors/429_referral.html",
+        title="Wait a minute, then send this page again",
+        typed=typed_text(request.form, request.blueprint),
+    ), 429
 
 
 def _return_path() -> str | None:
