@@ -61,6 +61,8 @@ class Config:
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
     SESSION_IDLE_TIMEOUT = timedelta(minutes=int(_env("SESSION_IDLE_MINUTES", "30")))
     SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=int(_env("SESSION_ABSOLUTE_HOURS", "12")))
+    # Pages warn this long before either limit, with a button to stay signed in (idle only).
+    SESSION_WARNING_BEFORE = timedelta(minutes=int(_env("SESSION_WARNING_MINUTES", "2")))
     PERMANENT_SESSION_LIFETIME = SESSION_ABSOLUTE_TIMEOUT
     REMEMBER_COOKIE_DURATION = timedelta(0)
 
@@ -77,6 +79,11 @@ class Config:
     RATELIMIT_SWALLOW_ERRORS = True
     SIGN_IN_RATE_LIMIT = _env("SIGN_IN_RATE_LIMIT", "10 per minute")
     PUBLIC_FORM_RATE_LIMIT = _env("PUBLIC_FORM_RATE_LIMIT", "20 per minute")
+    # The self-referral's question pages, per address: a referral is about 20 of them, and
+    # people on one mobile network (carrier NAT) or Wi-Fi share an address, so this is several
+    # people at once answering faster than anyone reads. Starting and sending a referral keep
+    # PUBLIC_FORM_RATE_LIMIT (once each a referral).
+    REFERRAL_RATE_LIMIT = _env("REFERRAL_RATE_LIMIT", "100 per minute")
     # How many proxies (load balancers) stand in front of the app: their X-Forwarded-For and
     # X-Forwarded-Proto are believed, so limits and the audit see each visitor's own address.
     TRUSTED_PROXIES = int(_env("TRUSTED_PROXIES", "0"))

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import logging
 from contextlib import suppress
+from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    current_app,
+    g,
+    get_flashed_messages,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import AnonymousUserMixin
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DisconnectionError, OperationalError, PendingRollbackError
@@ -13,6 +24,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from webapp.extensions import db
+from webapp.security import SIGNED_OUT_BECAUSE, signed_out_message
+from webapp.unsaved import typed_text
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +55,15 @@ def _page(status: int) -> tuple[str, int]:
 def register_errors(app: Flask) -> None:
     @app.errorhandler(401)
     def unauthorised(_error: HTTPException) -> Response | tuple[str, int]:
-        if request.method == "GET":
+        if request.method in ("GET", "HEAD"):
             return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
-        return _page(403)
+        return signed_out_page()
+
+    @app.errorhandler(429)
+    def too_many(error: HTTPException) -> tuple[str, int]:
+        if request.blueprint == "referral":
+            return too_fast_page()
+        return http_error(error)
 
     @app.errorhandler(CSRFError)
     def csrf_failed(_error: CSRFError) -> tuple[str, int]:
@@ -76,6 +95,43 @@ def register_errors(app: Flask) -> None:
         if app.config.get("TESTING") and app.config.get("PROPAGATE_TEST_ERRORS", True):
             raise error
         return _page(500)
+
+
+def signed_out_page() -> tuple[str, int]:
+    """A form sent by someone no longer signed in (a time limit ran out, or they signed out in
+    another tab): the form's CSRF token held, so it came from this site's own page. Say so, and
+    give back what they typed, rather than "a different kind of account" and the text lost."""
+    reason = session.get(SIGNED_OUT_BECAUSE)
+    get_flashed_messages()  # the sign-out's own notice: this page says it, in full
+    return render_template(
+        "errors/signed_out.html",
+        title="You have been signed out",
+        reason=signed_out_message(reason) if reason else None,
+        typed=typed_text(request.form, request.blueprint),
+        sign_in_url=url_for("auth.sign_in", next=_return_path()),
+    ), 401
+
+
+def too_fast_page() -> tuple[str, int]:
+    """A referral page sent too often from one address (REFERRAL_RATE_LIMIT): not about
+    accounts, and what was typed on the page comes back."""
+    return render_template(
+        "errors/429_referral.html",
+        title="Wait a minute, then send this page again",
+        typed=typed_text(request.form, request.blueprint),
+    ), 429
+
+
+def _return_path() -> str | None:
+    """The page the form was on (the Referer, if it is this site's), or the form's own address
+    when that is a page; otherwise the home page after sign-in."""
+    if request.referrer:
+        referrer = urlsplit(request.referrer)
+        if referrer.netloc == request.host and referrer.path.startswith("/"):
+            return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    if request.url_rule is not None and "GET" in (request.url_rule.methods or ()):
+        return request.full_path.rstrip("?")
+    return None
 
 
 SOCKET_ERROR = "Sorry, there is a problem with the service. Reload the page and try again."

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -26,6 +26,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 SIGNED_IN_AT = "signed_in_at"
 LAST_SEEN_AT = "last_seen_at"
+SIGNED_OUT_BECAUSE = "signed_out_because"
+IDLE, ABSOLUTE = "idle", "absolute"
 
 
 def csp_nonce() -> str:
@@ -82,14 +84,67 @@ def start_signed_in_session() -> None:
     session[LAST_SEEN_AT] = now
 
 
-def is_session_expired() -> bool:
-    """Has the signed-in session been idle, or open, too long? (Socket.IO's door asks too.)"""
+def _expired_because() -> str | None:
+    """ "idle" or "absolute" once the signed-in session has run out, else None."""
     now = _now().timestamp()
     idle = current_app.config["SESSION_IDLE_TIMEOUT"].total_seconds()
     absolute = current_app.config["SESSION_ABSOLUTE_TIMEOUT"].total_seconds()
-    last_seen_at = session.get(LAST_SEEN_AT, 0)
-    signed_in_at = session.get(SIGNED_IN_AT, 0)
-    return bool(now - last_seen_at > idle or now - signed_in_at > absolute)
+    if now - session.get(SIGNED_IN_AT, 0) > absolute:
+        return ABSOLUTE
+    if now - session.get(LAST_SEEN_AT, 0) > idle:
+        return IDLE
+    return None
+
+
+def is_session_expired() -> bool:
+    """Has the signed-in session been idle, or open, too long? (Socket.IO's door asks too.)"""
+    return _expired_because() is not None
+
+
+def seconds_left() -> tuple[int, int] | None:
+    """(seconds to the idle sign-out, seconds to the absolute one) for the signed-in person, or
+    None when nobody is signed in. Pages pass these to their script, which warns in time
+    (WCAG 2.2.1, Timing Adjustable); relative, so the browser's own clock need not agree."""
+    if not current_user.is_authenticated:
+        return None
+    now = _now().timestamp()
+    config = current_app.config
+    idle = session.get(LAST_SEEN_AT, 0) + config["SESSION_IDLE_TIMEOUT"].total_seconds() - now
+    absolute = (
+        session.get(SIGNED_IN_AT, 0) + config["SESSION_ABSOLUTE_TIMEOUT"].total_seconds() - now
+    )
+    return max(0, int(idle)), max(0, int(absolute))
+
+
+def keeps_idle_clock(view: F) -> F:
+    """A view whose requests are not activity: asking how long is left must not restart the
+    idle clock, or a page that asks before it warns would never be signed out."""
+    view.keeps_idle_clock = True  # type: ignore[attr-defined]  # read by enforce_session_timeouts
+    return view
+
+
+def duration_words(length: timedelta) -> str:
+    """ "30 minutes", "12 hours", "1 minute": how a time limit is named on pages."""
+    seconds = int(length.total_seconds())
+    unit, size = next(
+        (unit, size)
+        for unit, size in (("hour", 3600), ("minute", 60), ("second", 1))
+        if size == 1 or (seconds >= size and seconds % size == 0)
+    )
+    count = seconds // size
+    return f"{count} {unit}{'' if count == 1 else 's'}"
+
+
+def signed_out_message(reason: str) -> str:
+    config = current_app.config
+    if reason == ABSOLUTE:
+        limit = duration_words(config["SESSION_ABSOLUTE_TIMEOUT"])
+        return (
+            f"You were signed out because you had been signed in for {limit}, "
+            "to protect your privacy."
+        )
+    limit = duration_words(config["SESSION_IDLE_TIMEOUT"])
+    return f"You were signed out after {limit} without activity, to protect your privacy."
 
 
 def enforce_session_timeouts() -> None:
@@ -98,17 +153,25 @@ def enforce_session_timeouts() -> None:
         return None
     if request.endpoint is not None and request.endpoint.endswith("static"):
         return None
-    now = _now().timestamp()
-    if is_session_expired():
+    reason = _expired_because()
+    if reason is not None:
+        csrf_key = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")  # Flask-WTF's
+        csrf_token = session.get(csrf_key)
         logout_user()
         session.clear()
-        flash(
-            "You were signed out because you had not used the site for a while. "
-            "Sign in again to carry on."
-        )
+        # The reason, for a form sent after the sign-out (webapp.errors says why and gives back
+        # what was typed), and the form's token: another tab, or the page's own check, may be
+        # first to find the session over, and the form must not then fail as "expired", losing
+        # the text. Signing in again starts a new session, and with it a new token.
+        session[SIGNED_OUT_BECAUSE] = reason
+        if csrf_token is not None:
+            session[csrf_key] = csrf_token
+        flash(f"{signed_out_message(reason)} Sign in again to carry on.")
         # Carry on signed out: a protected page then sends them to sign in (and back).
         return None
-    session[LAST_SEEN_AT] = now
+    view = current_app.view_functions.get(request.endpoint or "")
+    if not getattr(view, "keeps_idle_clock", False):
+        session[LAST_SEEN_AT] = _now().timestamp()
     return None
 
 
@@ -176,6 +239,8 @@ def init_security(app: Flask) -> None:
     app.before_request(enforce_session_timeouts)
     app.after_request(set_security_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.jinja_env.globals["session_seconds_left"] = seconds_left
+    app.jinja_env.globals["duration_words"] = duration_words
 
 
 POSTING_TOO_FAST = "You are posting very quickly. Wait a minute, then post again."

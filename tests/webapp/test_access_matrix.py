@@ -59,6 +59,8 @@ ACCESS: dict[str, Any] = {
     "auth.account": SIGNED_IN,
     "auth.recovery_codes": SIGNED_IN,
     "auth.new_recovery_codes": SIGNED_IN,
+    "auth.session_time": SIGNED_IN,  # how long until the sign-out; 401 when signed out
+    "auth.stay_signed_in": SIGNED_IN,
     "referral.start": EVERYONE,
     "referral.question": EVERYONE,
     "referral.cannot_refer": EVERYONE,

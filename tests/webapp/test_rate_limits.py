@@ -2,8 +2,10 @@
 person in again once its window has passed; the limits kept in Redis hold across instances.
 
 The limits: sign-in, the security code and two-factor set-up (SIGN_IN_RATE_LIMIT, per address);
-every other public form: password reset, invitations, self-referral, practitioner referral
-(PUBLIC_FORM_RATE_LIMIT, per address); community posts, replies and suggestions
+every other public form: password reset, invitations, starting, sending or finishing a referral,
+practitioner referral (PUBLIC_FORM_RATE_LIMIT, per address); the self-referral's question pages
+(REFERRAL_RATE_LIMIT, per address: about 20 of them a referral, and people on one mobile
+network or Wi-Fi share an address); community posts, replies and suggestions
 (POSTING_RATE_LIMIT, per person); session-room messages (webapp/sessions/rate.py, per person
 and room). (The per-account lockout after wrong passwords or security codes is tested in
 tests/webapp/auth/test_views.py.) A public form (one anyone may use, in the access matrix)
@@ -53,7 +55,7 @@ LIMITS = {
     "auth.reset_password": "PUBLIC_FORM_RATE_LIMIT",
     "auth.accept_invitation": "PUBLIC_FORM_RATE_LIMIT",
     "referral.start": "PUBLIC_FORM_RATE_LIMIT",
-    "referral.question": "PUBLIC_FORM_RATE_LIMIT",
+    "referral.question": "REFERRAL_RATE_LIMIT",
     "referral.check_answers": "PUBLIC_FORM_RATE_LIMIT",
     "referral.refer_patient": "PUBLIC_FORM_RATE_LIMIT",
     "referral.finish": "PUBLIC_FORM_RATE_LIMIT",
@@ -102,7 +104,11 @@ def test_each_public_limit_trips_at_its_threshold_says_so_and_resets(app, endpoi
         refused = post()
         assert refused.status_code == 429
         page = refused.get_data(as_text=True)
-        assert TOO_MANY in page and "Wait a minute, then try again" in page
+        if endpoint.startswith("referral."):  # no accounts here: the referral's own wording
+            assert "Wait a minute, then send this page again" in page
+            assert "keep accounts safe" not in page
+        else:
+            assert TOO_MANY in page and "Wait a minute, then try again" in page
         # Per address: someone else is not held up by it.
         elsewhere = app.test_client()
         elsewhere.environ_base["REMOTE_ADDR"] = "192.0.2.7"
@@ -110,6 +116,45 @@ def test_each_public_limit_trips_at_its_threshold_says_so_and_resets(app, endpoi
         assert elsewhere.post(path, data={"csrf_token": elsewhere_token}).status_code != 429
         clock.shift(timedelta(seconds=61))
         assert post().status_code != 429
+
+
+def test_a_few_people_referring_themselves_from_one_address_are_not_held_up(app):
+    """Three people on one mobile network, each answering a self-referral's 20 or so question
+    pages within the same minute: faster than anyone reads, and nobody is refused."""
+    with time_machine.travel(NOW, tick=False):
+        people = [app.test_client() for _ in range(3)]  # one address: 127.0.0.1
+        tokens = []
+        for person in people:
+            token = csrf_token(person, "/refer-yourself")
+            assert person.post("/refer-yourself", data={"csrf_token": token}).status_code == 302
+            tokens.append(token)
+        for _page in range(20):
+            for person, token in zip(people, tokens, strict=True):
+                answered = person.post(
+                    "/refer-yourself/postcode", data={"csrf_token": token, "postcode": "LS1 4AP"}
+                )
+                assert answered.status_code != 429
+
+
+def test_a_refused_referral_page_gives_back_what_was_typed(app):
+    threshold = _threshold(app, "REFERRAL_RATE_LIMIT")
+    with time_machine.travel(NOW, tick=False):
+        client = app.test_client()
+        token = csrf_token(client, "/refer-yourself")
+        client.post("/refer-yourself", data={"csrf_token": token})
+        for _ in range(threshold):
+            client.post("/refer-yourself/postcode", data={"csrf_token": token, "postcode": "x"})
+        refused = client.post(
+            "/refer-yourself/name",
+            data={"csrf_token": token, "full_name": "Sam O'Neill", "email": "sam@example.com"},
+        )
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 429
+    assert re.search(
+        r">\s*Full name\s*</label>\s*<textarea[^>]*readonly[^>]*>Sam O&#39;Neill<", page
+    )
+    assert "sam@example.com" in page and token not in page
+    assert "Your answers to the earlier questions are kept" in page
 
 
 def _signed_in(app: Flask, user: Any) -> FlaskClient:

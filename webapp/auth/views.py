@@ -6,7 +6,17 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from authlib.integrations.base_client.errors import OAuthError
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 from joserfc.errors import JoseError
 from requests import RequestException
@@ -24,7 +34,7 @@ from webapp.auth.forms import (
 )
 from webapp.extensions import db, limiter
 from webapp.models import TokenPurpose, User
-from webapp.security import start_signed_in_session
+from webapp.security import keeps_idle_clock, seconds_left, start_signed_in_session
 
 PENDING_USER = "pending_sign_in"
 PENDING_SINCE = "pending_sign_in_since"
@@ -213,6 +223,29 @@ def sign_out() -> Response:
     session.clear()
     flash("You have signed out.")
     return redirect(url_for("auth.sign_in"))
+
+
+def _time_left() -> tuple[Response, int]:
+    left = seconds_left()
+    if left is None:
+        return jsonify(signed_in=False), 401
+    idle, absolute = left
+    return jsonify(idle_seconds=idle, absolute_seconds=absolute), 200
+
+
+@bp.route("/session-time")
+@keeps_idle_clock
+def session_time() -> tuple[Response, int]:
+    """How long until the sign-out, for the page's warning (static/app.js), which asks before it
+    warns in case another tab has been used since."""
+    return _time_left()
+
+
+@bp.route("/stay-signed-in", methods=["POST"])
+def stay_signed_in() -> tuple[Response, int]:
+    """The warning's "Stay signed in": the request itself is the activity that restarts the
+    idle clock (webapp.security.enforce_session_timeouts); the absolute limit stands."""
+    return _time_left()
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])

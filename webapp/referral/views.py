@@ -39,6 +39,10 @@ def _public_form_limit() -> str:
     return str(current_app.config["PUBLIC_FORM_RATE_LIMIT"])
 
 
+def _question_limit() -> str:
+    return str(current_app.config["REFERRAL_RATE_LIMIT"])
+
+
 def _draft() -> ReferralDraft | None:
     return services.draft_for_key(session.get(DRAFT_KEY), now=utcnow())
 
@@ -83,7 +87,7 @@ def start() -> Response | str:
 
 
 @bp.route("/refer-yourself/<slug>", methods=["GET", "POST"])
-@limiter.limit(_public_form_limit, methods=["POST"])
+@limiter.limit(_question_limit, methods=["POST"])
 def question(slug: str) -> Response | str:
     draft = _open_draft()
     if not isinstance(draft, ReferralDraft):

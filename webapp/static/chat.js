@@ -120,7 +120,7 @@ function start (root) {
     transmit(clientId)
   })
 
-  sendOnEnter(input, form)
+  sendOnEnter(input, form, document.getElementById('chat-enter-hint'))
 
   function sharing () {
     return !shareTyping || shareTyping.checked

@@ -131,7 +131,7 @@ function start (root) {
     transmit(clientId)
   })
 
-  sendOnEnter(input, form)
+  sendOnEnter(input, form, document.getElementById('chat-enter-hint'))
 
   function showRoster (members) {
     if (!roster) return

@@ -43,13 +43,26 @@ export function queue (list, pending, body) {
   return clientId
 }
 
-// Enter sends, Shift and Enter makes a new line.
-export function sendOnEnter (input, form) {
+// With a keyboard, Enter sends and Shift and Enter makes a new line. A phone's or tablet's
+// on-screen keyboard has no Shift and Enter, so where the pointer is a finger Enter makes a new
+// line and the Send button sends. `hint` (the page's default suits both) says which applies.
+const TOUCH = '(pointer: coarse)'
+const HINTS = {
+  touch: 'Enter starts a new line. Press Send to send your message.',
+  keyboard: 'Press Enter to send, Shift and Enter for a new line.'
+}
+
+export function sendOnEnter (input, form, hint) {
+  const touch = window.matchMedia(TOUCH)
+  const say = () => {
+    if (hint) hint.textContent = touch.matches ? HINTS.touch : HINTS.keyboard
+  }
+  say()
+  touch.addEventListener('change', say)
   input.addEventListener('keydown', (event) => {
-    if (event.key === 'Enter' && !event.shiftKey) {
-      event.preventDefault()
-      form.requestSubmit()
-    }
+    if (event.key !== 'Enter' || event.shiftKey || event.isComposing || touch.matches) return
+    event.preventDefault()
+    form.requestSubmit()
   })
 }
 

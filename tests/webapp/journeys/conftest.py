@@ -52,6 +52,8 @@ def journey(
     settings = {
         # Everyone signs in from 127.0.0.1, and each journey signs in several people.
         "SIGN_IN_RATE_LIMIT": "100 per minute",
+        # A journey's own settings: @pytest.mark.parametrize("journey", [{...}], indirect=True)
+        **getattr(request, "param", {}),
     }
     with (
         time_machine.travel(starts, tick=True) as clock,

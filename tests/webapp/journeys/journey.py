@@ -213,12 +213,19 @@ class Journey:
     people: list[Person] = field(default_factory=list)
     problems: dict[str, list[str]] = field(default_factory=dict)
 
-    def person(self, who: str, *, width: int, downloads: bool = False) -> Person:
+    def person(
+        self, who: str, *, width: int, downloads: bool = False, touch: bool = False
+    ) -> Person:
         """Someone in a browser context of their own. Downloads are refused unless asked for
-        (a journey that downloads a report reads it with `page.expect_download()`)."""
+        (a journey that downloads a report reads it with `page.expect_download()`); `touch`
+        is a phone's touch screen (its pointer is coarse, with no hover)."""
         # bypass_csp lets axe be injected; the site's own CSP is tested elsewhere.
         context = self.browser.new_context(
-            viewport={"width": width, "height": 800}, bypass_csp=True, accept_downloads=downloads
+            viewport={"width": width, "height": 800},
+            bypass_csp=True,
+            accept_downloads=downloads,
+            has_touch=touch,
+            is_mobile=touch,
         )
         person = Person(who, context.new_page(), self.server.url, width, self.problems)
         self.people.append(person)
