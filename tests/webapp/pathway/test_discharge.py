@@ -222,7 +222,9 @@ class TestBookingAfterDischarge:
         # Referred again and accepted: a new episode, which the next booking joins.
         again = make_referral(email=episode.patient.email, received_at=NOW)
         with app.test_request_context():
-            referral_services.accept(again, actor=make_user(Role.CLINICAL_LEAD), now=NOW)
+            referral_services.add_to_existing_patient(  # the "same person" decision
+                again, episode.patient_id, actor=make_user(Role.CLINICAL_LEAD), now=NOW
+            )
         second = queries.open_episode_for_patient(episode.patient_id)
         appointment = booking.book_appointment(
             episode.patient_id, therapist.id, NOW + timedelta(days=1, hours=2), now=NOW
