@@ -49,6 +49,7 @@ __all__ = [
     "get",
     "is_worse_risk",
     "score",
+    "weakest_risk_level",
 ]
 
 INSTRUMENTS: Mapping[str, Instrument] = MappingProxyType(
@@ -134,3 +135,17 @@ def is_worse_risk(code: str, value: int, than: int) -> bool:
             if rule.code == code:
                 return rule.is_worse(value, than)
     return value > than  # a reliable rise (RISE_FLAG_DESCRIPTIONS)
+
+
+def weakest_risk_level(code: str) -> int:
+    """The least value that raises risk flag ``code`` (its rule's floor, or its ceiling for a
+    rule with only one); 0 for a reliable rise, which any rise beats. ``ValueError`` if the
+    code is unknown."""
+    describe_risk(code)  # (refuses an unknown code)
+    for instrument in INSTRUMENTS.values():
+        for rule in instrument.risk_rules:
+            if rule.code == code:
+                weakest = rule.at_least if rule.at_least is not None else rule.at_most
+                assert weakest is not None  # (a rule has a floor or a ceiling)
+                return weakest
+    return 0

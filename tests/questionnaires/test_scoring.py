@@ -17,6 +17,7 @@ from questionnaires import (
     get,
     is_worse_risk,
     score,
+    weakest_risk_level,
 )
 from questionnaires.instrument import Instrument, Scoring, score_answers
 
@@ -164,6 +165,14 @@ def test_worse_is_higher_for_a_floor_and_lower_for_a_ceiling(value: int, than: i
     assert is_worse_risk("phq9_reliable_rise", value, than) is (value > than)
     assert is_worse_risk("gad7_reliable_rise", value, than) is (value > than)
     assert is_worse_risk("srs_alliance_concern", value, than) is (value < than)
+
+
+def test_the_weakest_level_that_raises_each_flag() -> None:
+    assert weakest_risk_level("phq9_item9") == 1
+    assert weakest_risk_level("srs_alliance_concern") == 36
+    assert weakest_risk_level("phq9_reliable_rise") == 0
+    with pytest.raises(ValueError, match="unknown risk flag"):
+        weakest_risk_level("nope")
 
 
 def test_worse_refuses_an_unknown_flag() -> None:

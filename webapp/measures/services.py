@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from flask import current_app, url_for
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 import questionnaires
@@ -124,9 +125,24 @@ def _raise_flag(
     existing = [f for f in queries.risk_flags_for_appointment(appointment.id) if f.code == code]
     waiting = [flag for flag in existing if flag.acknowledged_at is None]
     if waiting:
-        if level is not None and _is_worse(code, level, waiting):
-            waiting[-1].level = level  # (what its reader will see; read, it is this strong)
-        return None
+        flag = waiting[-1]
+        if level is None or not _is_worse(code, level, waiting):
+            return None
+        # Not read yet, and worse now: its reader must see this level (an acknowledgement
+        # from a page showing the old one is refused), and is told again.
+        flag.level = level
+        flag.description = (
+            f"The answer changed to {level} at {london_datetime(now)}, after this was first "
+            f"raised. {questionnaires.describe_risk(code)}"
+        )
+        audit.record(
+            "risk_flag.worse",
+            subject_type="risk_flag",
+            subject_id=flag.id,
+            patient_id=appointment.patient_id,
+            detail={"code": code, "level": level},
+        )
+        return flag
     if existing and (level is None or not _is_worse(code, level, existing)):
         return None
     description = questionnaires.describe_risk(code)
@@ -159,10 +175,13 @@ def _raise_flag(
 
 
 def _is_worse(code: str, level: int, than: list[RiskFlag]) -> bool:
-    """Worse than every one of these flags (one from before levels were kept never is)."""
+    """Worse than every one of these flags. A flag from before levels were kept is taken at the
+    weakest level that raises it, so that a worse answer after it was read is not missed."""
     return all(
-        flag.level is not None and questionnaires.is_worse_risk(code, level, flag.level)
-        for flag in than
+        questionnaires.is_worse_risk(
+            code, level, questionnaires.weakest_risk_level(code) if f.level is None else f.level
+        )
+        for f in than
     )
 
 
@@ -204,21 +223,58 @@ def move_open_risk_flags(old: Appointment, new: Appointment) -> None:
         )
 
 
-def acknowledge_flag(therapist: User, flag: RiskFlag, note: str, *, now: datetime) -> None:
-    if flag.acknowledged_at is not None:
-        return
-    with db.transaction():
-        flag.acknowledged_at = now
-        flag.acknowledged_by_id = therapist.id
-        flag.acknowledgement_note = note.strip() or None
-        audit.record(
-            "risk_flag.acknowledged",
-            actor=therapist,
-            subject_type="risk_flag",
-            subject_id=flag.id,
-            patient_id=flag.patient_id,
-            detail={"code": flag.code},
+class FlagChanged(Exception):
+    """The flag changed (a worse answer) or was acknowledged since the page was shown."""
+
+
+def acknowledge_flag(
+    therapist: User, flag: RiskFlag, note: str, *, now: datetime, level_shown: str
+) -> bool:
+    """Record that a clinician has read the flag at the level their page showed (`level_shown`,
+    "" for a flag without one). FlagChanged if the answer got worse since: they must read it
+    again. False if someone else acknowledged it first."""
+    with db.transaction() as session:
+        claimed = session.execute(
+            update(RiskFlag)
+            .where(
+                RiskFlag.id == flag.id,
+                RiskFlag.acknowledged_at.is_(None),
+                RiskFlag.level.is_(None)
+                if level_shown == ""
+                else RiskFlag.level == _as_level(level_shown),
+            )
+            .values(
+                acknowledged_at=now,
+                acknowledged_by_id=therapist.id,
+                acknowledgement_note=note.strip() or None,
+            )
+            .execution_options(synchronize_session=False)
         )
+        if claimed.rowcount == 1:
+            audit.record(
+                "risk_flag.acknowledged",
+                actor=therapist,
+                subject_type="risk_flag",
+                subject_id=flag.id,
+                patient_id=flag.patient_id,
+                detail={"code": flag.code, "level": flag.level},
+            )
+    db.session.refresh(flag)
+    if claimed.rowcount == 1:
+        return True
+    if flag.acknowledged_at is not None:
+        return False
+    raise FlagChanged(
+        "The answer changed since you opened this page and is now worse. Nothing was saved: "
+        "read it again below, then acknowledge it."
+    )
+
+
+def _as_level(shown: str) -> int | None:
+    try:
+        return int(shown)
+    except ValueError:
+        return None
 
 
 EXPERIENCE_INSTRUMENTS = ("peq_assessment", "peq_treatment")

@@ -184,8 +184,18 @@ def acknowledge(appointment_id: int, flag_id: int) -> Response | str:
     form = acknowledge_form(flag.id)
     if not form.validate_on_submit():
         return _therapist_page(appointment, failed=(flag.id, form))  # the note kept
-    services.acknowledge_flag(current_user, flag, form.note.data or "", now=utcnow())
-    flash("Risk flag acknowledged.")
+    try:
+        done = services.acknowledge_flag(
+            current_user,
+            flag,
+            form.note.data or "",
+            now=utcnow(),
+            level_shown=request.form.get("level_shown", ""),
+        )
+    except services.FlagChanged as changed:
+        form.form_errors.append(str(changed))
+        return _therapist_page(appointment, failed=(flag.id, form))
+    flash("Risk flag acknowledged." if done else "Someone had already acknowledged this flag.")
     return redirect(url_for("measures.therapist_view", appointment_id=appointment.id))
 
 

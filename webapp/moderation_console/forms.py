@@ -6,7 +6,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -14,7 +13,6 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
-from wtforms.widgets import HiddenInput
 
 from moderation import Action, Kind, Tier
 from webapp.forms_nhsuk import WholeNumberField, uk_mobile
@@ -78,8 +76,6 @@ class GroupAlertForm(FlaskForm):
 
 
 class FollowUpForm(FlaskForm):
-    # How many follow-ups the page listed: one recorded meanwhile is shown before this is saved.
-    follow_ups_shown = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     note = TextAreaField(
         "What was done",
         validators=[

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import abort
-from sqlalchemy import func, not_, or_, select
+from sqlalchemy import ColumnElement, func, not_, or_, select
 from sqlalchemy.orm import joinedload
 
 import moderation
@@ -365,6 +365,22 @@ def escalation(actor_id: int, item_id: int) -> Escalation:
     if not is_escalated(item):
         abort(404)
     return _escalation(item, subjects([item]))
+
+
+def same_subject(item: ModerationItem) -> ColumnElement[bool]:
+    """Queue items about the same post or group message as `item`."""
+    if item.post_id is not None:
+        return ModerationItem.post_id == item.post_id
+    return ModerationItem.group_message_id == item.group_message_id
+
+
+def items_about_the_same(item: ModerationItem) -> list[ModerationItem]:
+    """Every queue item about the same post or group message as `item`, itself included."""
+    return list(
+        db.session.scalars(
+            select(ModerationItem).where(same_subject(item)).order_by(ModerationItem.id)
+        )
+    )
 
 
 def _escalation(item: ModerationItem, about: dict[int, Subject]) -> Escalation:

@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from moderation import Action, Decision, Verdict
-from webapp import audit, london_datetime
+from webapp import audit
 from webapp.extensions import db
 from webapp.models import (
     CommunityMember,
@@ -512,14 +512,26 @@ def escalate_group_alert(
 FOLLOW_UP_NOTE_LIMIT = 2000
 
 
+def follow_up_state(items: list[ModerationItem]) -> str:
+    """What a follow-up page shows of the items it covers: each escalated item, when it last
+    came to the clinical lead and how many follow-ups it has. A save from a page showing
+    another state is refused, so a new escalation is never closed unseen."""
+    return ";".join(
+        f"{item.id}@{item.escalated_at.isoformat()}#{len(item.follow_ups)}"
+        for item in sorted(items, key=lambda each: each.id)
+        if queries.is_escalated(item)
+    )
+
+
 def follow_up_escalation(
-    item: ModerationItem, lead: User, note: str, *, now: datetime, follow_ups_shown: int
+    item: ModerationItem, lead: User, note: str, *, now: datetime, shown: str
 ) -> list[ModerationItem]:
     """The clinical lead records what they did about an escalation. The note goes on the item
-    and on every other item about the same post or group message that waits for follow-up, so
-    they all leave the page's waiting list; an alert still being texted out is acknowledged by
-    it. Refused if someone recorded a follow-up while this page was open (`follow_ups_shown`
-    is how many it listed), so that the lead reads it first. Returns the items followed up."""
+    and on every other escalated item about the same post or group message that waits for
+    follow-up, so they all leave the page's waiting list; an alert still being texted out is
+    acknowledged by it. Refused if anything about them changed since the page was shown
+    (`shown`, from `follow_up_state`): another follow-up, or another escalation. Returns the
+    items followed up."""
     note = note.strip()
     if not note:
         raise ModerationRefused("Say what was done: it is kept with the escalation")
@@ -527,38 +539,43 @@ def follow_up_escalation(
         raise ModerationRefused(
             f"The follow-up note must be {FOLLOW_UP_NOTE_LIMIT:,} characters or fewer"
         )
-    subject = (
-        ModerationItem.post_id == item.post_id
-        if item.post_id is not None
-        else ModerationItem.group_message_id == item.group_message_id
-    )
-    with db.transaction():
-        about = db.session.scalars(
+    with db.transaction() as session:
+        about = session.scalars(
             select(ModerationItem)
-            .where(subject)
+            .where(queries.same_subject(item))
             .order_by(ModerationItem.id)
             .with_for_update()
             .execution_options(populate_existing=True)
         ).all()
-        db.session.refresh(item, ["follow_ups"])
-        if len(item.follow_ups) != follow_ups_shown:
-            latest = item.follow_ups[-1]
+        for each in about:
+            session.refresh(each, ["follow_ups"])
+        if follow_up_state(list(about)) != shown:
             raise ModerationRefused(
-                f"{latest.by.full_name} recorded a follow-up at {london_datetime(latest.at)}"
-                " while you had this page open. Nothing was saved: read theirs below, then"
-                " save yours again if it adds something."
+                "Something changed while you had this page open: another follow-up was "
+                "recorded, or it was escalated again. Nothing was saved: read it again below, "
+                "then save yours."
             )
         followed = [item] + [
             other
             for other in about
             if other.id != item.id and queries.is_escalated(other) and other.waits_for_follow_up
         ]
-        newly_acknowledged = []
+        acknowledged = [
+            each
+            for each in followed
+            if each.kind is ItemKind.ALERT and each.acknowledged_at is None
+        ]
         for each in followed:
-            db.session.add(EscalationFollowUp(item=each, by_id=lead.id, at=now, note=note))
-            if each.kind is ItemKind.ALERT and each.acknowledged_at is None:
-                newly_acknowledged.append(each.id)
-                _acknowledge_if_waiting(each, lead, now)
+            session.add(EscalationFollowUp(item=each, by_id=lead.id, at=now, note=note))
+        for each in acknowledged:
+            _acknowledge_if_waiting(each, lead, now)
+            audit.record(
+                "moderation.alert_acknowledged",
+                actor=lead,
+                subject_type="moderation_item",
+                subject_id=each.id,
+                detail={"minutes": int((now - each.created_at).total_seconds() // 60)},
+            )
         audit.record(
             "moderation.escalation_followed_up",
             actor=lead,
@@ -569,8 +586,12 @@ def follow_up_escalation(
         )
     from webapp.moderation_console import sockets
 
-    for item_id in newly_acknowledged:
-        sockets.announce_acknowledged(item_id)
+    for each in acknowledged:
+        sockets.announce_acknowledged(each.id)
+        if each.group_message is not None:
+            from webapp.groups import sockets as group_sockets
+
+            group_sockets.announce_acknowledged(each.group_message.occurrence_id, each.id, lead)
     return followed
 
 

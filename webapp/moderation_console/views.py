@@ -332,7 +332,7 @@ def escalation(item_id: int) -> Response | str:
                 current_user,
                 form.note.data,
                 now=utcnow(),
-                follow_ups_shown=form.follow_ups_shown.data,
+                shown=request.form.get("shown", ""),
             )
         except services.ModerationRefused as refused:
             form.form_errors.append(str(refused))
@@ -352,5 +352,6 @@ def escalation(item_id: int) -> Response | str:
         title=f"Escalation: {found.patient.full_name}",
         escalation=found,
         form=form,
+        shown=services.follow_up_state(queries.items_about_the_same(found.item)),
         page_has_errors=bool(form.errors),
     )

@@ -35,6 +35,7 @@ from webapp.models import (
     ConsentRecord,
     EpisodeAssessmentVersion,
     EpisodeChange,
+    EscalationFollowUp,
     ExperienceResponse,
     FailureReport,
     GroupAttendance,
@@ -48,6 +49,7 @@ from webapp.models import (
     NotificationStatus,
     PatientProfile,
     PatientSessionNote,
+    Post,
     QuestionnaireResponse,
     Reaction,
     RecoveryCode,
@@ -290,6 +292,18 @@ def erase_patient(patient_id: int, *, now: datetime) -> None:
         for model in (ConsentRecord, ExperienceResponse, SavedWorksheet, SafetyPlan):
             _run(session, delete(model).where(model.patient_id == patient_id))
         group_messages = select(GroupMessage.id).where(GroupMessage.sender_id == patient_id)
+        posts = select(Post.id).where(Post.author_id == patient_id)
+        # The clinical lead's follow-up notes are about the identified patient: they go, on
+        # items about their posts (kept, under an anonymous handle) as on their group messages.
+        about_them = select(ModerationItem.id).where(
+            or_(
+                ModerationItem.group_message_id.in_(group_messages),
+                ModerationItem.post_id.in_(posts),
+            )
+        )
+        _run(
+            session, delete(EscalationFollowUp).where(EscalationFollowUp.item_id.in_(about_them))
+        )
         _run(
             session,
             delete(ModerationItem).where(ModerationItem.group_message_id.in_(group_messages)),

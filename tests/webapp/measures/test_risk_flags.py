@@ -39,7 +39,10 @@ def _flags(appointment) -> list[RiskFlag]:
 
 def _acknowledge(appointment, flag: RiskFlag) -> None:
     therapist = db.session.get(User, appointment.therapist_id)
-    services.acknowledge_flag(therapist, flag, "Will ask first", now=datetime.now(UTC))
+    level = "" if flag.level is None else str(flag.level)
+    services.acknowledge_flag(
+        therapist, flag, "Will ask first", now=datetime.now(UTC), level_shown=level
+    )
 
 
 def test_an_answer_made_worse_after_the_flag_was_read_raises_another(client, booked, outbox):
@@ -72,26 +75,60 @@ def test_an_answer_made_worse_after_the_flag_was_read_raises_another(client, boo
     assert len(_flags(appointment)) == 2
 
 
-def test_a_worse_answer_before_the_flag_is_read_updates_it_rather_than_adding_one(client, booked):
+def test_a_worse_answer_before_the_flag_is_read_updates_it_and_tells_the_therapist_again(
+    app, client, booked, outbox
+):
     _, appointment = booked
     _answer_phq9(client, appointment, q9=1)
+    outbox.clear()
     _answer_phq9(client, appointment, q9=3)
     (flag,) = _flags(appointment)
-    assert flag.level == 3  # its reader sees the answers as they now stand
+    assert flag.level == 3 and flag.description.startswith("The answer changed to 3")
+    assert len(outbox) == 1  # told again
     _acknowledge(appointment, flag)
     _answer_phq9(client, appointment, q9=3)
     assert len(_flags(appointment)) == 1
 
 
-def test_a_flag_from_before_levels_were_kept_is_not_raised_again(client, booked):
+def test_an_acknowledgement_from_a_page_showing_a_milder_answer_is_refused(app, client, booked):
+    """The therapist opened the flag at question 9 = 1; the patient changed it to 3 before they
+    pressed "I have seen this": nothing is saved, and they are shown the answer as it now is."""
+    _, appointment = booked
+    _answer_phq9(client, appointment, q9=1)
+    (flag,) = _flags(appointment)
+    therapist_client = app.test_client()
+    sign_in(therapist_client, db.session.get(User, appointment.therapist_id))
+    view = f"/questionnaires/therapist/appointments/{appointment.id}"
+    assert 'name="level_shown" value="1"' in therapist_client.get(view).get_data(as_text=True)
+    _answer_phq9(client, appointment, q9=3)
+    path = f"{view}/risk-flags/{flag.id}/acknowledge"
+    page = submit(
+        therapist_client, path, {"note": "Will ask first.", "level_shown": "1"}, form_page=view
+    )
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "The answer changed since you opened this page" in html
+    assert "Will ask first." in html and 'name="level_shown" value="3"' in html
+    assert [f.acknowledged_at for f in _flags(appointment)] == [None]
+    response = submit(
+        therapist_client, path, {"note": "Will ask first.", "level_shown": "3"}, form_page=view
+    )
+    assert response.status_code == 302
+    assert _flags(appointment)[0].acknowledged_at is not None
+
+
+def test_a_flag_from_before_levels_were_kept_counts_as_the_mildest_answer(client, booked):
+    """Read before levels were kept, it is taken as question 9 = 1: a 3 raises another, so a
+    worse answer is never missed (a 1 again does not)."""
     _, appointment = booked
     _answer_phq9(client, appointment, q9=1)
     (flag,) = _flags(appointment)
     flag.level = None
     db.session.commit()
     _acknowledge(appointment, flag)
-    _answer_phq9(client, appointment, q9=3)
+    _answer_phq9(client, appointment, q9=1)
     assert len(_flags(appointment)) == 1
+    _answer_phq9(client, appointment, q9=3)
+    assert [f.level for f in _flags(appointment)] == [None, 3]
 
 
 def test_the_therapist_is_emailed_without_the_patients_name_or_answer(client, booked, outbox):
@@ -138,7 +175,7 @@ def test_a_cancelled_sessions_unread_flag_stays_on_the_therapists_and_the_leads_
     response = submit(
         lead,
         f"{view}/risk-flags/{flag.id}/acknowledge",
-        {"note": "Called Casey: safe, rebooked."},
+        {"note": "Called Casey: safe, rebooked.", "level_shown": "3"},
         form_page=view,
     )
     assert response.status_code == 302

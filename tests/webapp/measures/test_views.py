@@ -248,7 +248,7 @@ def test_the_therapist_acknowledges_a_risk_flag(app, client, patient_with_appoin
     response = submit(
         therapist_client,
         f"{view}/risk-flags/{flag.id}/acknowledge",
-        {"note": "Will ask about safety first."},
+        {"note": "Will ask about safety first.", "level_shown": "2"},  # (as the page has it)
         form_page=view,
     )
     assert response.status_code == 302

@@ -4,6 +4,8 @@ the escalation page tells those waiting from those seen to. Only clinical leads 
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import timedelta
 
 from sqlalchemy import select, text
@@ -42,14 +44,23 @@ def _escalated_item(signed_in, space, body: str = PHONE) -> ModerationItem:
     return item
 
 
-def _follow_up(client, item_id: int, note: str, shown: int | None = None):
+SHOWN = re.compile(r'name="shown" value="([^"]*)"')
+
+
+def _shown(client, item_id: int) -> str:
+    """What the follow-up page shows of the items it covers (its hidden `shown` field)."""
+    page = client.get(f"/moderation/escalations/{item_id}").get_data(as_text=True)
+    return html.unescape(SHOWN.search(page).group(1))
+
+
+def _follow_up(client, item_id: int, note: str, shown: str | None = None):
     path = f"/moderation/escalations/{item_id}"
     data = {"csrf_token": csrf_token(client, path), "note": note}
-    data["follow_ups_shown"] = str(shown if shown is not None else _shown(item_id))
+    data["shown"] = shown if shown is not None else _shown(client, item_id)
     return client.post(path, data=data)
 
 
-def _shown(item_id: int) -> int:
+def _count(item_id: int) -> int:
     return len(db.session.scalars(select(EscalationFollowUp).filter_by(item_id=item_id)).all())
 
 
@@ -120,22 +131,41 @@ def test_a_follow_up_recorded_while_the_page_was_open_is_shown_before_saving_ano
     item = _escalated_item(signed_in, space)
     first = signed_in(factories.make_user(Role.CLINICAL_LEAD, full_name="Dr Ada Shaw"))
     second = signed_in(factories.make_user(Role.CLINICAL_LEAD, full_name="Dr Ben Ode"))
-    assert 'name="follow_ups_shown" value="0"' in second.get(
-        f"/moderation/escalations/{item.id}"
-    ).get_data(as_text=True)
+    stale = _shown(second, item.id)
     _follow_up(first, item.id, NOTE)
 
-    response = _follow_up(second, item.id, "Texted her the crisis line.", shown=0)
-    html = response.get_data(as_text=True)
+    response = _follow_up(second, item.id, "Texted her the crisis line.", shown=stale)
+    page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "Dr Ada Shaw recorded a follow-up at" in html and "Nothing was saved" in html
-    assert "Texted her the crisis line." in html  # kept in the box to send again
-    assert NOTE.replace(":", ":") in html and 'name="follow_ups_shown" value="1"' in html
-    assert _shown(item.id) == 1
+    assert "Something changed while you had this page open" in page
+    assert "Nothing was saved" in page and "Dr Ada Shaw" in page
+    assert "Texted her the crisis line." in page  # kept in the box to send again
+    assert NOTE in page and _count(item.id) == 1
 
-    assert _follow_up(second, item.id, "Texted her the crisis line.", shown=1).status_code == 302
+    assert _follow_up(second, item.id, "Texted her the crisis line.").status_code == 302
     notes = [f.note for f in db.session.scalars(select(EscalationFollowUp).order_by("id"))]
     assert notes == [NOTE, "Texted her the crisis line."]
+
+
+def test_a_new_escalation_while_the_page_was_open_is_not_closed_unseen(signed_in, space, clock):
+    item = _escalated_item(signed_in, space)
+    lead = signed_in(factories.make_user(Role.CLINICAL_LEAD))
+    stale = _shown(lead, item.id)
+    clock.move_to(T + timedelta(minutes=5))
+    moderator = signed_in(factories.make_user(Role.MODERATOR))
+    path = f"/moderation/items/{item.id}"
+    moderator.post(
+        path,
+        data={
+            "csrf_token": csrf_token(moderator, path),
+            "decision": "escalate",
+            "reason": "Posted again",
+            "decided_shown": "",
+        },
+    )
+    response = _follow_up(lead, item.id, NOTE, shown=stale)
+    assert "Something changed while you had this page open" in response.get_data(as_text=True)
+    assert _count(item.id) == 0
 
 
 def test_escalated_again_after_its_follow_up_it_waits_again(signed_in, space, clock):
@@ -213,7 +243,7 @@ def test_one_follow_up_answers_every_escalated_item_about_the_same_post(signed_i
     waiting, _ = _sections(lead.get("/moderation/escalations").get_data(as_text=True))
     assert "Waiting for follow-up (2)" in waiting
     assert _follow_up(lead, items[0].id, NOTE).status_code == 302
-    assert [_shown(item.id) for item in items] == [1, 1]
+    assert [_count(item.id) for item in items] == [1, 1]
     waiting, followed = _sections(lead.get("/moderation/escalations").get_data(as_text=True))
     assert "Waiting for follow-up (0)" in waiting and followed.count(NOTE) == 2
 
@@ -224,7 +254,7 @@ def test_only_clinical_leads_reach_a_follow_up_and_only_for_escalations(signed_i
     for role in (Role.MODERATOR, Role.THERAPIST, Role.COMMISSIONER):
         client = signed_in(factories.make_user(role))
         assert client.get(path).status_code == 403
-        refused = client.post(path, data={"note": NOTE, "follow_ups_shown": "0"})
+        refused = client.post(path, data={"note": NOTE, "shown": ""})
         assert refused.status_code in (400, 403)  # (no CSRF token: the form is never shown)
     assert signed_in(make_member("green-fern")).get(path).status_code == 403
     assert db.session.scalars(select(EscalationFollowUp)).all() == []

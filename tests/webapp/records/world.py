@@ -19,6 +19,7 @@ from webapp.models import (
     CommunityMember,
     ConsentRecord,
     EnrolmentStatus,
+    EscalationFollowUp,
     ExperienceResponse,
     FailureAffected,
     FailureFault,
@@ -42,6 +43,7 @@ from webapp.models import (
     PostStatus,
     QuestionnaireResponse,
     Reaction,
+    Resolution,
     RiskFlag,
     Role,
     SafetyPlan,
@@ -300,6 +302,33 @@ def make_world(tag: str, therapist: User | None = None, *, starts_at: datetime =
             ),
         ]
     )
+    db.session.flush()
+    # Their post and group message escalated to the clinical lead, who followed both up.
+    message = db.session.query(GroupMessage).filter_by(client_id=f"g-{tag}").one()
+    lead = factories.make_user(Role.CLINICAL_LEAD)
+    # (a report on the post: a clinical-risk item would keep its text at closure, by design)
+    for kind, subject in (
+        (ItemKind.REPORT, {"post_id": post.id}),
+        (ItemKind.ALERT, {"group_message_id": message.id}),
+    ):
+        item = ModerationItem(
+            kind=kind,
+            is_clinical_risk=kind is ItemKind.ALERT,
+            rule_ids=[],
+            created_at=starts_at,
+            acknowledged_at=starts_at,
+            escalated_to_clinical_at=starts_at,
+            resolved_at=starts_at,  # (decided: an open item would keep the post for moderators)
+            resolution=Resolution.CLOSED,
+            **subject,
+        )
+        db.session.add(item)
+        db.session.flush()
+        db.session.add(
+            EscalationFollowUp(
+                item_id=item.id, by_id=lead.id, at=starts_at, note=f"follow-up about {tag}"
+            )
+        )
     db.session.commit()
     return patient
 

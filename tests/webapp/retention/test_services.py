@@ -17,6 +17,7 @@ from webapp.models import (
     AuditEvent,
     ChatMessage,
     CommunityMember,
+    EscalationFollowUp,
     NotificationAttempt,
     NotificationChannel,
     NotificationKind,
@@ -176,6 +177,9 @@ def test_a_record_twenty_years_past_its_last_contact_is_erased_and_no_other(app)
             db.session.scalar(select(func.count()).select_from(model).where(column == old.id)) == 0
         )
     assert _count(AuditEvent) > audit_before, "the audit log is kept, and says it happened"
+    # the clinical lead's follow-up notes about them go, on their kept posts' items too
+    notes = [f.note for f in db.session.scalars(select(EscalationFollowUp))]
+    assert notes == ["follow-up about Bravo", "follow-up about Bravo"]
     member = db.session.get(CommunityMember, old.id)
     assert member.handle.startswith("Former member")
     sections = records_queries.export_sections(old.id)
