@@ -90,7 +90,7 @@ ACCESS: dict[str, Any] = {
     "measures.question_page": {P: 404},
     "measures.experience": {P: 404},
     "measures.scores": {P},
-    "measures.therapist_view": {T: 404, C: 200},
+    "measures.therapist_view": {T: 404, C: 404},  # (the lead: only an appointment with a flag)
     "measures.acknowledge": {T: 404, C: None},
     "safety_plan.show": {P},
     "safety_plan.edit": {P},

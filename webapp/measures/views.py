@@ -128,10 +128,13 @@ def therapist_view(appointment_id: int) -> str:
 
 
 def _clinicians_appointment(appointment_id: int) -> Appointment:
-    """The therapist's own appointment (another's is a 404); any, for the clinical lead, who
-    is the service's clinical back-up for risk and reads flags a therapist cannot."""
+    """The therapist's own appointment (another's is a 404); for the clinical lead, who is the
+    service's clinical back-up for risk, any appointment with a risk flag."""
     if current_user.role is Role.CLINICAL_LEAD:
-        return booking_queries.appointment_for_clinical_lead(current_user.id, appointment_id)
+        appointment = booking_queries.appointment_for_clinical_lead(current_user.id, appointment_id)
+        if not queries.risk_flags_for_appointment(appointment.id):
+            abort(404)  # (the lead reads answers that raised a flag, not every patient's)
+        return appointment
     return booking_queries.appointment_for_therapist(current_user.id, appointment_id)
 
 

@@ -473,8 +473,9 @@ def _left_open(episode: CareEpisode, *, now: datetime) -> list[str]:
         )
         problems.append(
             f"{_plural(len(flags), 'risk flag has', 'risk flags have')} not been acknowledged: "
-            f"{named}. Look at {'it' if len(flags) == 1 else 'each'} and acknowledge "
-            f"{'it' if len(flags) == 1 else 'them'} before discharging."
+            f"{named}. The session's therapist or the clinical lead must read and acknowledge "
+            f"{'it' if len(flags) == 1 else 'them'} (from their day page or the clinical "
+            "lead's page) before discharging."
         )
     booked = queries.booked_ahead_for_patient(episode.patient_id, now=now)
     if booked:

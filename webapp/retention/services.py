@@ -301,9 +301,7 @@ def erase_patient(patient_id: int, *, now: datetime) -> None:
                 ModerationItem.post_id.in_(posts),
             )
         )
-        _run(
-            session, delete(EscalationFollowUp).where(EscalationFollowUp.item_id.in_(about_them))
-        )
+        _run(session, delete(EscalationFollowUp).where(EscalationFollowUp.item_id.in_(about_them)))
         _run(
             session,
             delete(ModerationItem).where(ModerationItem.group_message_id.in_(group_messages)),

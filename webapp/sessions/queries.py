@@ -317,6 +317,9 @@ def sessions_for(user_id: int) -> list[Appointment]:
     )
 
 
+ATTENDED_CODES = ("5", "6")  # attended on time, or late but seen (DOMAIN.md section 4)
+
+
 def alliance_concerns_for_therapist(therapist_id: int) -> list[AllianceConcern]:
     """Low Session Rating Scale totals (36 or less) given to this therapist that still wait to
     be talked through, newest session first: a concern is settled by the next session with
@@ -329,6 +332,7 @@ def alliance_concerns_for_therapist(therapist_id: int) -> list[AllianceConcern]:
             later.patient_id == Appointment.patient_id,
             later.therapist_id == therapist_id,
             later.starts_at > Appointment.starts_at,
+            SessionRecord.attendance_code.in_(ATTENDED_CODES),  # (a missed one talks nothing)
         )
         .exists()
     )

@@ -7,7 +7,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 import questionnaires
-from webapp.models import Appointment, Role
+from webapp.models import Appointment, AppointmentStatus, Role
 from webapp.security import roles_required
 from webapp.sessions import bp, queries, room, services
 from webapp.sessions.forms import RECORD_LABELS, NoteForm, RecordForm, rating_form
@@ -63,7 +63,8 @@ def _not_in_room(
         return redirect(
             url_for("sessions.record", appointment_id=owed.id if owed else appointment.id)
         )
-    if refused.code == "closed":
+    if refused.code == "closed" or appointment.status is AppointmentStatus.CLOSED:
+        # (a session whose outcome is recorded is over, not cancelled)
         return redirect(
             url_for(
                 "sessions.rating" if is_patient else "sessions.record",

@@ -202,6 +202,12 @@ def test_a_moved_sessions_old_room_says_where_it_went_and_a_cancelled_one_says_s
     page = pair.therapist_client.get(room_url(later)).get_data(as_text=True)
     assert "was cancelled" in page
 
+    # a session whose outcome is recorded has finished: it is not called cancelled
+    db.session.get(Appointment, later.id).status = AppointmentStatus.CLOSED
+    db.session.commit()
+    response = pair.patient_client.get(room_url(later))
+    assert response.status_code == 302 and response.location.endswith(f"/{later.id}/rating")
+
 
 def test_the_record_is_not_open_during_the_session(app, pair):
     pair.move_to(STARTS_AT + timedelta(minutes=20))
