@@ -602,9 +602,11 @@ def save_record(
                 detail={"late": record.is_late, "version": record.version, **amended},
             )
     # The therapist's attendance code settles the session's charge (DOMAIN.md section 2);
-    # other codes (cancellations, failures) are recorded on the outcome and problem pages.
+    # other codes (cancellations, failures) are recorded on the outcome and problem pages. A
+    # record saved again with the same code leaves alone an outcome decided since (the
+    # clinical lead's ruling on a reported problem, say).
     outcome = OUTCOME_FOR_ATTENDANCE.get(code)
-    if outcome is not None:
+    if outcome is not None and "attendance_code" in changed:
         charges.record_outcome(
             appointment, outcome, actor=therapist, now=now, late=code in LATE_ATTENDANCE
         )

@@ -430,3 +430,25 @@ def test_an_outage_that_began_days_before_the_session_is_still_an_outage(pair):
     form = pair.therapist_client.get(room_url(pair.appointment) + "/record").get_data(as_text=True)
     assert "The service was down during the session." in form
     assert re.search(r'value="4"\s+checked', form)  # not 3, "did not attend"
+
+
+def test_a_record_saved_again_unchanged_leaves_a_later_outcome_alone(app, pair):
+    """Code 5 settled the session as attended; the clinical lead then ruled it a technical
+    failure on the provider's side. Saving the record again as it was does not overturn that."""
+    from webapp.charges import services as charges
+
+    _a_session_with_messages(app, pair)
+    pair.move_to(STARTS_AT + timedelta(minutes=52))
+    path = room_url(pair.appointment) + "/record"
+    assert submit(pair.therapist_client, path, RECORD).status_code == 302
+    charges.record_outcome(
+        db.session.get(Appointment, pair.appointment.id),
+        "tech_failure_provider",
+        actor=factories.make_user(Role.CLINICAL_LEAD),
+        now=STARTS_AT + timedelta(minutes=55),
+    )
+    again = submit(pair.therapist_client, path, {**RECORD, "version_shown": "1"})
+    assert again.status_code == 302
+    db.session.expire_all()
+    appointment = db.session.get(Appointment, pair.appointment.id)
+    assert (appointment.outcome, appointment.charged) == ("tech_failure_provider", False)
