@@ -29,9 +29,11 @@ def run_migrations_online() -> None:
         run_with(connection)
         return
     engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
-    with engine.connect() as connection:
-        run_with(connection)
-    engine.dispose()
+    try:
+        with engine.connect() as connection:
+            run_with(connection)
+    finally:  # (a migration that fails must not leave its connection open)
+        engine.dispose()
 
 
 if context.is_offline_mode():
