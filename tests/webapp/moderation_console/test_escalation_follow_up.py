@@ -22,6 +22,19 @@ PHONE = "Call me on 07700 900123 any time"
 NOTE = "Called her at 14:10: safe tonight, safety plan reviewed, therapist told."
 
 
+def _escalate(moderator, path: str, reason: str) -> None:
+    """A moderator escalates the queue item at `path` to the clinical lead."""
+    moderator.post(
+        path,
+        data={
+            "csrf_token": csrf_token(moderator, path),
+            "decision": "escalate",
+            "reason": reason,
+            "decided_shown": "",
+        },
+    )
+
+
 def _escalated_item(signed_in, space, body: str = PHONE) -> ModerationItem:
     """A held post a moderator escalated to the clinical lead."""
     post_thread(
@@ -30,15 +43,7 @@ def _escalated_item(signed_in, space, body: str = PHONE) -> ModerationItem:
     item = db.session.scalars(select(ModerationItem).order_by(ModerationItem.id.desc())).first()
     moderator = signed_in(factories.make_user(Role.MODERATOR, full_name="Jo Williams"))
     path = f"/moderation/items/{item.id}"
-    moderator.post(
-        path,
-        data={
-            "csrf_token": csrf_token(moderator, path),
-            "decision": "escalate",
-            "reason": "Sounds very low",
-            "decided_shown": "",
-        },
-    )
+    _escalate(moderator, path, "Sounds very low")
     db.session.expire_all()
     assert db.session.get(ModerationItem, item.id).escalated_to_clinical_at is not None
     return item
@@ -154,15 +159,7 @@ def test_a_new_escalation_while_the_page_was_open_is_not_closed_unseen(signed_in
     clock.move_to(T + timedelta(minutes=5))
     moderator = signed_in(factories.make_user(Role.MODERATOR))
     path = f"/moderation/items/{item.id}"
-    moderator.post(
-        path,
-        data={
-            "csrf_token": csrf_token(moderator, path),
-            "decision": "escalate",
-            "reason": "Posted again",
-            "decided_shown": "",
-        },
-    )
+    _escalate(moderator, path, "Posted again")
     response = _follow_up(lead, item.id, NOTE, shown=stale)
     assert "Something changed while you had this page open" in response.get_data(as_text=True)
     assert _count(item.id) == 0
@@ -176,15 +173,7 @@ def test_escalated_again_after_its_follow_up_it_waits_again(signed_in, space, cl
     lead = signed_in(lead_user)  # (the first sign-in has timed out)
     moderator = signed_in(factories.make_user(Role.MODERATOR))
     path = f"/moderation/items/{item.id}"
-    moderator.post(
-        path,
-        data={
-            "csrf_token": csrf_token(moderator, path),
-            "decision": "escalate",
-            "reason": "Posted again tonight",
-            "decided_shown": "",
-        },
-    )
+    _escalate(moderator, path, "Posted again tonight")
     waiting, _ = _sections(lead.get("/moderation/escalations").get_data(as_text=True))
     assert "Waiting for follow-up (1)" in waiting and "Posted again tonight" in waiting
     page = lead.get(f"/moderation/escalations/{item.id}").get_data(as_text=True)
@@ -230,15 +219,7 @@ def test_one_follow_up_answers_every_escalated_item_about_the_same_post(signed_i
     assert len(items) == 2
     moderator = signed_in(factories.make_user(Role.MODERATOR))
     decide = f"/moderation/items/{items[1].id}"
-    moderator.post(
-        decide,
-        data={
-            "csrf_token": csrf_token(moderator, decide),
-            "decision": "escalate",
-            "reason": "Worried about her",
-            "decided_shown": "",
-        },
-    )
+    _escalate(moderator, decide, "Worried about her")
     lead = signed_in(factories.make_user(Role.CLINICAL_LEAD))
     waiting, _ = _sections(lead.get("/moderation/escalations").get_data(as_text=True))
     assert "Waiting for follow-up (2)" in waiting
